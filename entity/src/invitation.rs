@@ -1,0 +1,38 @@
+//! `invitations`: email invitations, multi-use links and registration invitations.
+//! `token_digest` is the SHA-256 of the current token; superseded ones live in `invitation_tokens`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "invitations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub action: String,
+    pub organization_id: Option<i64>,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    /// Comma-separated lower-case domains; empty means any.
+    pub allowed_email_domains: String,
+    pub max_uses: Option<i32>,
+    pub usage_count: i32,
+    pub status: String,
+    pub expires_at: DateTimeUtc,
+    pub invited_by: Option<i64>,
+    pub message: Option<String>,
+    #[sea_orm(unique)]
+    pub token_digest: String,
+    pub email_status: String,
+    pub send_count: i32,
+    /// Delivery attempts of the current message, failed ones included.
+    pub email_attempts: i32,
+    pub last_sent_at: Option<DateTimeUtc>,
+    pub last_email_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

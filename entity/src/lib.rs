@@ -1,0 +1,23 @@
+//! SeaORM entities, one module per table. Rows only: no rules and no API types live here.
+
+pub mod email_outbox;
+pub mod invitation;
+pub mod invitation_event;
+pub mod invitation_redemption;
+pub mod invitation_token;
+pub mod membership;
+pub mod organization;
+pub mod server_setting;
+pub mod user;
+
+pub mod prelude {
+    pub use super::email_outbox::Entity as EmailOutbox;
+    pub use super::invitation::Entity as Invitation;
+    pub use super::invitation_event::Entity as InvitationEvent;
+    pub use super::invitation_redemption::Entity as InvitationRedemption;
+    pub use super::invitation_token::Entity as InvitationToken;
+    pub use super::membership::Entity as Membership;
+    pub use super::organization::Entity as Organization;
+    pub use super::server_setting::Entity as ServerSetting;
+    pub use super::user::Entity as User;
+}

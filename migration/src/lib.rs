@@ -1,0 +1,19 @@
+//! Database migrations, applied in order by `doorman migrate` and on `doorman serve`.
+//! Forward-only once released: a change to the schema is a new file.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_tables;
+mod m20261123_000001_create_email_outbox;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_tables::Migration),
+            Box::new(m20261123_000001_create_email_outbox::Migration),
+        ]
+    }
+}

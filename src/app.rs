@@ -1,0 +1,170 @@
+//! `App`: build (connect, migrate, bind) then serve until a shutdown signal. `AppState` is what
+//! every request shares: the database pool, the settings and the token keys.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::email::Outgoing;
+use crate::email::outbox;
+use crate::service::events::EventBus;
+use crate::telemetry::Metrics;
+use crate::{db, graphql, http};
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub keys: TokenKeys,
+    pub outgoing: Outgoing,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the outbox worker when a transaction queued mail.
+    pub outbox_wakeup: Arc<Notify>,
+    /// Committed invitation events, for subscriptions.
+    pub bus: EventBus,
+    /// Turns true when the server starts shutting down (WebSockets close with 1001).
+    pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Open WebSocket connections: shutdown waits for their close frames to go out.
+    pub websockets: TaskTracker,
+}
+
+impl AppState {
+    /// Connects, migrates and loads the token keys.
+    pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
+        let db = db::connect(&settings).await?;
+        db::migrate(&db).await?;
+        let keys = TokenKeys::load(&settings, &db).await?;
+        let outgoing = Outgoing::from_settings(&settings)?;
+        Ok(Self {
+            settings: Arc::new(settings),
+            keys,
+            outgoing,
+            metrics: Arc::default(),
+            outbox_wakeup: Arc::default(),
+            bus: EventBus::new(db.clone()),
+            stopping: tokio::sync::watch::Sender::new(false),
+            websockets: TaskTracker::new(),
+            db,
+        })
+    }
+}
+
+/// A server that is connected, migrated and bound, ready to serve.
+pub struct App {
+    state: AppState,
+    listener: TcpListener,
+    router: axum::Router,
+    port: u16,
+}
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
+
+impl App {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listen = settings.listen;
+        let state = AppState::connect(settings).await?;
+        state.bus.listen(&state.settings.database_url).await?;
+        let schema = graphql::build_schema(state.clone());
+        let router = http::router(state.clone(), schema);
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            state,
+            listener,
+            router,
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state, e.g. to run the outbox by hand in tests.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves (and, unless turned off, runs the outbox worker) until SIGTERM or ctrl-c, then
+    /// gives in-flight requests and the message being sent a bounded time to finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let address = self.listener.local_addr()?;
+        tracing::info!(%address, "listening; GraphiQL at http://{address}/graphql");
+        let stopping_tx = self.state.stopping.clone();
+        let stopping_rx = stopping_tx.subscribe();
+        let worker = self
+            .state
+            .settings
+            .outbox_worker
+            .then(|| tokio::spawn(outbox::run_worker(self.state.clone(), stopping_rx.clone())));
+        let mut server_stopping = stopping_rx.clone();
+        let server = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                let _ = server_stopping.wait_for(|stopping| *stopping).await;
+            })
+            .into_future();
+        tokio::pin!(server);
+        let mut stopping = stopping_rx;
+        tokio::select! {
+            result = &mut server => {
+                let _ = stopping_tx.send(true);
+                return Ok(result?);
+            }
+            () = shutdown_signal() => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                let _ = stopping_tx.send(true);
+            }
+            _ = stopping.wait_for(|stopping| *stopping) => {}
+        }
+        let websockets = self.state.websockets.clone();
+        let drained = async {
+            let served = server.await;
+            // Upgraded connections outlive the HTTP server; let them send their close frames.
+            websockets.close();
+            websockets.wait().await;
+            if let Some(worker) = worker {
+                let _ = worker.await;
+            }
+            served
+        };
+        match tokio::time::timeout(SHUTDOWN_GRACE, drained).await {
+            Ok(result) => Ok(result?),
+            Err(_) => {
+                tracing::warn!("still busy after the grace period; stopping anyway");
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,196 @@
+//! Who is calling: the `Viewer`, access tokens (HS256 JWTs) and password hashing.
+//! Password work runs on the blocking pool so it never stalls the async workers.
+
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use entity::{server_setting, user};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Settings;
+
+/// The caller of one request or WebSocket connection.
+#[derive(Clone, Debug, Default)]
+pub enum Viewer {
+    #[default]
+    Anonymous,
+    User(Arc<user::Model>),
+}
+
+impl Viewer {
+    pub fn user(&self) -> Option<&user::Model> {
+        match self {
+            Self::Anonymous => None,
+            Self::User(user) => Some(user),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        self.user().map(|user| user.id)
+    }
+
+    pub fn is_server_admin(&self) -> bool {
+        self.user().is_some_and(|user| user.is_server_admin)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// Signs and checks access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    lifetime: Duration,
+}
+
+/// An access token and when it stops working.
+pub struct AccessToken {
+    pub token: SecretString,
+    pub expires_at: DateTime<Utc>,
+}
+
+const SECRET_SETTING: &str = "access_token_secret";
+
+impl TokenKeys {
+    /// Uses the configured secret, or the one stored in the database, generating and storing
+    /// one on first run so that every instance on the database shares it.
+    pub async fn load(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Self> {
+        let secret = match &settings.token_secret {
+            Some(secret) => secret.expose_secret().to_owned(),
+            None => stored_secret(db).await?,
+        };
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "DOORMAN_TOKEN_SECRET must be at least 32 characters"
+        );
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            lifetime: Duration::minutes(i64::from(settings.token_lifetime_minutes)),
+        })
+    }
+
+    pub fn issue(&self, user_id: i64) -> anyhow::Result<AccessToken> {
+        let now = Utc::now();
+        let expires_at = now + self.lifetime;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok(AccessToken {
+            token: token.into(),
+            expires_at,
+        })
+    }
+
+    /// The user id and expiry of a valid, unexpired token; `None` for anything else.
+    pub fn verify(&self, token: &str) -> Option<(i64, DateTime<Utc>)> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        Some((
+            claims.sub.parse().ok()?,
+            DateTime::from_timestamp(claims.exp, 0)?,
+        ))
+    }
+}
+
+async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
+    if let Some(row) = server_setting::Entity::find_by_id(SECRET_SETTING)
+        .one(db)
+        .await?
+    {
+        return Ok(row.value);
+    }
+    let mut bytes = [0_u8; 48];
+    OsRng.try_fill_bytes(&mut bytes)?;
+    tracing::warn!(
+        "DOORMAN_TOKEN_SECRET is not set: generated an access-token secret and stored it in the \
+         database; set DOORMAN_TOKEN_SECRET to manage it yourself"
+    );
+    // Two instances starting together may both generate one: the first insert wins.
+    server_setting::Entity::insert(server_setting::ActiveModel {
+        key: Set(SECRET_SETTING.to_owned()),
+        value: Set(URL_SAFE_NO_PAD.encode(bytes)),
+    })
+    .on_conflict_do_nothing_on([server_setting::Column::Key])
+    .exec(db)
+    .await?;
+    let row = server_setting::Entity::find_by_id(SECRET_SETTING)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the stored access-token secret disappeared"))?;
+    Ok(row.value)
+}
+
+/// The bearer token in an `Authorization` header value, if it has that shape.
+pub fn bearer_token(header_value: &str) -> Option<&str> {
+    let (scheme, token) = header_value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+/// Hashes a password with Argon2id on the blocking pool.
+pub async fn hash_password(password: SecretString) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.expose_secret().as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|err| anyhow::anyhow!("failed to hash a password: {err}"))
+    })
+    .await?
+}
+
+/// Checks a password against a stored hash on the blocking pool. With no hash (unknown
+/// account) it still does the work of one check, so timing does not reveal which accounts exist.
+pub async fn verify_password(password: SecretString, hash: Option<String>) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|err| anyhow::anyhow!("stored password hash is malformed: {err}"))?;
+        let matches = Argon2::default()
+            .verify_password(password.expose_secret().as_bytes(), &parsed)
+            .is_ok();
+        Ok(matches && hash != DUMMY_HASH)
+    })
+    .await?
+}
+
+/// A hash of a random password, used to spend equal time on unknown accounts.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Cq1Yx9Xz3bUfT8W2zq5m6Hh0k4N1dYp7bC3sQwErTyU";
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn bearer_token_accepts_any_case_of_the_scheme() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+    }
+}

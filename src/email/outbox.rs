@@ -1,0 +1,440 @@
+//! The outbox: invitation emails queued in the invitation's own transaction, then claimed,
+//! sent and recorded by a worker. A claim is a lease: a row whose worker died is claimed
+//! again once the lease passes. On PostgreSQL, claims skip rows another worker holds.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use entity::{email_outbox, invitation};
+use lettre::Message;
+use lettre::message::MultiPart;
+use rand::Rng;
+use sea_orm::sea_query::{Expr, IntoColumnRef, LockBehavior, LockType};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, UpdateMany,
+};
+
+use super::SendError;
+use crate::app::AppState;
+use crate::db;
+use crate::domain::EmailDeliveryStatus;
+
+/// States of an outbox row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "QUEUED",
+            Self::Sending => "SENDING",
+            Self::Sent => "SENT",
+            Self::Failed => "FAILED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+}
+
+/// A message to queue for one invitation.
+pub struct QueuedEmail {
+    pub invitation_id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Queues messages inside the caller's transaction; they are due at once.
+pub async fn enqueue(
+    txn: &DatabaseTransaction,
+    emails: Vec<QueuedEmail>,
+) -> Result<(), sea_orm::DbErr> {
+    if emails.is_empty() {
+        return Ok(());
+    }
+    let now = crate::service::now();
+    let rows = emails.into_iter().map(|email| email_outbox::ActiveModel {
+        invitation_id: Set(email.invitation_id),
+        recipient: Set(email.recipient),
+        subject: Set(email.subject),
+        text_body: Set(Some(email.text)),
+        html_body: Set(Some(email.html)),
+        status: Set(OutboxStatus::Queued.as_str().to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    });
+    email_outbox::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Stops the invitation's undelivered messages (queued, or claimed but not yet recorded) and
+/// erases their bodies.
+pub async fn cancel_undelivered(
+    txn: &impl ConnectionTrait,
+    invitation_id: i64,
+) -> Result<(), sea_orm::DbErr> {
+    erasing_bodies(set_status(OutboxStatus::Cancelled))
+        .filter(email_outbox::Column::InvitationId.eq(invitation_id))
+        .filter(email_outbox::Column::Status.is_in([
+            OutboxStatus::Queued.as_str(),
+            OutboxStatus::Sending.as_str(),
+        ]))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Most messages one claim takes.
+const CLAIM_BATCH: u64 = 32;
+
+/// Delivers every message that is due now, batch after batch; returns how many it attempted.
+pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
+    deliver(state, &AtomicBool::new(false)).await
+}
+
+/// Makes at most one attempt per message: a message that fails and is due again at once
+/// waits for the next call.
+async fn deliver(state: &AppState, stop: &AtomicBool) -> anyhow::Result<usize> {
+    let started = crate::service::now();
+    let mut attempted = 0;
+    loop {
+        let claimed = claim(state, started).await?;
+        if claimed.is_empty() {
+            return Ok(attempted);
+        }
+        let mut claimed = claimed.into_iter();
+        for row in claimed.by_ref() {
+            let outcome = send(state, &row).await;
+            record(state, &row, outcome).await?;
+            attempted += 1;
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+        }
+        let unsent: Vec<email_outbox::Model> = claimed.collect();
+        if !unsent.is_empty() {
+            release(state, &unsent).await?;
+            return Ok(attempted);
+        }
+    }
+}
+
+/// Takes due rows: queued ones whose time has come and claimed ones whose lease has passed.
+/// Only rows due at `due_at` count, so one delivery round never picks up its own retries.
+async fn claim(
+    state: &AppState,
+    due_at: DateTime<Utc>,
+) -> anyhow::Result<Vec<email_outbox::Model>> {
+    let now = crate::service::now();
+    let lease_until = now + chrono::Duration::seconds(lease_seconds(state));
+    let txn = db::begin_write(&state.db).await?;
+    let due = Condition::any()
+        .add(
+            Condition::all()
+                .add(email_outbox::Column::Status.eq(OutboxStatus::Queued.as_str()))
+                .add(email_outbox::Column::NextAttemptAt.lte(due_at)),
+        )
+        .add(
+            Condition::all()
+                .add(email_outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
+                .add(email_outbox::Column::LeaseUntil.lt(due_at)),
+        );
+    let rows = email_outbox::Entity::find()
+        .filter(due)
+        .order_by_asc(email_outbox::Column::Id)
+        .limit(CLAIM_BATCH)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&txn)
+        .await?;
+    if rows.is_empty() {
+        txn.rollback().await?;
+        return Ok(rows);
+    }
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    set_status(OutboxStatus::Sending)
+        .col_expr(email_outbox::Column::LeaseUntil, Expr::value(lease_until))
+        .col_expr(
+            email_outbox::Column::Attempts,
+            plus_one(email_outbox::Column::Attempts),
+        )
+        .filter(email_outbox::Column::Id.is_in(ids))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| email_outbox::Model {
+            status: OutboxStatus::Sending.as_str().to_owned(),
+            lease_until: Some(lease_until),
+            attempts: row.attempts + 1,
+            ..row
+        })
+        .collect())
+}
+
+/// An update of outbox rows that sets their status.
+fn set_status(status: OutboxStatus) -> UpdateMany<email_outbox::Entity> {
+    email_outbox::Entity::update_many()
+        .col_expr(email_outbox::Column::Status, Expr::value(status.as_str()))
+}
+
+/// Adds erasing the message bodies (the only copy of the raw token) to an update.
+fn erasing_bodies(update: UpdateMany<email_outbox::Entity>) -> UpdateMany<email_outbox::Entity> {
+    update
+        .col_expr(
+            email_outbox::Column::TextBody,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            email_outbox::Column::HtmlBody,
+            Expr::value(Option::<String>::None),
+        )
+}
+
+/// `column + 1`, computed by the database.
+fn plus_one(column: impl IntoColumnRef) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    Expr::col(column).add(1)
+}
+
+fn lease_seconds(state: &AppState) -> i64 {
+    i64::try_from(state.settings.email_lease_seconds).unwrap_or(i64::MAX / 4)
+}
+
+/// Gives back claimed rows that were not attempted (shutdown between messages).
+async fn release(state: &AppState, rows: &[email_outbox::Model]) -> anyhow::Result<()> {
+    for row in rows {
+        set_status(OutboxStatus::Queued)
+            .col_expr(
+                email_outbox::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                email_outbox::Column::Attempts,
+                Expr::value(row.attempts - 1),
+            )
+            .filter(claimed_by_us(row))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Matches the row only while it is still in the claim this worker made.
+fn claimed_by_us(row: &email_outbox::Model) -> Condition {
+    Condition::all()
+        .add(email_outbox::Column::Id.eq(row.id))
+        .add(email_outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
+        .add(email_outbox::Column::Attempts.eq(row.attempts))
+}
+
+async fn send(state: &AppState, row: &email_outbox::Model) -> Result<(), SendError> {
+    let (Some(text), Some(html)) = (&row.text_body, &row.html_body) else {
+        return Err(SendError::Permanent("the message body is gone".to_owned()));
+    };
+    let recipient = row
+        .recipient
+        .parse()
+        .map_err(|err| SendError::Permanent(format!("bad recipient address: {err}")))?;
+    let message = Message::builder()
+        .from(state.outgoing.from.clone())
+        .to(recipient)
+        .subject(row.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(
+            text.clone(),
+            html.clone(),
+        ))
+        .map_err(|err| SendError::Permanent(format!("cannot build the message: {err}")))?;
+    state.outgoing.send(message).await
+}
+
+/// Records a send's outcome on the outbox row and on its invitation, in one transaction.
+/// Does nothing when the row left our claim meanwhile (cancelled, resent, or re-claimed).
+async fn record(
+    state: &AppState,
+    row: &email_outbox::Model,
+    outcome: Result<(), SendError>,
+) -> anyhow::Result<()> {
+    let now = crate::service::now();
+    let settings = &state.settings;
+    let (outbox_status, invitation_status, next_attempt_at) = match &outcome {
+        Ok(()) => (OutboxStatus::Sent, EmailDeliveryStatus::Sent, now),
+        Err(SendError::Temporary(_))
+            if u32::try_from(row.attempts).unwrap_or(u32::MAX) < settings.email_max_attempts =>
+        {
+            let delay = retry_delay(
+                settings.email_retry_base_seconds,
+                settings.email_retry_max_seconds,
+                row.attempts,
+            );
+            (
+                OutboxStatus::Queued,
+                EmailDeliveryStatus::Queued,
+                now + delay,
+            )
+        }
+        Err(_) => (OutboxStatus::Failed, EmailDeliveryStatus::Failed, now),
+    };
+    let error = outcome.as_ref().err().map(|err| err.message().to_owned());
+    let finished = outbox_status != OutboxStatus::Queued;
+
+    let txn = db::begin_write(&state.db).await?;
+    let mut update = set_status(outbox_status)
+        .col_expr(
+            email_outbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            email_outbox::Column::NextAttemptAt,
+            Expr::value(next_attempt_at),
+        )
+        .col_expr(email_outbox::Column::LastError, Expr::value(error.clone()));
+    if finished {
+        // The bodies hold the raw token: keep them no longer than needed.
+        update = erasing_bodies(update);
+    }
+    if outcome.is_ok() {
+        update = update.col_expr(email_outbox::Column::SentAt, Expr::value(Some(now)));
+    }
+    let changed = update.filter(claimed_by_us(row)).exec(&txn).await?;
+    if changed.rows_affected == 0 {
+        txn.rollback().await?;
+        tracing::info!(
+            outbox_id = row.id,
+            "message left this worker's claim; result not recorded"
+        );
+        return Ok(());
+    }
+    let mut invitation_update = invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::EmailStatus,
+            Expr::value(invitation_status.as_str()),
+        )
+        .col_expr(invitation::Column::EmailAttempts, Expr::value(row.attempts))
+        .col_expr(
+            invitation::Column::LastEmailError,
+            Expr::value(error.clone()),
+        );
+    if outcome.is_ok() {
+        invitation_update = invitation_update
+            .col_expr(
+                invitation::Column::SendCount,
+                plus_one(invitation::Column::SendCount),
+            )
+            .col_expr(invitation::Column::LastSentAt, Expr::value(Some(now)));
+    }
+    invitation_update
+        .filter(invitation::Column::Id.eq(row.invitation_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+
+    match (&outcome, outbox_status) {
+        (Ok(()), _) => {
+            state.metrics.emails_sent.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(
+                outbox_id = row.id,
+                invitation_id = row.invitation_id,
+                "email sent"
+            );
+        }
+        (Err(err), OutboxStatus::Queued) => {
+            state.metrics.emails_retried.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                outbox_id = row.id,
+                attempts = row.attempts,
+                error = err.message(),
+                "email send failed; will retry"
+            );
+        }
+        (Err(err), _) => {
+            state.metrics.emails_failed.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                outbox_id = row.id,
+                attempts = row.attempts,
+                error = err.message(),
+                "email given up"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `base · 2^(attempts−1)`, capped at `max`, plus up to 20 % jitter so retries spread out.
+fn retry_delay(base_seconds: u64, max_seconds: u64, attempts: i32) -> chrono::Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(30);
+    let seconds = base_seconds.saturating_mul(1 << exponent).min(max_seconds);
+    let jitter_ms = rand::rng().random_range(0..=seconds.saturating_mul(200));
+    chrono::Duration::milliseconds(
+        i64::try_from(seconds.saturating_mul(1000).saturating_add(jitter_ms))
+            .unwrap_or(i64::MAX / 2),
+    )
+}
+
+/// Runs until `stopping` turns true: delivers what is due, then waits for the poll interval
+/// or a wake-up from a fresh enqueue. On stop, it finishes the message in hand and gives back
+/// the rest of its claim.
+pub async fn run_worker(state: AppState, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let poll = Duration::from_millis(state.settings.outbox_poll_interval_ms.max(10));
+    tracing::info!("outbox worker started");
+    loop {
+        let delivery = deliver(&state, &stop);
+        tokio::pin!(delivery);
+        let result = loop {
+            tokio::select! {
+                result = &mut delivery => break result,
+                _ = stopping.wait_for(|stopping| *stopping), if !stop.load(Ordering::Relaxed) => {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        };
+        if let Err(err) = result {
+            tracing::error!(error = format!("{err:#}"), "outbox delivery failed");
+        }
+        if stop.load(Ordering::Relaxed) || *stopping.borrow() {
+            break;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(poll) => {}
+            () = state.outbox_wakeup.notified() => {}
+            _ = stopping.wait_for(|stopping| *stopping) => break,
+        }
+    }
+    tracing::info!("outbox worker stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay;
+
+    #[test]
+    fn retry_delays_double_from_the_base_up_to_the_cap_with_bounded_jitter() {
+        for (attempts, base) in [(1, 30), (2, 60), (3, 120), (8, 3600), (20, 3600)] {
+            let delay = retry_delay(30, 3600, attempts).num_milliseconds();
+            assert!(
+                delay >= base * 1000 && delay <= base * 1200,
+                "attempt {attempts}: {delay}"
+            );
+        }
+        assert_eq!(retry_delay(0, 3600, 3).num_milliseconds(), 0);
+    }
+}

@@ -1,0 +1,165 @@
+//! `AppError`: every failure a client can see, with its code from the API contract, converted to a
+//! GraphQL error in one place. Internal causes are logged, never sent.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr};
+
+use crate::domain::invitation_rules::Refusal;
+
+/// The `extensions.code` values of the API contract, spelled as clients see them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    InvitationNotFound,
+    InvitationExpired,
+    InvitationCancelled,
+    InvitationDeclined,
+    InvitationAlreadyAccepted,
+    InvitationUsedUp,
+    InvitationSuperseded,
+    EmailMismatch,
+    AlreadyMember,
+    Conflict,
+    RateLimited,
+    InternalServerError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::InvitationNotFound => "INVITATION_NOT_FOUND",
+            Self::InvitationExpired => "INVITATION_EXPIRED",
+            Self::InvitationCancelled => "INVITATION_CANCELLED",
+            Self::InvitationDeclined => "INVITATION_DECLINED",
+            Self::InvitationAlreadyAccepted => "INVITATION_ALREADY_ACCEPTED",
+            Self::InvitationUsedUp => "INVITATION_USED_UP",
+            Self::InvitationSuperseded => "INVITATION_SUPERSEDED",
+            Self::EmailMismatch => "EMAIL_MISMATCH",
+            Self::AlreadyMember => "ALREADY_MEMBER",
+            Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// A failure of a use case: a client error with a code and a message for people, or an internal
+/// error whose cause is logged and hidden.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Client { code: ErrorCode, message: String },
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Client {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            ErrorCode::Unauthenticated,
+            "sign in first: this needs a valid access token",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadUserInput, message)
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Client { code, .. } => *code,
+            Self::Internal(_) => ErrorCode::InternalServerError,
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Internal(err)
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        let (code, message) = match refusal {
+            Refusal::Expired => (ErrorCode::InvitationExpired, "this invitation has expired"),
+            Refusal::Cancelled => (
+                ErrorCode::InvitationCancelled,
+                "this invitation was cancelled",
+            ),
+            Refusal::Declined => (
+                ErrorCode::InvitationDeclined,
+                "this invitation was declined",
+            ),
+            Refusal::AlreadyAccepted => (
+                ErrorCode::InvitationAlreadyAccepted,
+                "this invitation has already been accepted",
+            ),
+            Refusal::UsedUp => (
+                ErrorCode::InvitationUsedUp,
+                "this invitation link has no uses left",
+            ),
+            Refusal::EmailMismatch => (
+                ErrorCode::EmailMismatch,
+                "this invitation is for a different email address",
+            ),
+        };
+        Self::new(code, message)
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        match self {
+            Self::Client { code, message } => async_graphql::Error::new(message.clone())
+                .extend_with(|_, ext| ext.set("code", code.as_str())),
+            Self::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error");
+                async_graphql::Error::new("internal server error")
+                    .extend_with(|_, ext| ext.set("code", ErrorCode::InternalServerError.as_str()))
+            }
+        }
+    }
+}
+
+/// Turns the unique-constraint violation a statement is expected to hit into a client error.
+pub trait OnConflict<T> {
+    fn on_conflict(self, code: ErrorCode, message: &str) -> Result<T, AppError>;
+}
+
+impl<T> OnConflict<T> for Result<T, DbErr> {
+    fn on_conflict(self, code: ErrorCode, message: &str) -> Result<T, AppError> {
+        self.map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(code, message),
+            _ => err.into(),
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! Per-request DataLoaders: every relation and viewer-dependent lookup is batched here.
+//! They carry the request's viewer, so they are built per request and never shared.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ErrorExtensions};
+use entity::{organization, user};
+
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::domain::org_role::OrgRole;
+use crate::service::{accounts, organizations};
+
+/// Batches lookups for one request.
+pub struct RequestLoader {
+    state: AppState,
+    viewer: Viewer,
+}
+
+/// Key: a user by id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UserId(pub i64);
+/// Key: an organization by id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrgId(pub i64);
+/// Key: the viewer's role in an organization.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ViewerRoleIn(pub i64);
+/// Key: whether the viewer may read a user's email.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EmailVisible(pub i64);
+/// Key: whether an account uses this email.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct AccountEmail(pub String);
+
+/// The per-request loader to put in the request's data.
+pub fn request_loader(state: AppState, viewer: Viewer) -> DataLoader<RequestLoader> {
+    DataLoader::new(RequestLoader { state, viewer }, tokio::spawn)
+}
+
+/// The request's loader.
+pub fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<RequestLoader> {
+    ctx.data_unchecked::<DataLoader<RequestLoader>>()
+}
+
+impl Loader<UserId> for RequestLoader {
+    type Value = user::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let users = accounts::users_by_ids(&self.state, &ids)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(users
+            .into_iter()
+            .map(|(id, user)| (UserId(id), user))
+            .collect())
+    }
+}
+
+impl Loader<OrgId> for RequestLoader {
+    type Value = organization::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[OrgId]) -> Result<HashMap<OrgId, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let orgs = organizations::organizations_by_ids(&self.state, &ids)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(orgs.into_iter().map(|(id, org)| (OrgId(id), org)).collect())
+    }
+}
+
+impl Loader<ViewerRoleIn> for RequestLoader {
+    type Value = OrgRole;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ViewerRoleIn],
+    ) -> Result<HashMap<ViewerRoleIn, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let roles = organizations::viewer_roles(&self.state, &self.viewer, &ids)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(roles
+            .into_iter()
+            .map(|(id, role)| (ViewerRoleIn(id), role))
+            .collect())
+    }
+}
+
+impl Loader<EmailVisible> for RequestLoader {
+    type Value = bool;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[EmailVisible],
+    ) -> Result<HashMap<EmailVisible, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let visible = accounts::users_with_visible_email(&self.state, &self.viewer, &ids)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, visible.contains(&key.0)))
+            .collect())
+    }
+}
+
+impl Loader<AccountEmail> for RequestLoader {
+    type Value = bool;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[AccountEmail],
+    ) -> Result<HashMap<AccountEmail, Self::Value>, Self::Error> {
+        let emails: Vec<String> = keys.iter().map(|key| key.0.clone()).collect();
+        let existing = accounts::existing_emails(&self.state, &emails)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(keys
+            .iter()
+            .map(|key| (key.clone(), existing.contains(&key.0)))
+            .collect())
+    }
+}

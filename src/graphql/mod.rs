@@ -1,0 +1,137 @@
+//! The GraphQL schema: roots merged from per-feature parts, the error safety net, the SDL.
+//! Resolvers are thin: read state and viewer, call one service function, `.extend()` the error.
+
+pub mod accounts;
+pub mod connection;
+pub mod invitations;
+pub mod loaders;
+pub mod organizations;
+pub mod subscriptions;
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe,
+};
+use async_graphql::{Context, MergedObject, Response, SDLExportOptions, Schema, ServerError};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::error::ErrorCode;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    accounts::AccountsQuery,
+    organizations::OrganizationsQuery,
+    invitations::InvitationsQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    accounts::AccountsMutation,
+    organizations::OrganizationsMutation,
+    invitations::InvitationsMutation,
+);
+
+#[derive(async_graphql::MergedSubscription, Default)]
+pub struct Subscription(subscriptions::InvitationsSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// The schema with the app state; per-request data (viewer, loaders) is added by the transport.
+pub fn build_schema(state: AppState) -> AppSchema {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(state)
+    .extension(ErrorCodes)
+    .finish()
+}
+
+/// The SDL that `schema.graphql` holds and `doorman schema` prints.
+pub fn export_sdl() -> String {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl_with_options(SDLExportOptions::new())
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+}
+
+/// Safety net: every error leaves with an `extensions.code`. Errors the engine raises itself
+/// (an argument of the wrong type) become `BAD_USER_INPUT`; anything else that lacks a code
+/// is a forgotten `.extend()`: it is logged and replaced by a bare `INTERNAL_SERVER_ERROR`.
+struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        with_codes(next.run(ctx).await)
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream).map(with_codes).boxed()
+    }
+}
+
+fn with_codes(mut response: Response) -> Response {
+    let executed = !matches!(response.data, async_graphql::Value::Null)
+        || response.errors.iter().any(|err| !err.path.is_empty());
+    for error in &mut response.errors {
+        ensure_code(error, executed);
+    }
+    response
+}
+
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some())
+}
+
+fn ensure_code(error: &mut ServerError, executed: bool) {
+    if has_code(error) {
+        return;
+    }
+    let input_error = error.message.starts_with("Failed to parse")
+        || error.message.starts_with("Invalid value for argument")
+        || error.message.contains("Oneof");
+    let code = if !executed {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else if input_error {
+        ErrorCode::BadUserInput.as_str()
+    } else {
+        tracing::error!(message = %error.message, path = ?error.path, "error without a code");
+        error.message = "internal server error".to_owned();
+        ErrorCode::InternalServerError.as_str()
+    };
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}

@@ -1,0 +1,201 @@
+//! `Organization`, `Membership`, `OrgSelector`, `createOrganization`, `organization`.
+
+use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, OneofObject, Result};
+use chrono::{DateTime, Utc};
+use entity::{membership, organization};
+
+use super::accounts::User;
+use super::connection::{ListConnection, connection, page_request};
+use super::invitations::Invitation;
+use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
+use super::{state, viewer};
+use crate::domain::org_role;
+use crate::error::AppError;
+use crate::service::invitations::manage;
+use crate::service::organizations::{self, NewOrganization, OrgRef};
+
+/// A member's role, ordered VISITOR < MEMBER < ADMIN.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrgRole {
+    Visitor,
+    Member,
+    Admin,
+}
+
+impl From<org_role::OrgRole> for OrgRole {
+    fn from(role: org_role::OrgRole) -> Self {
+        match role {
+            org_role::OrgRole::Visitor => Self::Visitor,
+            org_role::OrgRole::Member => Self::Member,
+            org_role::OrgRole::Admin => Self::Admin,
+        }
+    }
+}
+
+impl From<OrgRole> for org_role::OrgRole {
+    fn from(role: OrgRole) -> Self {
+        match role {
+            OrgRole::Visitor => Self::Visitor,
+            OrgRole::Member => Self::Member,
+            OrgRole::Admin => Self::Admin,
+        }
+    }
+}
+
+/// Parses a stored role.
+pub(super) fn stored_role(role: &str) -> Option<OrgRole> {
+    role.parse::<org_role::OrgRole>().ok().map(OrgRole::from)
+}
+
+/// Names an organization by exactly one of `id` or `name`.
+#[derive(OneofObject)]
+pub enum OrgSelector {
+    Id(ID),
+    Name(String),
+}
+
+impl OrgSelector {
+    /// An id that is not a number names no organization.
+    pub fn to_ref(&self) -> OrgRef {
+        match self {
+            Self::Id(id) => OrgRef::Id(id.parse().unwrap_or(-1)),
+            Self::Name(name) => OrgRef::Name(name.clone()),
+        }
+    }
+}
+
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+
+    /// Unique lower-case handle.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
+
+    /// Whether members (not only admins) may invite others, up to MEMBER.
+    async fn members_can_invite(&self) -> bool {
+        self.0.members_can_invite
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The caller's role here; null when not a member.
+    async fn viewer_role(&self, ctx: &Context<'_>) -> Result<Option<OrgRole>> {
+        let role = loader(ctx).load_one(ViewerRoleIn(self.0.id)).await?;
+        Ok(role.map(OrgRole::from))
+    }
+
+    /// Members, newest first; only members may list them.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<Membership>> {
+        let result = async {
+            let page = page_request(first, after, 20)?;
+            organizations::members(state(ctx), viewer(ctx), self.0.id, page).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(connection(result, |m| m.id, Membership))
+    }
+}
+
+pub struct Membership(pub membership::Model);
+
+#[Object]
+impl Membership {
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
+        let user = loader(ctx).load_one(UserId(self.0.user_id)).await?;
+        user.map(User::new)
+            .ok_or_else(|| AppError::not_found("the user no longer exists").extend())
+    }
+
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        let org = loader(ctx).load_one(OrgId(self.0.organization_id)).await?;
+        org.map(Organization)
+            .ok_or_else(|| AppError::not_found("the organization no longer exists").extend())
+    }
+
+    async fn role(&self) -> Option<OrgRole> {
+        stored_role(&self.0.role)
+    }
+
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.0.joined_at
+    }
+
+    /// The invitation this membership came through, when the caller may see it.
+    async fn invitation(&self, ctx: &Context<'_>) -> Result<Option<Invitation>> {
+        let Some(id) = self.0.invitation_id else {
+            return Ok(None);
+        };
+        let found = manage::membership_invitation(state(ctx), viewer(ctx), &self.0, id)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(found.map(Invitation))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateOrganizationInput {
+    /// Unique handle: 1–39 letters, digits, '-' or '_'.
+    pub name: String,
+    pub display_name: Option<String>,
+    /// Let members (not only admins) invite others, up to MEMBER.
+    #[graphql(default)]
+    pub members_can_invite: bool,
+}
+
+#[derive(Default)]
+pub struct OrganizationsQuery;
+
+#[Object]
+impl OrganizationsQuery {
+    /// An organization by id or name; null when there is none.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        org: OrgSelector,
+    ) -> Result<Option<Organization>> {
+        let found = organizations::find_organization(state(ctx), viewer(ctx), &org.to_ref())
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(found.map(Organization))
+    }
+}
+
+#[derive(Default)]
+pub struct OrganizationsMutation;
+
+#[Object]
+impl OrganizationsMutation {
+    /// Creates an organization; the caller becomes its ADMIN.
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> Result<Organization> {
+        let new = NewOrganization {
+            name: input.name,
+            display_name: input.display_name,
+            members_can_invite: input.members_can_invite,
+        };
+        organizations::create_organization(state(ctx), viewer(ctx), new)
+            .await
+            .map(Organization)
+            .map_err(|err| err.extend())
+    }
+}

@@ -1,0 +1,142 @@
+//! The `doorman` command: `serve` (the default), `migrate`, `schema` and `admin` tasks.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use doorman::app::{App, AppState};
+use doorman::config::Settings;
+use doorman::service::{accounts, invitations};
+use secrecy::SecretString;
+
+#[derive(Parser)]
+#[command(
+    name = "doorman",
+    version,
+    about = "Invitation service with a GraphQL API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default): migrate, then serve GraphQL and GraphiQL.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account; the password is read from standard input.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+        /// Make the account a server admin.
+        #[arg(long)]
+        server_admin: bool,
+    },
+    /// Create a registration invitation and print its link.
+    InviteRegistration {
+        /// How many accounts may register with it (default: unlimited).
+        #[arg(long)]
+        max_uses: Option<i32>,
+        /// Days until it expires (default: the configured default expiry).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// Limit it to one email address.
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    doorman::telemetry::init();
+    for name in Settings::unknown_env_variables() {
+        tracing::warn!(variable = %name, "unknown DOORMAN_ variable ignored");
+    }
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = App::build(cli.settings).await?;
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let state = AppState::connect(cli.settings).await?;
+            drop(state);
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", doorman::graphql::export_sdl());
+            Ok(())
+        }
+        Command::Admin(command) => admin(cli.settings, command).await,
+    }
+}
+
+async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> {
+    let state = AppState::connect(settings).await?;
+    match command {
+        AdminCommand::CreateUser {
+            email,
+            username,
+            server_admin,
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = SecretString::from(password.trim_end_matches(['\r', '\n']).to_owned());
+            let user = accounts::create_user(&state.db, &email, &username, password, server_admin)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            println!(
+                "created user {} (id {}){}",
+                user.username,
+                user.id,
+                if user.is_server_admin {
+                    ", server admin"
+                } else {
+                    ""
+                }
+            );
+        }
+        AdminCommand::InviteRegistration {
+            max_uses,
+            expires_in_days,
+            email,
+        } => {
+            let invitation = invitations::create::admin_registration_invite(
+                &state,
+                max_uses,
+                expires_in_days,
+                email,
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
+            println!("{}", invitation.link.unwrap_or_default());
+        }
+    }
+    Ok(())
+}

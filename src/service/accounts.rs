@@ -1,0 +1,270 @@
+//! Accounts: register (the first account becomes server admin), login, and user lookups.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{membership, user};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::app::AppState;
+use crate::auth::{self, AccessToken, Viewer};
+use crate::config::RegistrationMode;
+use crate::db;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::names::{parse_display_name, parse_handle};
+use crate::domain::org_role::OrgRole;
+use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::service::events::Committed;
+use crate::service::invitations::{self, redeem};
+
+/// What `register` needs.
+pub struct Registration {
+    pub email: String,
+    pub username: String,
+    pub password: SecretString,
+    pub display_name: Option<String>,
+    pub invitation_token: Option<String>,
+}
+
+/// A signed-in session.
+pub struct SignedIn {
+    pub access_token: AccessToken,
+    pub user: user::Model,
+}
+
+/// Advisory-lock key that serializes the check for "first account on this server".
+const FIRST_ACCOUNT_LOCK: i64 = 0x646f_6f72_0001;
+const MIN_PASSWORD_CHARS: usize = 8;
+const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Creates an account (and, with an invitation token, redeems it in the same transaction).
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn, AppError> {
+    let email = EmailAddress::parse(&input.email).map_err(AppError::bad_input)?;
+    let username = parse_handle(&input.username, "username").map_err(AppError::bad_input)?;
+    let display_name =
+        parse_display_name(input.display_name.as_deref()).map_err(AppError::bad_input)?;
+    let password_chars = input.password.expose_secret().chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&password_chars) {
+        return Err(AppError::bad_input(format!(
+            "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"
+        )));
+    }
+    let invitation_only = state.settings.registration_mode == RegistrationMode::InvitationOnly;
+    if invitation_only && input.invitation_token.is_none() {
+        return Err(AppError::forbidden(
+            "this server is invitation-only: registering needs an invitation token",
+        ));
+    }
+    let password_hash = auth::hash_password(input.password).await?;
+
+    let txn = db::begin_write(&state.db).await?;
+    let invitation = match &input.invitation_token {
+        Some(token) => {
+            let invitation = invitations::find_by_token_for_update(&txn, token).await?;
+            if invitation_only && !redeem::opens_registration(&invitation) {
+                return Err(AppError::forbidden(
+                    "this server is invitation-only: an open link cannot create accounts",
+                ));
+            }
+            Some(invitation)
+        }
+        None => None,
+    };
+    if let Some(invitation) = &invitation {
+        redeem::check(invitation, email.as_ref())?;
+    }
+    let mut is_first_account = user::Entity::find().count(&txn).await? == 0;
+    if is_first_account {
+        // Two registrations racing on an empty server must not both become server admin.
+        db::lock_key(&txn, FIRST_ACCOUNT_LOCK).await?;
+        is_first_account = user::Entity::find().count(&txn).await? == 0;
+    }
+    let user = user::ActiveModel {
+        username: Set(username),
+        email: Set(email.to_string()),
+        display_name: Set(display_name),
+        password_hash: Set(password_hash),
+        is_server_admin: Set(is_first_account),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .on_conflict(
+        ErrorCode::Conflict,
+        "that username or email is already taken",
+    )?;
+    let committed = match invitation {
+        Some(invitation) => redeem::redeem(&txn, invitation, &user).await?.2,
+        None => Committed::default(),
+    };
+    txn.commit().await?;
+    state.bus.publish(committed).await;
+    tracing::info!(user_id = user.id, is_first_account, "account registered");
+    let access_token = state.keys.issue(user.id)?;
+    Ok(SignedIn { access_token, user })
+}
+
+/// Signs in with an email or username and a password.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn login(
+    state: &AppState,
+    login: &str,
+    password: SecretString,
+) -> Result<SignedIn, AppError> {
+    let login = login.trim().to_lowercase();
+    let column = if login.contains('@') {
+        user::Column::Email
+    } else {
+        user::Column::Username
+    };
+    let found = user::Entity::find()
+        .filter(column.eq(login))
+        .one(&state.db)
+        .await?;
+    let hash = found.as_ref().map(|user| user.password_hash.clone());
+    match found {
+        Some(user) if auth::verify_password(password, hash).await? => {
+            let access_token = state.keys.issue(user.id)?;
+            Ok(SignedIn { access_token, user })
+        }
+        _ => Err(AppError::new(
+            ErrorCode::Unauthenticated,
+            "wrong login or password",
+        )),
+    }
+}
+
+/// Loads the user an access token names; `None` when the token is invalid or the user is gone.
+pub async fn viewer_for_token(state: &AppState, token: &str) -> Result<Viewer, AppError> {
+    Ok(session_for_token(state, token)
+        .await?
+        .map_or(Viewer::Anonymous, |(viewer, _)| viewer))
+}
+
+/// The user an access token names and when the token expires; `None` when the token is
+/// invalid or the user is gone.
+pub async fn session_for_token(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(Viewer, DateTime<Utc>)>, AppError> {
+    let Some((user_id, expires_at)) = state.keys.verify(token) else {
+        return Ok(None);
+    };
+    let user = user::Entity::find_by_id(user_id).one(&state.db).await?;
+    Ok(user.map(|user| (Viewer::User(user.into()), expires_at)))
+}
+
+/// Creates an account from the command line (no invitation, any server mode).
+pub async fn create_user(
+    db: &DatabaseConnection,
+    email: &str,
+    username: &str,
+    password: SecretString,
+    server_admin: bool,
+) -> Result<user::Model, AppError> {
+    let email = EmailAddress::parse(email).map_err(AppError::bad_input)?;
+    let username = parse_handle(username, "username").map_err(AppError::bad_input)?;
+    if password.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::bad_input(format!(
+            "password must be at least {MIN_PASSWORD_CHARS} characters long"
+        )));
+    }
+    let password_hash = auth::hash_password(password).await?;
+    let user = user::ActiveModel {
+        username: Set(username),
+        email: Set(email.to_string()),
+        display_name: Set(None),
+        password_hash: Set(password_hash),
+        is_server_admin: Set(server_admin),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .on_conflict(
+        ErrorCode::Conflict,
+        "that username or email is already taken",
+    )?;
+    Ok(user)
+}
+
+/// Users by id, for batch loading.
+pub async fn users_by_ids(
+    state: &AppState,
+    ids: &[i64],
+) -> Result<HashMap<i64, user::Model>, AppError> {
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(&state.db)
+        .await?;
+    Ok(users.into_iter().map(|user| (user.id, user)).collect())
+}
+
+/// Which of `emails` belong to an account, for batch loading.
+pub async fn existing_emails(
+    state: &AppState,
+    emails: &[String],
+) -> Result<HashSet<String>, AppError> {
+    let users = user::Entity::find()
+        .filter(user::Column::Email.is_in(emails.iter().cloned()))
+        .all(&state.db)
+        .await?;
+    Ok(users.into_iter().map(|user| user.email).collect())
+}
+
+/// Of `user_ids`, those whose email the viewer may read: their own, everyone's for server
+/// admins, and members of organizations the viewer administers.
+pub async fn users_with_visible_email(
+    state: &AppState,
+    viewer: &Viewer,
+    user_ids: &[i64],
+) -> Result<HashSet<i64>, AppError> {
+    let Some(me) = viewer.user() else {
+        return Ok(HashSet::new());
+    };
+    if me.is_server_admin {
+        return Ok(user_ids.iter().copied().collect());
+    }
+    let administered = Query::select()
+        .column(membership::Column::OrganizationId)
+        .from(membership::Entity)
+        .cond_where(
+            Condition::all()
+                .add(membership::Column::UserId.eq(me.id))
+                .add(membership::Column::Role.eq(OrgRole::Admin.as_str())),
+        )
+        .to_owned();
+    let visible = membership::Entity::find()
+        .filter(membership::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(membership::Column::OrganizationId.in_subquery(administered))
+        .all(&state.db)
+        .await?;
+    let mut ids: HashSet<i64> = visible.into_iter().map(|m| m.user_id).collect();
+    if user_ids.contains(&me.id) {
+        ids.insert(me.id);
+    }
+    Ok(ids)
+}
+
+/// The viewer's own memberships, oldest first; other users' memberships are not visible.
+pub async fn memberships(
+    state: &AppState,
+    viewer: &Viewer,
+    user_id: i64,
+) -> Result<Vec<membership::Model>, AppError> {
+    if viewer.user_id() != Some(user_id) {
+        return Ok(Vec::new());
+    }
+    Ok(membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .all(&state.db)
+        .await?)
+}

@@ -1,0 +1,486 @@
+//! Creating invitations: email invitations in bulk, multi-use links, registration invitations.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{invitation, membership, user};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+
+use super::{InvitationView, require_inviter, require_org, resolve_expiry};
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::db;
+use crate::domain::email_address::{EmailAddress, parse_domain};
+use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
+use crate::domain::invite_token::InviteToken;
+use crate::domain::org_role::OrgRole;
+use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
+use crate::error::{AppError, ErrorCode};
+use crate::service::events::{self, Committed};
+use crate::service::organizations::OrgRef;
+use crate::service::require_user;
+
+/// What `createOrgInvites` needs.
+pub struct OrgInvites {
+    pub org: OrgRef,
+    pub emails: Vec<String>,
+    pub role: OrgRole,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub message: Option<String>,
+    pub send_email: bool,
+    pub validate_only: bool,
+}
+
+/// Why one email of a bulk request was not invited.
+#[derive(Debug)]
+pub struct InviteError {
+    pub email: String,
+    /// An `InviteErrorCode`, or for resend an `ErrorCode`, as clients see it.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Per-email outcomes of a bulk request.
+#[derive(Debug)]
+pub struct OrgInvitesOutcome {
+    pub invitations: Vec<InvitationView>,
+    pub errors: Vec<InviteError>,
+    /// Normalized emails that were (or, with `validate_only`, would be) invited.
+    pub valid_emails: Vec<String>,
+}
+
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Invites up to `bulk_limit` emails at once; each email gets exactly one outcome.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create_org_invites(
+    state: &AppState,
+    viewer: &Viewer,
+    input: OrgInvites,
+) -> Result<OrgInvitesOutcome, AppError> {
+    let user = require_user(viewer)?;
+    if input.emails.is_empty() {
+        return Err(AppError::bad_input("name at least one email"));
+    }
+    if input.emails.len() > state.settings.bulk_limit {
+        return Err(AppError::bad_input(format!(
+            "at most {} emails per request, got {}",
+            state.settings.bulk_limit,
+            input.emails.len()
+        )));
+    }
+    let now = crate::service::now();
+    let expires_at = resolve_expiry(&state.settings, input.expires_at, now)?;
+    let message = parse_message(input.message)?;
+
+    let txn = db::begin_write(&state.db).await?;
+    let org = require_org(&txn, &input.org, true).await?;
+    require_inviter(&txn, user.id, &org, input.role).await?;
+
+    let mut errors = Vec::new();
+    let mut candidates: Vec<EmailAddress> = Vec::new();
+    let mut seen = HashSet::new();
+    for raw in &input.emails {
+        match EmailAddress::parse(raw) {
+            Err(message) => errors.push(InviteError {
+                email: raw.trim().to_owned(),
+                code: InviteErrorCode::InvalidEmail.as_str(),
+                message,
+            }),
+            Ok(email) if !seen.insert(email.clone()) => errors.push(InviteError {
+                message: format!("{email} appears more than once in this request"),
+                email: email.to_string(),
+                code: InviteErrorCode::DuplicateInRequest.as_str(),
+            }),
+            Ok(email) => candidates.push(email),
+        }
+    }
+    let (members, invited) = existing_members_and_invitees(&txn, org.id, &candidates, now).await?;
+    let mut outcome_errors = errors;
+    let mut valid = Vec::new();
+    for email in candidates {
+        if members.contains(email.as_ref()) {
+            outcome_errors.push(InviteError {
+                message: format!("{email} is already a member of {}", org.name),
+                email: email.to_string(),
+                code: InviteErrorCode::AlreadyMember.as_str(),
+            });
+        } else if invited.contains(email.as_ref()) {
+            outcome_errors.push(InviteError {
+                message: format!("{email} already has a pending invitation; resend it instead"),
+                email: email.to_string(),
+                code: InviteErrorCode::AlreadyInvited.as_str(),
+            });
+        } else {
+            valid.push(email);
+        }
+    }
+    let valid_emails: Vec<String> = valid.iter().map(ToString::to_string).collect();
+    if input.validate_only {
+        txn.rollback().await?;
+        return Ok(OrgInvitesOutcome {
+            invitations: Vec::new(),
+            errors: outcome_errors,
+            valid_emails,
+        });
+    }
+
+    let new = valid.into_iter().map(|email| NewInvitation {
+        action: InvitationAction::JoinOrg,
+        organization_id: Some(org.id),
+        role: Some(input.role),
+        email: Some(email),
+        allowed_email_domains: Vec::new(),
+        max_uses: Some(1),
+        expires_at,
+        invited_by: Some(user.id),
+        message: message.clone(),
+        send_email: input.send_email,
+    });
+    let (invitations, committed) = insert_invitations(state, &txn, new.collect()).await?;
+    let queued = super::queue_emails(&txn, state, &invitations, Some(&org), Some(user)).await?;
+    txn.commit().await?;
+    state.bus.publish(committed).await;
+    if queued > 0 {
+        state.outbox_wakeup.notify_one();
+    }
+    tracing::info!(
+        org_id = org.id,
+        created = invitations.len(),
+        "org invitations created"
+    );
+    Ok(OrgInvitesOutcome {
+        invitations,
+        errors: outcome_errors,
+        valid_emails,
+    })
+}
+
+/// Emails among `candidates` that belong to members of the organization, and those that
+/// already have a pending, unexpired invitation to it.
+async fn existing_members_and_invitees(
+    txn: &DatabaseTransaction,
+    org_id: i64,
+    candidates: &[EmailAddress],
+    now: DateTime<Utc>,
+) -> Result<(HashSet<String>, HashSet<String>), AppError> {
+    let emails: Vec<String> = candidates.iter().map(ToString::to_string).collect();
+    let users: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Email.is_in(emails.clone()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user.email))
+        .collect();
+    let members = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(org_id))
+        .filter(membership::Column::UserId.is_in(users.keys().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|m| users.get(&m.user_id).cloned())
+        .collect();
+    let invited = invitation::Entity::find()
+        .filter(invitation::Column::OrganizationId.eq(org_id))
+        .filter(invitation::Column::Email.is_in(emails))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Pending.as_str()))
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|invitation| invitation.email)
+        .collect();
+    Ok((members, invited))
+}
+
+/// What `createInviteLink` needs.
+pub struct InviteLink {
+    pub org: OrgRef,
+    pub role: OrgRole,
+    pub max_uses: Option<i32>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub allowed_email_domains: Vec<String>,
+}
+
+/// Creates a multi-use open link to join an organization.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create_invite_link(
+    state: &AppState,
+    viewer: &Viewer,
+    input: InviteLink,
+) -> Result<InvitationView, AppError> {
+    let user = require_user(viewer)?;
+    let now = crate::service::now();
+    let expires_at = resolve_expiry(&state.settings, input.expires_at, now)?;
+    check_max_uses(input.max_uses)?;
+    let domains = parse_domains(&input.allowed_email_domains)?;
+    let txn = db::begin_write(&state.db).await?;
+    let org = require_org(&txn, &input.org, true).await?;
+    require_inviter(&txn, user.id, &org, input.role).await?;
+    let (mut created, committed) = insert_invitations(
+        state,
+        &txn,
+        vec![NewInvitation {
+            action: InvitationAction::JoinOrg,
+            organization_id: Some(org.id),
+            role: Some(input.role),
+            email: None,
+            allowed_email_domains: domains,
+            max_uses: input.max_uses,
+            expires_at,
+            invited_by: Some(user.id),
+            message: None,
+            send_email: false,
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    state.bus.publish(committed).await;
+    Ok(created.remove(0))
+}
+
+/// What `createRegistrationInvite` needs.
+pub struct RegistrationInvite {
+    pub email: Option<String>,
+    pub max_uses: Option<i32>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub org: Option<OrgRef>,
+    pub role: Option<OrgRole>,
+    pub send_email: bool,
+}
+
+/// Server admins: lets people register (and, with an organization, join it).
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create_registration_invite(
+    state: &AppState,
+    viewer: &Viewer,
+    input: RegistrationInvite,
+) -> Result<InvitationView, AppError> {
+    let user = require_user(viewer)?;
+    if !user.is_server_admin {
+        return Err(AppError::forbidden(
+            "only server admins can create registration invitations",
+        ));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let (created, committed) =
+        insert_registration_invite(state, &txn, Some(user.id), input).await?;
+    txn.commit().await?;
+    state.outbox_wakeup.notify_one();
+    state.bus.publish(committed).await;
+    Ok(created)
+}
+
+/// `doorman admin invite-registration`: a registration invitation with no inviter.
+pub async fn admin_registration_invite(
+    state: &AppState,
+    max_uses: Option<i32>,
+    expires_in_days: Option<u32>,
+    email: Option<String>,
+) -> Result<InvitationView, AppError> {
+    let expires_at =
+        expires_in_days.map(|days| crate::service::now() + chrono::Duration::days(i64::from(days)));
+    let txn = db::begin_write(&state.db).await?;
+    let (created, committed) = insert_registration_invite(
+        state,
+        &txn,
+        None,
+        RegistrationInvite {
+            email,
+            max_uses,
+            expires_at,
+            org: None,
+            role: None,
+            send_email: false,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.bus.publish(committed).await;
+    Ok(created)
+}
+
+/// The registration invitation behind `createRegistrationInvite` and `doorman admin
+/// invite-registration`, inside the caller's transaction.
+pub(crate) async fn insert_registration_invite(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    invited_by: Option<i64>,
+    input: RegistrationInvite,
+) -> Result<(InvitationView, Committed), AppError> {
+    let now = crate::service::now();
+    let expires_at = resolve_expiry(&state.settings, input.expires_at, now)?;
+    let email = input
+        .email
+        .as_deref()
+        .map(EmailAddress::parse)
+        .transpose()
+        .map_err(AppError::bad_input)?;
+    check_max_uses(input.max_uses)?;
+    let max_uses = match (&email, input.max_uses) {
+        (Some(_), Some(uses)) if uses != 1 => {
+            return Err(AppError::bad_input(
+                "an invitation for one email can be used once: leave maxUses out or set it to 1",
+            ));
+        }
+        (Some(_), _) => Some(1),
+        (None, uses) => uses,
+    };
+    let org = match &input.org {
+        Some(org) => Some(require_org(txn, org, true).await?),
+        None => None,
+    };
+    if org.is_none() && input.role.is_some() {
+        return Err(AppError::bad_input("role needs an organization"));
+    }
+    if let Some(email) = &email {
+        let exists = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_ref()))
+            .one(txn)
+            .await?
+            .is_some();
+        if exists {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("{email} already has an account"),
+            ));
+        }
+    }
+    let inviter = match invited_by {
+        Some(id) => user::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let (mut created, committed) = insert_invitations(
+        state,
+        txn,
+        vec![NewInvitation {
+            action: InvitationAction::RegisterAccount,
+            role: org.as_ref().map(|_| input.role.unwrap_or(OrgRole::Member)),
+            organization_id: org.as_ref().map(|org| org.id),
+            send_email: input.send_email && email.is_some(),
+            email,
+            allowed_email_domains: Vec::new(),
+            max_uses,
+            expires_at,
+            invited_by,
+            message: None,
+        }],
+    )
+    .await?;
+    super::queue_emails(txn, state, &created, org.as_ref(), inviter.as_ref()).await?;
+    Ok((created.remove(0), committed))
+}
+
+struct NewInvitation {
+    action: InvitationAction,
+    organization_id: Option<i64>,
+    role: Option<OrgRole>,
+    email: Option<EmailAddress>,
+    allowed_email_domains: Vec<String>,
+    max_uses: Option<i32>,
+    expires_at: DateTime<Utc>,
+    invited_by: Option<i64>,
+    message: Option<String>,
+    send_email: bool,
+}
+
+/// Inserts invitations with fresh tokens and their CREATED events; returns them with links.
+async fn insert_invitations(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    new: Vec<NewInvitation>,
+) -> Result<(Vec<InvitationView>, Committed), AppError> {
+    if new.is_empty() {
+        return Ok((Vec::new(), Committed::default()));
+    }
+    let now = crate::service::now();
+    let mut links = HashMap::new();
+    let rows: Vec<invitation::ActiveModel> = new
+        .into_iter()
+        .map(|new| {
+            let token = InviteToken::generate();
+            let digest = token.digest();
+            links.insert(digest.clone(), super::link_for(&state.settings, &token));
+            let email_status = if new.send_email && new.email.is_some() {
+                EmailDeliveryStatus::Queued
+            } else {
+                EmailDeliveryStatus::NotRequested
+            };
+            invitation::ActiveModel {
+                action: Set(new.action.as_str().to_owned()),
+                organization_id: Set(new.organization_id),
+                role: Set(new.role.map(|role| role.as_str().to_owned())),
+                email: Set(new.email.map(|email| email.to_string())),
+                allowed_email_domains: Set(new.allowed_email_domains.join(",")),
+                max_uses: Set(new.max_uses),
+                usage_count: Set(0),
+                status: Set(InvitationStatus::Pending.as_str().to_owned()),
+                expires_at: Set(new.expires_at),
+                invited_by: Set(new.invited_by),
+                message: Set(new.message),
+                token_digest: Set(digest),
+                email_status: Set(email_status.as_str().to_owned()),
+                send_count: Set(0),
+                email_attempts: Set(0),
+                last_sent_at: Set(None),
+                last_email_error: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut models = invitation::Entity::insert_many(rows)
+        .exec_with_returning(txn)
+        .await?;
+    models.sort_by_key(|model| model.id);
+    let refs: Vec<&invitation::Model> = models.iter().collect();
+    let committed =
+        events::record(txn, &refs, InvitationEventKind::Created, refs[0].invited_by).await?;
+    let views = models
+        .into_iter()
+        .map(|model| InvitationView {
+            link: links.remove(&model.token_digest),
+            viewer_is_admin: true,
+            viewer_is_invitee: false,
+            model,
+        })
+        .collect();
+    Ok((views, committed))
+}
+
+fn parse_message(message: Option<String>) -> Result<Option<String>, AppError> {
+    let Some(message) = message
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+    else {
+        return Ok(None);
+    };
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AppError::bad_input(format!(
+            "message may be at most {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    Ok(Some(message))
+}
+
+fn check_max_uses(max_uses: Option<i32>) -> Result<(), AppError> {
+    match max_uses {
+        Some(uses) if uses < 1 => Err(AppError::bad_input(
+            "maxUses must be at least 1 (leave it out for unlimited)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn parse_domains(raw: &[String]) -> Result<Vec<String>, AppError> {
+    let mut domains = Vec::new();
+    for domain in raw {
+        let parsed = parse_domain(domain)
+            .ok_or_else(|| AppError::bad_input(format!("{domain:?} is not a domain name")))?;
+        if !domains.contains(&parsed) {
+            domains.push(parsed);
+        }
+    }
+    Ok(domains)
+}

@@ -1,0 +1,434 @@
+//! The admin side: cancel, resend (new token, fresh expiry), and the lists.
+
+use chrono::{Duration, Utc};
+use entity::{invitation, invitation_redemption, invitation_token, membership};
+use sea_orm::sea_query::LockType;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::create::InviteError;
+use super::{InvitationView, link_for, require_org, require_org_admin, viewer_manages};
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::db;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::invitation_rules::{InvitationAction, InvitationStatus, Refusal};
+use crate::domain::invite_token::InviteToken;
+use crate::domain::org_role::OrgRole;
+use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
+use crate::email::outbox;
+use crate::error::{AppError, ErrorCode};
+use crate::service::events::{self, Committed};
+use crate::service::organizations::OrgRef;
+use crate::service::{Page, PageRequest, fetch_page, organizations, require_user};
+
+/// Loads an invitation by id for a change, locked, and checks the viewer manages it.
+/// Invitations the viewer cannot even see (not a member, not the invitee) are `NOT_FOUND`.
+async fn find_managed(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<invitation::Model, AppError> {
+    let user = require_user(viewer)?;
+    let model = invitation::Entity::find_by_id(id)
+        .lock(LockType::Update)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such invitation"))?;
+    if viewer_manages(txn, viewer, &model).await? {
+        return Ok(model);
+    }
+    let member = match model.organization_id {
+        Some(org_id) => organizations::role_in(txn, user.id, org_id)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let invitee = model.email.as_deref() == Some(user.email.as_str());
+    if member || invitee {
+        Err(AppError::forbidden(
+            "only organization admins can manage its invitations",
+        ))
+    } else {
+        Err(AppError::not_found("no such invitation"))
+    }
+}
+
+/// The refusal for changing an invitation that is no longer pending (expired ones still are).
+fn require_open(model: &invitation::Model) -> Result<(), AppError> {
+    match model.status.parse::<InvitationStatus>() {
+        Ok(InvitationStatus::Pending | InvitationStatus::Expired) => Ok(()),
+        Ok(InvitationStatus::Cancelled) => Err(Refusal::Cancelled.into()),
+        Ok(InvitationStatus::Declined) => Err(Refusal::Declined.into()),
+        Ok(InvitationStatus::Accepted) => Err(Refusal::AlreadyAccepted.into()),
+        Ok(InvitationStatus::UsedUp) => Err(Refusal::UsedUp.into()),
+        Err(err) => Err(AppError::Internal(anyhow::anyhow!(err))),
+    }
+}
+
+/// Cancels a pending invitation; cancelling a cancelled one changes nothing.
+#[tracing::instrument(skip_all, fields(invitation_id = id), err(Debug))]
+pub async fn cancel(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<InvitationView, AppError> {
+    let txn = db::begin_write(&state.db).await?;
+    let model = find_managed(&txn, viewer, id).await?;
+    if model.status == InvitationStatus::Cancelled.as_str() {
+        txn.rollback().await?;
+        return Ok(admin_view(model));
+    }
+    require_open(&model)?;
+    outbox::cancel_undelivered(&txn, model.id).await?;
+    let mut active = model.into_active_model();
+    active.status = Set(InvitationStatus::Cancelled.as_str().to_owned());
+    if active.email_status.as_ref() == EmailDeliveryStatus::Queued.as_str() {
+        active.email_status = Set(EmailDeliveryStatus::NotRequested.as_str().to_owned());
+    }
+    active.updated_at = Set(crate::service::now());
+    let model = active.update(&txn).await?;
+    let committed = events::record(
+        &txn,
+        &[&model],
+        InvitationEventKind::Cancelled,
+        viewer.user_id(),
+    )
+    .await?;
+    txn.commit().await?;
+    state.bus.publish(committed).await;
+    Ok(admin_view(model))
+}
+
+fn admin_view(model: invitation::Model) -> InvitationView {
+    InvitationView {
+        model,
+        viewer_is_admin: true,
+        viewer_is_invitee: false,
+        link: None,
+    }
+}
+
+/// Which invitations `resend` targets.
+pub enum ResendTarget {
+    Ids(Vec<String>),
+    Emails { org: OrgRef, emails: Vec<String> },
+}
+
+/// Per-invitation outcomes of `resend`.
+pub struct ResendOutcome {
+    pub invitations: Vec<InvitationView>,
+    pub errors: Vec<ResendError>,
+}
+
+/// Why one invitation was not resent.
+pub struct ResendError {
+    pub id: Option<String>,
+    pub error: InviteError,
+}
+
+/// Mints a new token and a fresh expiry for each target; the old token then answers
+/// `INVITATION_SUPERSEDED`. All targets change in one transaction.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn resend(
+    state: &AppState,
+    viewer: &Viewer,
+    target: ResendTarget,
+    send_email: bool,
+) -> Result<ResendOutcome, AppError> {
+    require_user(viewer)?;
+    let count = match &target {
+        ResendTarget::Ids(ids) => ids.len(),
+        ResendTarget::Emails { emails, .. } => emails.len(),
+    };
+    if count == 0 {
+        return Err(AppError::bad_input("name at least one invitation"));
+    }
+    if count > state.settings.bulk_limit {
+        return Err(AppError::bad_input(format!(
+            "at most {} invitations per request, got {count}",
+            state.settings.bulk_limit
+        )));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let mut found: Vec<(Option<String>, String, Result<invitation::Model, AppError>)> = Vec::new();
+    match target {
+        ResendTarget::Ids(ids) => {
+            for id in ids {
+                let model = match id.parse::<i64>() {
+                    Ok(parsed) => find_managed(&txn, viewer, parsed).await,
+                    Err(_) => Err(AppError::not_found("no such invitation")),
+                };
+                let email = model
+                    .as_ref()
+                    .ok()
+                    .and_then(|m| m.email.clone())
+                    .unwrap_or_default();
+                found.push((Some(id), email, model));
+            }
+        }
+        ResendTarget::Emails { org, emails } => {
+            let org = require_org(&txn, &org, true).await?;
+            require_org_admin(&txn, viewer, &org).await?;
+            for raw in emails {
+                let Ok(email) = EmailAddress::parse(&raw) else {
+                    found.push((
+                        None,
+                        raw.trim().to_owned(),
+                        Err(AppError::new(
+                            ErrorCode::BadUserInput,
+                            "not an email address",
+                        )),
+                    ));
+                    continue;
+                };
+                let model = invitation::Entity::find()
+                    .filter(invitation::Column::OrganizationId.eq(org.id))
+                    .filter(invitation::Column::Email.eq(email.as_ref()))
+                    .filter(invitation::Column::Status.eq(InvitationStatus::Pending.as_str()))
+                    .order_by_desc(invitation::Column::Id)
+                    .lock(LockType::Update)
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::not_found(format!("{email} has no pending invitation"))
+                    });
+                found.push((None, email.to_string(), model));
+            }
+        }
+    }
+
+    let mut committed = Committed::default();
+    let mut outcome = ResendOutcome {
+        invitations: Vec::new(),
+        errors: Vec::new(),
+    };
+    for (id, email, model) in found {
+        match model.and_then(|model| {
+            require_open(&model)?;
+            Ok(model)
+        }) {
+            Ok(model) => {
+                let (resent, events) = renew(state, &txn, viewer, model, send_email).await?;
+                outcome.invitations.push(resent);
+                committed = committed.merge(events);
+            }
+            Err(
+                err @ (AppError::Internal(_)
+                | AppError::Client {
+                    code: ErrorCode::Forbidden,
+                    ..
+                }),
+            ) => {
+                return Err(err);
+            }
+            Err(err) => outcome.errors.push(ResendError {
+                id,
+                error: InviteError {
+                    email,
+                    code: if err.code() == ErrorCode::BadUserInput {
+                        InviteErrorCode::InvalidEmail.as_str()
+                    } else {
+                        err.code().as_str()
+                    },
+                    message: err.to_string(),
+                },
+            }),
+        }
+    }
+    txn.commit().await?;
+    state.outbox_wakeup.notify_one();
+    state.bus.publish(committed).await;
+    Ok(outcome)
+}
+
+async fn renew(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    model: invitation::Model,
+    send_email: bool,
+) -> Result<(InvitationView, Committed), AppError> {
+    let now = crate::service::now();
+    invitation_token::ActiveModel {
+        invitation_id: Set(model.id),
+        token_digest: Set(model.token_digest.clone()),
+        superseded_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    outbox::cancel_undelivered(txn, model.id).await?;
+    let token = InviteToken::generate();
+    let requests_email = send_email && model.email.is_some();
+    let was_queued = model.email_status == EmailDeliveryStatus::Queued.as_str();
+    let mut active = model.into_active_model();
+    active.token_digest = Set(token.digest());
+    active.status = Set(InvitationStatus::Pending.as_str().to_owned());
+    active.expires_at = Set(now + Duration::days(i64::from(state.settings.invitation_expiry_days)));
+    if requests_email {
+        active.email_status = Set(EmailDeliveryStatus::Queued.as_str().to_owned());
+        active.last_email_error = Set(None);
+        active.email_attempts = Set(0);
+    } else if was_queued {
+        active.email_status = Set(EmailDeliveryStatus::NotRequested.as_str().to_owned());
+    }
+    active.updated_at = Set(now);
+    let model = active.update(txn).await?;
+    let committed = events::record(
+        txn,
+        &[&model],
+        InvitationEventKind::Resent,
+        viewer.user_id(),
+    )
+    .await?;
+    let mut view = admin_view(model);
+    view.link = Some(link_for(&state.settings, &token));
+    let (organization, inviter) = super::email_names(txn, &view.model).await?;
+    let views = std::slice::from_ref(&view);
+    super::queue_emails(txn, state, views, organization.as_ref(), inviter.as_ref()).await?;
+    Ok((view, committed))
+}
+
+/// Filters for `orgInvitations`.
+pub struct InvitationFilter {
+    pub statuses: Vec<InvitationStatus>,
+    pub email: Option<String>,
+}
+
+/// An organization's invitations, newest first; org admins only.
+pub async fn org_invitations(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &OrgRef,
+    filter: InvitationFilter,
+    page: PageRequest,
+) -> Result<Page<InvitationView>, AppError> {
+    require_user(viewer)?;
+    let org = require_org(&state.db, org, false).await?;
+    require_org_admin(&state.db, viewer, &org).await?;
+    let mut select =
+        invitation::Entity::find().filter(invitation::Column::OrganizationId.eq(org.id));
+    if !filter.statuses.is_empty() {
+        select = select.filter(status_condition(&filter.statuses));
+    }
+    if let Some(email) = filter
+        .email
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+    {
+        select = select.filter(invitation::Column::Email.contains(email));
+    }
+    let page = fetch_page(&state.db, select, invitation::Column::Id, page).await?;
+    Ok(page.map(admin_view))
+}
+
+/// Matches rows whose read-time status is one of `statuses` (`EXPIRED` and `PENDING` split
+/// stored `PENDING` rows by their expiry).
+fn status_condition(statuses: &[InvitationStatus]) -> Condition {
+    let now = Utc::now();
+    let pending = invitation::Column::Status.eq(InvitationStatus::Pending.as_str());
+    statuses.iter().fold(Condition::any(), |any, status| {
+        any.add(match status {
+            InvitationStatus::Pending => Condition::all()
+                .add(pending.clone())
+                .add(invitation::Column::ExpiresAt.gt(now)),
+            InvitationStatus::Expired => Condition::all()
+                .add(pending.clone())
+                .add(invitation::Column::ExpiresAt.lte(now)),
+            other => Condition::all().add(invitation::Column::Status.eq(other.as_str())),
+        })
+    })
+}
+
+/// Pending invitations addressed to the viewer's email, newest first.
+pub async fn my_invitations(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<Vec<InvitationView>, AppError> {
+    let user = require_user(viewer)?;
+    let models = invitation::Entity::find()
+        .filter(invitation::Column::Email.eq(&user.email))
+        .filter(status_condition(&[InvitationStatus::Pending]))
+        .order_by_desc(invitation::Column::Id)
+        .limit(crate::service::MAX_PAGE_SIZE)
+        .all(&state.db)
+        .await?;
+    // One query for the viewer's roles in all these organizations, not one per invitation.
+    let org_ids: Vec<i64> = models.iter().filter_map(|m| m.organization_id).collect();
+    let roles = organizations::viewer_roles(state, viewer, &org_ids).await?;
+    Ok(models
+        .into_iter()
+        .map(|model| InvitationView {
+            viewer_is_admin: model
+                .organization_id
+                .and_then(|org_id| roles.get(&org_id))
+                .is_some_and(|role| *role == OrgRole::Admin),
+            // Every invitation here is addressed to the viewer's own email.
+            viewer_is_invitee: true,
+            link: None,
+            model,
+        })
+        .collect())
+}
+
+/// Registration invitations, newest first; server admins only.
+pub async fn registration_invitations(
+    state: &AppState,
+    viewer: &Viewer,
+    page: PageRequest,
+) -> Result<Page<InvitationView>, AppError> {
+    let user = require_user(viewer)?;
+    if !user.is_server_admin {
+        return Err(AppError::forbidden(
+            "only server admins can list registration invitations",
+        ));
+    }
+    let select = invitation::Entity::find()
+        .filter(invitation::Column::Action.eq(InvitationAction::RegisterAccount.as_str()));
+    let page = fetch_page(&state.db, select, invitation::Column::Id, page).await?;
+    Ok(page.map(admin_view))
+}
+
+/// Who used an invitation and when, newest first; for those who manage it.
+pub async fn redemptions(
+    state: &AppState,
+    invitation: &InvitationView,
+    page: PageRequest,
+) -> Result<Page<invitation_redemption::Model>, AppError> {
+    require_admin_field(invitation)?;
+    let select = invitation_redemption::Entity::find()
+        .filter(invitation_redemption::Column::InvitationId.eq(invitation.model.id));
+    fetch_page(&state.db, select, invitation_redemption::Column::Id, page).await
+}
+
+/// Admin-only invitation fields answer `FORBIDDEN` to everyone else.
+pub fn require_admin_field(invitation: &InvitationView) -> Result<(), AppError> {
+    if invitation.viewer_is_admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only those who manage this invitation can see this field",
+        ))
+    }
+}
+
+/// The invitation a membership came through: for the member and for those who manage it.
+pub async fn membership_invitation(
+    state: &AppState,
+    viewer: &Viewer,
+    membership: &membership::Model,
+    invitation_id: i64,
+) -> Result<Option<InvitationView>, AppError> {
+    let Some(model) = invitation::Entity::find_by_id(invitation_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let view = super::view(&state.db, viewer, model).await?;
+    let visible = view.viewer_is_admin || viewer.user_id() == Some(membership.user_id);
+    Ok(visible.then_some(view))
+}

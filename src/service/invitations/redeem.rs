@@ -1,0 +1,198 @@
+//! Redeeming invitations: accept (join), register-with-token (via `accounts`), decline.
+//! The invitation row is locked for the whole transaction, so concurrent accepts queue up and
+//! `usage_count` can never pass `max_uses`.
+
+use chrono::Utc;
+use entity::{invitation, invitation_redemption, membership, organization, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, IntoActiveModel,
+};
+
+use super::{InvitationView, allowed_domains, find_by_token_for_update, view};
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::db;
+use crate::domain::InvitationEventKind;
+use crate::domain::invitation_rules::{
+    InvitationAction, InvitationStatus, Redeemable, Refusal, check_redeemable, effective_status,
+    status_after_use,
+};
+use crate::domain::org_role::OrgRole;
+use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::service::events::{self, Committed};
+use crate::service::{organizations, require_user};
+
+/// The result of `acceptInvitation`.
+pub struct Accepted {
+    pub invitation: InvitationView,
+    pub membership: membership::Model,
+    pub organization: organization::Model,
+}
+
+/// Whether an account with `account_email` may redeem `model` now.
+pub(crate) fn check(model: &invitation::Model, account_email: &str) -> Result<(), AppError> {
+    let domains = allowed_domains(model);
+    let redeemable = Redeemable {
+        status: model
+            .status
+            .parse()
+            .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?,
+        expires_at: model.expires_at,
+        max_uses: model.max_uses,
+        usage_count: model.usage_count,
+        email: model.email.as_deref(),
+        allowed_email_domains: &domains,
+    };
+    Ok(check_redeemable(&redeemable, account_email, Utc::now())?)
+}
+
+/// Uses one use of a checked, locked invitation for `user`: counts it, records the redemption
+/// and the ACCEPTED event and, for an organization invitation, creates the membership.
+pub(crate) async fn redeem(
+    txn: &DatabaseTransaction,
+    model: invitation::Model,
+    user: &user::Model,
+) -> Result<(invitation::Model, Option<membership::Model>, Committed), AppError> {
+    let now = crate::service::now();
+    let membership = match (model.organization_id, &model.role) {
+        (Some(org_id), Some(role)) => Some(
+            membership::ActiveModel {
+                organization_id: Set(org_id),
+                user_id: Set(user.id),
+                role: Set(role.clone()),
+                invitation_id: Set(Some(model.id)),
+                joined_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await
+            .on_conflict(
+                ErrorCode::AlreadyMember,
+                "you are already a member of this organization",
+            )?,
+        ),
+        _ => None,
+    };
+    invitation_redemption::ActiveModel {
+        invitation_id: Set(model.id),
+        user_id: Set(user.id),
+        redeemed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .on_conflict(
+        ErrorCode::AlreadyMember,
+        "you have already used this invitation",
+    )?;
+    let usage_count = model.usage_count + 1;
+    let status = status_after_use(model.email.as_deref(), model.max_uses, usage_count);
+    let mut active = model.into_active_model();
+    active.usage_count = Set(usage_count);
+    active.status = Set(status.as_str().to_owned());
+    active.updated_at = Set(now);
+    let model = active.update(txn).await?;
+    let committed =
+        events::record(txn, &[&model], InvitationEventKind::Accepted, Some(user.id)).await?;
+    Ok((model, membership, committed))
+}
+
+/// Joins the organization of the invitation behind `token`.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn accept_invitation(
+    state: &AppState,
+    viewer: &Viewer,
+    token: &str,
+) -> Result<Accepted, AppError> {
+    let user = require_user(viewer)?;
+    let txn = db::begin_write(&state.db).await?;
+    let model = find_by_token_for_update(&txn, token).await?;
+    let Some(org_id) = model.organization_id else {
+        return Err(AppError::bad_input(
+            "this invitation creates an account: use it with register",
+        ));
+    };
+    check(&model, &user.email)?;
+    if organizations::role_in(&txn, user.id, org_id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::new(
+            ErrorCode::AlreadyMember,
+            "you are already a member of this organization",
+        ));
+    }
+    let (model, membership, committed) = redeem(&txn, model, user).await?;
+    let organization = organization::Entity::find_by_id(org_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("the organization no longer exists"))?;
+    txn.commit().await?;
+    state.bus.publish(committed).await;
+    tracing::info!(invitation_id = model.id, org_id, "invitation accepted");
+    let membership =
+        membership.ok_or_else(|| anyhow::anyhow!("accepting created no membership"))?;
+    Ok(Accepted {
+        invitation: InvitationView {
+            viewer_is_admin: membership.role == OrgRole::Admin.as_str(),
+            viewer_is_invitee: model.email.is_some(),
+            model,
+            link: None,
+        },
+        membership,
+        organization,
+    })
+}
+
+/// Declines an email invitation. The token proves receipt; a signed-in caller must be the invitee.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn decline_invitation(
+    state: &AppState,
+    viewer: &Viewer,
+    token: &str,
+) -> Result<InvitationView, AppError> {
+    let txn = db::begin_write(&state.db).await?;
+    let model = find_by_token_for_update(&txn, token).await?;
+    let Some(email) = &model.email else {
+        return Err(AppError::bad_input(
+            "an open link cannot be declined: just do not use it",
+        ));
+    };
+    if viewer.user().is_some_and(|user| user.email != *email) {
+        return Err(Refusal::EmailMismatch.into());
+    }
+    let stored: InvitationStatus = model
+        .status
+        .parse()
+        .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?;
+    match effective_status(stored, model.expires_at, Utc::now()) {
+        InvitationStatus::Pending => {}
+        InvitationStatus::Expired => return Err(Refusal::Expired.into()),
+        InvitationStatus::Cancelled => return Err(Refusal::Cancelled.into()),
+        InvitationStatus::Declined => return Err(Refusal::Declined.into()),
+        InvitationStatus::Accepted | InvitationStatus::UsedUp => {
+            return Err(Refusal::AlreadyAccepted.into());
+        }
+    }
+    let mut active = model.into_active_model();
+    active.status = Set(InvitationStatus::Declined.as_str().to_owned());
+    active.updated_at = Set(crate::service::now());
+    let model = active.update(&txn).await?;
+    let committed = events::record(
+        &txn,
+        &[&model],
+        InvitationEventKind::Declined,
+        viewer.user_id(),
+    )
+    .await?;
+    let declined = view(&txn, viewer, model).await?;
+    txn.commit().await?;
+    state.bus.publish(committed).await;
+    Ok(declined)
+}
+
+/// Whether an account may register with this invitation in invitation-only mode: registration
+/// invitations, and organization invitations addressed to one email.
+pub(crate) fn opens_registration(model: &invitation::Model) -> bool {
+    model.action == InvitationAction::RegisterAccount.as_str() || model.email.is_some()
+}

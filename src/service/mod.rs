@@ -1,0 +1,100 @@
+//! Use cases. One public function per use case, one transaction each; every function takes the
+//! `AppState` and the `Viewer`, decides authorization itself and returns `Result<_, AppError>`.
+//! Only this layer runs queries; it never sees an async-graphql type.
+
+pub mod accounts;
+pub mod events;
+pub mod invitations;
+pub mod organizations;
+
+use chrono::{DateTime, Utc};
+use entity::user;
+use sea_orm::{
+    ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+
+/// The signed-in user, or `UNAUTHENTICATED`.
+pub fn require_user(viewer: &Viewer) -> Result<&user::Model, AppError> {
+    viewer.user().ok_or_else(AppError::unauthenticated)
+}
+
+/// Most items one page may hold.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// Which slice of a newest-first list to read: `first` items with ids below `after`.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRequest {
+    pub first: u64,
+    pub after: Option<i64>,
+}
+
+impl PageRequest {
+    /// Checks `first` (0 to 100); `after` is an already decoded cursor.
+    pub fn new(first: Option<i32>, after: Option<i64>, default: u64) -> Result<Self, AppError> {
+        let first = match first {
+            None => default,
+            Some(first) => u64::try_from(first)
+                .ok()
+                .filter(|first| *first <= MAX_PAGE_SIZE)
+                .ok_or_else(|| {
+                    AppError::bad_input(format!("first must be between 0 and {MAX_PAGE_SIZE}"))
+                })?,
+        };
+        Ok(Self { first, after })
+    }
+}
+
+/// One page of a newest-first list.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+    pub total_count: u64,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            total_count: self.total_count,
+        }
+    }
+}
+
+/// Reads one page of `select`, newest first by `id_column`, with the total count of the
+/// unpaginated selection.
+pub async fn fetch_page<E, C>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    id_column: C,
+    page: PageRequest,
+) -> Result<Page<E::Model>, AppError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ColumnTrait,
+{
+    let total_count = select.clone().count(db).await?;
+    let mut select = select.order_by_desc(id_column);
+    if let Some(after) = page.after {
+        select = select.filter(id_column.lt(after));
+    }
+    let mut items = select.limit(page.first + 1).all(db).await?;
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
+    Ok(Page {
+        items,
+        has_next_page,
+        total_count,
+    })
+}
+
+/// The current time, truncated to microseconds so values round-trip through every backend.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}

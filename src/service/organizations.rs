@@ -1,0 +1,166 @@
+//! Organizations: create (the creator becomes ADMIN), look up by id or name, members, roles.
+
+use std::collections::HashMap;
+
+use entity::{membership, organization};
+use sea_orm::sea_query::LockType;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::db;
+use crate::domain::names::{parse_display_name, parse_handle};
+use crate::domain::org_role::OrgRole;
+use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::service::{Page, PageRequest, fetch_page, require_user};
+
+/// Names an organization by id or by name.
+#[derive(Clone, Debug)]
+pub enum OrgRef {
+    Id(i64),
+    Name(String),
+}
+
+/// What `createOrganization` needs.
+pub struct NewOrganization {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub members_can_invite: bool,
+}
+
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create_organization(
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewOrganization,
+) -> Result<organization::Model, AppError> {
+    let user = require_user(viewer)?;
+    let name = parse_handle(&input.name, "organization name").map_err(AppError::bad_input)?;
+    let display_name =
+        parse_display_name(input.display_name.as_deref()).map_err(AppError::bad_input)?;
+    let now = super::now();
+    let txn = db::begin_write(&state.db).await?;
+    let org = organization::ActiveModel {
+        name: Set(name),
+        display_name: Set(display_name),
+        members_can_invite: Set(input.members_can_invite),
+        created_by: Set(Some(user.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .on_conflict(
+        ErrorCode::Conflict,
+        "that organization name is already taken",
+    )?;
+    membership::ActiveModel {
+        organization_id: Set(org.id),
+        user_id: Set(user.id),
+        role: Set(OrgRole::Admin.as_str().to_owned()),
+        invitation_id: Set(None),
+        joined_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    tracing::info!(org_id = org.id, "organization created");
+    Ok(org)
+}
+
+/// Any signed-in user may look an organization up; `None` when it does not exist.
+pub async fn find_organization(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &OrgRef,
+) -> Result<Option<organization::Model>, AppError> {
+    require_user(viewer)?;
+    find(&state.db, org, false).await
+}
+
+/// Finds an organization; with `lock`, holds its row until the transaction ends (PostgreSQL),
+/// which serializes invitation writes of one organization.
+pub(crate) async fn find(
+    db: &impl ConnectionTrait,
+    org: &OrgRef,
+    lock: bool,
+) -> Result<Option<organization::Model>, AppError> {
+    let mut select = organization::Entity::find();
+    select = match org {
+        OrgRef::Id(id) => select.filter(organization::Column::Id.eq(*id)),
+        OrgRef::Name(name) => {
+            select.filter(organization::Column::Name.eq(name.trim().to_lowercase()))
+        }
+    };
+    if lock {
+        select = select.lock(LockType::NoKeyUpdate);
+    }
+    Ok(select.one(db).await?)
+}
+
+/// The viewer's role in an organization, `None` when not a member.
+pub async fn role_in(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    org_id: i64,
+) -> Result<Option<OrgRole>, AppError> {
+    let membership = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(org_id))
+        .filter(membership::Column::UserId.eq(user_id))
+        .one(db)
+        .await?;
+    Ok(membership.and_then(|m| m.role.parse().ok()))
+}
+
+/// The viewer's roles in several organizations, for batch loading.
+pub async fn viewer_roles(
+    state: &AppState,
+    viewer: &Viewer,
+    org_ids: &[i64],
+) -> Result<HashMap<i64, OrgRole>, AppError> {
+    let Some(user_id) = viewer.user_id() else {
+        return Ok(HashMap::new());
+    };
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.is_in(org_ids.iter().copied()))
+        .all(&state.db)
+        .await?;
+    Ok(memberships
+        .into_iter()
+        .filter_map(|m| Some((m.organization_id, m.role.parse().ok()?)))
+        .collect())
+}
+
+/// Organizations by id, for batch loading.
+pub async fn organizations_by_ids(
+    state: &AppState,
+    ids: &[i64],
+) -> Result<HashMap<i64, organization::Model>, AppError> {
+    let orgs = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .all(&state.db)
+        .await?;
+    Ok(orgs.into_iter().map(|org| (org.id, org)).collect())
+}
+
+/// Members of an organization, newest first; only members may list them.
+pub async fn members(
+    state: &AppState,
+    viewer: &Viewer,
+    org_id: i64,
+    page: PageRequest,
+) -> Result<Page<membership::Model>, AppError> {
+    let user = require_user(viewer)?;
+    if role_in(&state.db, user.id, org_id).await?.is_none() && !user.is_server_admin {
+        return Err(AppError::forbidden(
+            "only members of an organization can list its members",
+        ));
+    }
+    let select = membership::Entity::find().filter(membership::Column::OrganizationId.eq(org_id));
+    fetch_page(&state.db, select, membership::Column::Id, page).await
+}

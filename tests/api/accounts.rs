@@ -1,0 +1,401 @@
+//! Registration, login, `me`, `serverInfo`, and registration in `INVITATION_ONLY` mode.
+
+use doorman::config::RegistrationMode;
+use serde_json::json;
+
+use crate::support::*;
+
+async fn register_input(app: &TestApp, input: serde_json::Value) -> serde_json::Value {
+    app.graphql(REGISTER, json!({ "input": input }), None).await
+}
+
+const ME: &str =
+    "{ me { id username email isServerAdmin memberships { role organization { name } } } }";
+
+#[tokio::test]
+async fn the_first_account_becomes_server_admin_and_later_ones_do_not() {
+    let app = TestApp::spawn().await;
+
+    let first = register_input(
+        &app,
+        json!({ "username": "root", "email": "root@example.com", "password": PASSWORD }),
+    )
+    .await;
+    let second = register_input(
+        &app,
+        json!({ "username": "bob", "email": "bob@example.com", "password": PASSWORD }),
+    )
+    .await;
+
+    let first = &data(&first)["register"];
+    assert_eq!(first["user"]["isServerAdmin"], true);
+    assert_eq!(first["user"]["memberships"], json!([]));
+    assert!(parse_time(&first["expiresAt"]) > chrono::Utc::now());
+    assert_eq!(data(&second)["register"]["user"]["isServerAdmin"], false);
+}
+
+#[tokio::test]
+async fn registering_stores_username_and_email_lower_cased() {
+    let app = TestApp::spawn().await;
+
+    let response = register_input(
+        &app,
+        json!({ "username": "Alice_1", "email": "  Alice@Example.COM ", "password": PASSWORD,
+                "displayName": "Alice A." }),
+    )
+    .await;
+
+    let user = &data(&response)["register"]["user"];
+    assert_eq!(user["username"], "alice_1");
+    assert_eq!(user["email"], "alice@example.com");
+    let stored = app
+        .strings("SELECT email FROM users WHERE username = 'alice_1'", vec![])
+        .await;
+    assert_eq!(stored, ["alice@example.com"]);
+}
+
+#[tokio::test]
+async fn registering_with_a_password_under_8_characters_returns_bad_user_input() {
+    let app = TestApp::spawn().await;
+
+    let response = register_input(
+        &app,
+        json!({ "username": "alice", "email": "alice@example.com", "password": "1234567" }),
+    )
+    .await;
+
+    assert_error_code(&response, "BAD_USER_INPUT");
+    assert_eq!(app.rows("users").await, 0);
+}
+
+#[tokio::test]
+async fn registering_with_an_invalid_username_or_email_returns_bad_user_input() {
+    let app = TestApp::spawn().await;
+    let long = "a".repeat(40);
+    let cases = [
+        ("-alice", "alice@example.com"),
+        ("al ice", "alice@example.com"),
+        ("", "alice@example.com"),
+        (long.as_str(), "alice@example.com"),
+        ("alice", "not-an-email"),
+        ("alice", "alice@localhost"),
+    ];
+
+    for (username, email) in cases {
+        let response = register_input(
+            &app,
+            json!({ "username": username, "email": email, "password": PASSWORD }),
+        )
+        .await;
+        assert_error_code(&response, "BAD_USER_INPUT");
+    }
+    assert_eq!(app.rows("users").await, 0);
+}
+
+#[tokio::test]
+async fn registering_a_username_of_39_characters_works() {
+    let app = TestApp::spawn().await;
+    let username = format!("a{}", "-_9".repeat(12)) + "zz";
+    assert_eq!(username.len(), 39);
+
+    let response = register_input(
+        &app,
+        json!({ "username": username, "email": "long@example.com", "password": PASSWORD }),
+    )
+    .await;
+
+    assert_eq!(data(&response)["register"]["user"]["username"], username);
+}
+
+#[tokio::test]
+async fn registering_a_taken_username_or_email_returns_conflict() {
+    let app = TestApp::spawn().await;
+    register(&app, "alice").await;
+
+    let same_username = register_input(
+        &app,
+        json!({ "username": "ALICE", "email": "other@example.com", "password": PASSWORD }),
+    )
+    .await;
+    let same_email = register_input(
+        &app,
+        json!({ "username": "alice2", "email": "Alice@example.com", "password": PASSWORD }),
+    )
+    .await;
+
+    assert_error_code(&same_username, "CONFLICT");
+    assert_error_code(&same_email, "CONFLICT");
+    assert_eq!(app.rows("users").await, 1);
+}
+
+#[tokio::test]
+async fn logging_in_by_username_or_email_returns_a_working_access_token() {
+    let app = TestApp::spawn().await;
+    let (_, user_id) = register(&app, "alice").await;
+
+    for login in ["alice", "ALICE@example.com"] {
+        let response = app
+            .graphql(
+                "mutation($input: LoginInput!) { login(input: $input) {
+                    accessToken expiresAt user { id username } } }",
+                json!({ "input": { "login": login, "password": PASSWORD } }),
+                None,
+            )
+            .await;
+        let payload = &data(&response)["login"];
+        assert_eq!(payload["user"]["id"], user_id.as_str());
+        let token = str_of(&payload["accessToken"]);
+
+        let me = app.graphql(ME, json!({}), Some(&token)).await;
+        assert_eq!(data(&me)["me"]["username"], "alice");
+    }
+}
+
+#[tokio::test]
+async fn logging_in_with_a_wrong_password_or_unknown_login_returns_unauthenticated() {
+    let app = TestApp::spawn().await;
+    register(&app, "alice").await;
+    const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
+
+    let wrong_password = app
+        .graphql(
+            LOGIN,
+            json!({ "input": { "login": "alice", "password": "wrong password" } }),
+            None,
+        )
+        .await;
+    let unknown = app
+        .graphql(
+            LOGIN,
+            json!({ "input": { "login": "nobody", "password": PASSWORD } }),
+            None,
+        )
+        .await;
+
+    assert_error_code(&wrong_password, "UNAUTHENTICATED");
+    assert_error_code(&unknown, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn me_is_null_for_anonymous_callers() {
+    let app = TestApp::spawn().await;
+
+    let response = app.graphql(ME, json!({}), None).await;
+
+    assert_eq!(data(&response)["me"], json!(null));
+}
+
+#[tokio::test]
+async fn me_returns_the_callers_email_and_memberships() {
+    let app = TestApp::spawn().await;
+    let (token, user_id) = register(&app, "alice").await;
+    create_org(&app, &token, "acme").await;
+
+    let response = app.graphql(ME, json!({}), Some(&token)).await;
+
+    assert_eq!(
+        data(&response)["me"],
+        json!({ "id": user_id, "username": "alice", "email": "alice@example.com",
+                "isServerAdmin": true,
+                "memberships": [{ "role": "ADMIN", "organization": { "name": "acme" } }] })
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_access_token_returns_unauthenticated() {
+    let app = TestApp::spawn().await;
+    let (token, _) = register(&app, "alice").await;
+    let tampered = format!("{token}x");
+
+    let response = app
+        .graphql(
+            "mutation { createOrganization(input: { name: \"acme\" }) { id } }",
+            json!({}),
+            Some(&tampered),
+        )
+        .await;
+
+    assert_error_code(&response, "UNAUTHENTICATED");
+    assert_eq!(app.rows("organizations").await, 0);
+}
+
+#[tokio::test]
+async fn server_info_reports_the_registration_mode_and_version() {
+    let open = TestApp::spawn().await;
+    let closed = TestApp::spawn_with(|settings| {
+        settings.registration_mode = RegistrationMode::InvitationOnly;
+    })
+    .await;
+    const SERVER_INFO: &str = "{ serverInfo { registrationMode version } }";
+
+    let open_info = open.graphql(SERVER_INFO, json!({}), None).await;
+    let closed_info = closed.graphql(SERVER_INFO, json!({}), None).await;
+
+    assert_eq!(data(&open_info)["serverInfo"]["registrationMode"], "OPEN");
+    assert_eq!(
+        data(&closed_info)["serverInfo"]["registrationMode"],
+        "INVITATION_ONLY"
+    );
+    assert!(!str_of(&data(&open_info)["serverInfo"]["version"]).is_empty());
+}
+
+// ---- INVITATION_ONLY mode ----
+
+/// An open server with admin `root` and org `acme`, plus an invitation-only server over the
+/// same database; returns (open, closed, root's token).
+async fn invitation_only_servers() -> (TestApp, TestApp, String) {
+    let open = TestApp::spawn().await;
+    let (root, _) = register(&open, "root").await;
+    create_org(&open, &root, "acme").await;
+    let closed = open
+        .sibling_with(|settings| settings.registration_mode = RegistrationMode::InvitationOnly)
+        .await;
+    (open, closed, root)
+}
+
+const CREATE_REGISTRATION_INVITE: &str = "mutation($input: CreateRegistrationInviteInput!) {
+  createRegistrationInvite(input: $input) {
+    id action email role maxUses status invitationLink organization { name } } }";
+
+#[tokio::test]
+async fn registering_without_a_token_in_invitation_only_mode_returns_forbidden() {
+    let (_open, closed, _) = invitation_only_servers().await;
+
+    let response = register_input(
+        &closed,
+        json!({ "username": "eve", "email": "eve@example.com", "password": PASSWORD }),
+    )
+    .await;
+
+    assert_error_code(&response, "FORBIDDEN");
+    assert_eq!(closed.rows("users").await, 1);
+}
+
+#[tokio::test]
+async fn registering_with_a_registration_invite_creates_the_account_and_joins_the_named_org() {
+    let (open, closed, root) = invitation_only_servers().await;
+    let created = open
+        .graphql(
+            CREATE_REGISTRATION_INVITE,
+            json!({ "input": { "email": "newbie@example.com", "org": { "name": "acme" },
+                               "role": "VISITOR", "sendEmail": false } }),
+            Some(&root),
+        )
+        .await;
+    let invite = &data(&created)["createRegistrationInvite"];
+    assert_eq!(invite["action"], "REGISTER_ACCOUNT");
+    assert_eq!(invite["organization"]["name"], "acme");
+    let token = token_from_link(&str_of(&invite["invitationLink"]));
+
+    let response = register_input(
+        &closed,
+        json!({ "username": "newbie", "email": "newbie@example.com", "password": PASSWORD,
+                "invitationToken": token }),
+    )
+    .await;
+
+    let user = &data(&response)["register"]["user"];
+    assert_eq!(user["username"], "newbie");
+    assert_eq!(
+        user["memberships"],
+        json!([{ "role": "VISITOR", "organization": { "name": "acme" } }])
+    );
+    assert_eq!(
+        closed.event_kinds(&str_of(&invite["id"])).await,
+        ["CREATED", "ACCEPTED"]
+    );
+}
+
+#[tokio::test]
+async fn registering_with_a_registration_invite_without_an_org_creates_only_the_account() {
+    let (open, closed, root) = invitation_only_servers().await;
+    let created = open
+        .graphql(
+            CREATE_REGISTRATION_INVITE,
+            json!({ "input": { "maxUses": 5, "sendEmail": false } }),
+            Some(&root),
+        )
+        .await;
+    let invite = &data(&created)["createRegistrationInvite"];
+    assert_eq!(invite["organization"], json!(null));
+    assert_eq!(invite["maxUses"], 5);
+    let token = token_from_link(&str_of(&invite["invitationLink"]));
+
+    let response = register_input(
+        &closed,
+        json!({ "username": "dave", "email": "dave@example.com", "password": PASSWORD,
+                "invitationToken": token }),
+    )
+    .await;
+
+    let user = &data(&response)["register"]["user"];
+    assert_eq!(user["username"], "dave");
+    assert_eq!(user["isServerAdmin"], false);
+    assert_eq!(user["memberships"], json!([]));
+}
+
+#[tokio::test]
+async fn registering_with_a_join_org_invitation_for_the_same_email_creates_a_member_in_one_step() {
+    let (open, closed, root) = invitation_only_servers().await;
+    let invites = invite_with(
+        &open,
+        &root,
+        "acme",
+        &["carol@example.com"],
+        json!({ "role": "ADMIN" }),
+    )
+    .await;
+
+    let response = register_input(
+        &closed,
+        json!({ "username": "carol", "email": "Carol@Example.com", "password": PASSWORD,
+                "invitationToken": token_from_link(&invites[0].1) }),
+    )
+    .await;
+
+    assert_eq!(
+        data(&response)["register"]["user"]["memberships"],
+        json!([{ "role": "ADMIN", "organization": { "name": "acme" } }])
+    );
+    assert_eq!(
+        closed
+            .strings(
+                "SELECT status FROM invitations WHERE email = 'carol@example.com'",
+                vec![]
+            )
+            .await,
+        ["ACCEPTED"]
+    );
+}
+
+#[tokio::test]
+async fn registering_with_a_join_org_invitation_for_another_email_returns_email_mismatch() {
+    let (open, closed, root) = invitation_only_servers().await;
+    let invites = invite(&open, &root, "acme", &["carol@example.com"]).await;
+
+    let response = register_input(
+        &closed,
+        json!({ "username": "mallory", "email": "mallory@example.com", "password": PASSWORD,
+                "invitationToken": token_from_link(&invites[0].1) }),
+    )
+    .await;
+
+    assert_error_code(&response, "EMAIL_MISMATCH");
+    assert_eq!(closed.rows("users").await, 1);
+    assert_eq!(closed.rows("memberships").await, 1);
+}
+
+#[tokio::test]
+async fn registering_with_an_unknown_token_in_invitation_only_mode_writes_no_user() {
+    let (_open, closed, _) = invitation_only_servers().await;
+
+    let response = register_input(
+        &closed,
+        json!({ "username": "eve", "email": "eve@example.com", "password": PASSWORD,
+                "invitationToken": "A".repeat(43) }),
+    )
+    .await;
+
+    assert_error_code(&response, "INVITATION_NOT_FOUND");
+    assert_eq!(closed.rows("users").await, 1);
+}

@@ -1,0 +1,540 @@
+//! Test harness: `TestApp` runs the real server on port 0 over a fresh database (a temporary
+//! SQLite file, or a new PostgreSQL database when `DOORMAN_TEST_DATABASE_URL` is set), plus
+//! one fixture per GraphQL operation the feature files share.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use doorman::config::{RegistrationMode, Settings};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value};
+use serde_json::{Value as Json, json};
+
+pub mod smtp;
+pub mod ws;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const PUBLIC_URL: &str = "http://doorman.test";
+/// The access-token secret of test servers, so a test can mint tokens of its own.
+pub const TOKEN_SECRET: &str = "doorman-test-secret-0123456789abcdef";
+
+/// A running server and a connection to its database. Dropping the last `TestApp` on a
+/// database removes that database.
+pub struct TestApp {
+    pub address: String,
+    client: reqwest::Client,
+    settings: Settings,
+    database: Arc<TestDatabase>,
+    state: doorman::app::AppState,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns a server after `configure` has changed the test settings.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let database = Arc::new(TestDatabase::create().await);
+        let mut settings = Settings {
+            database_url: database.url.clone(),
+            listen: "127.0.0.1:0".parse().expect("valid socket address"),
+            public_url: PUBLIC_URL.to_owned(),
+            token_secret: Some(secrecy::SecretString::from(TOKEN_SECRET)),
+            registration_mode: RegistrationMode::Open,
+            // Mail stays in this test's folder, and is sent only when a test asks for it
+            // (`deliver_due_emails`) or turns the worker on.
+            mail_dir: Some(database.files.path().join("mail")),
+            outbox_worker: false,
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        Self::serve(settings, database).await
+    }
+
+    /// A second server over the same database (e.g. in another registration mode), so one
+    /// test can arrange data through the first and act through the second.
+    pub async fn sibling_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        Self::serve(settings, Arc::clone(&self.database)).await
+    }
+
+    async fn serve(settings: Settings, database: Arc<TestDatabase>) -> TestApp {
+        let app = doorman::app::App::build(settings.clone())
+            .await
+            .expect("failed to build the app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            settings,
+            database,
+            state,
+        }
+    }
+
+    /// The server's shared state, for driving the outbox worker from a test.
+    pub fn state(&self) -> &doorman::app::AppState {
+        &self.state
+    }
+
+    /// Runs one pass of the outbox worker (with `outbox_worker = false` this is the only
+    /// sender); returns how many messages it attempted.
+    pub async fn deliver_due_emails(&self) -> usize {
+        doorman::email::outbox::deliver_due(&self.state)
+            .await
+            .expect("deliver_due failed")
+    }
+
+    /// Posts one GraphQL request and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Json, token: Option<&str>) -> Json {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("failed to send the request");
+        let status = response.status();
+        let body = response.text().await.expect("failed to read the body");
+        serde_json::from_str(&body)
+            .unwrap_or_else(|_| panic!("response is not JSON (HTTP {status}): {body}"))
+    }
+
+    /// The database URL the server uses (for running the `doorman` binary against it).
+    pub fn database_url(&self) -> &str {
+        &self.settings.database_url
+    }
+
+    /// A plain HTTP client for requests that are not GraphQL POSTs.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.database.connection
+    }
+
+    /// Runs `sql` written with PostgreSQL placeholders (`$1`, `$2`), rewritten for SQLite.
+    pub async fn execute(&self, sql: &str, values: Vec<Value>) {
+        self.db()
+            .execute_raw(self.statement(sql, values))
+            .await
+            .unwrap_or_else(|error| panic!("{sql} failed: {error}"));
+    }
+
+    /// The single integer that `sql` (e.g. `SELECT COUNT(*) FROM …`) returns.
+    pub async fn count(&self, sql: &str, values: Vec<Value>) -> i64 {
+        let row = self
+            .db()
+            .query_one_raw(self.statement(sql, values))
+            .await
+            .unwrap_or_else(|error| panic!("{sql} failed: {error}"))
+            .expect("a row");
+        // COUNT(*) is BIGINT; plain INTEGER columns (usage_count) are INT4 on PostgreSQL.
+        row.try_get_by_index::<i64>(0)
+            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+            .expect("an integer")
+    }
+
+    /// The single text column of each row `sql` returns.
+    pub async fn strings(&self, sql: &str, values: Vec<Value>) -> Vec<String> {
+        self.db()
+            .query_all_raw(self.statement(sql, values))
+            .await
+            .unwrap_or_else(|error| panic!("{sql} failed: {error}"))
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
+            .collect()
+    }
+
+    fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
+        let backend = self.db().get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => sql.to_owned(),
+            _ => sql.replace('$', "?"),
+        };
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+
+    /// Moves an invitation's expiry into the past, as if its time had run out.
+    pub async fn expire_invitation(&self, id: &str) {
+        let past = Utc::now() - Duration::hours(1);
+        self.execute(
+            "UPDATE invitations SET expires_at = $1 WHERE id = $2",
+            vec![past.into(), db_id(id).into()],
+        )
+        .await;
+    }
+
+    /// The kinds of the event rows written for one invitation, oldest first.
+    pub async fn event_kinds(&self, invitation_id: &str) -> Vec<String> {
+        self.strings(
+            "SELECT kind FROM invitation_events WHERE invitation_id = $1 ORDER BY id",
+            vec![db_id(invitation_id).into()],
+        )
+        .await
+    }
+
+    pub async fn rows(&self, table: &str) -> i64 {
+        self.count(&format!("SELECT COUNT(*) FROM {table}"), vec![])
+            .await
+    }
+}
+
+/// Whether tests run on PostgreSQL (`DOORMAN_TEST_DATABASE_URL` set) rather than SQLite.
+pub fn uses_postgres() -> bool {
+    std::env::var("DOORMAN_TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
+}
+
+/// A fresh database for one test (shared by sibling servers), removed on drop.
+struct TestDatabase {
+    url: String,
+    connection: DatabaseConnection,
+    _dir: Option<tempfile::TempDir>,
+    /// Files of this test's servers (the file mail transport writes here).
+    files: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create() -> TestDatabase {
+        match std::env::var("DOORMAN_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => Self::create_postgres(admin_url).await,
+            _ => {
+                let dir = tempfile::tempdir().expect("failed to create a temporary directory");
+                let url = format!("sqlite://{}/doorman.db?mode=rwc", dir.path().display());
+                let connection = Database::connect(&url)
+                    .await
+                    .expect("failed to open the SQLite database");
+                TestDatabase {
+                    url,
+                    connection,
+                    _dir: Some(dir),
+                    files: tempfile::tempdir().expect("a temporary folder"),
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    async fn create_postgres(admin_url: String) -> TestDatabase {
+        let name = format!("doorman_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("failed to connect to DOORMAN_TEST_DATABASE_URL");
+        admin
+            .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
+            .await
+            .expect("failed to create the test database");
+        let _ = admin.close().await;
+        let mut url = reqwest::Url::parse(&admin_url).expect("DOORMAN_TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        let url = url.to_string();
+        let connection = Database::connect(&url)
+            .await
+            .expect("failed to connect to the test database");
+        TestDatabase {
+            url,
+            connection,
+            _dir: None,
+            files: tempfile::tempdir().expect("a temporary folder"),
+            postgres: Some((admin_url, name)),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("failed to build a runtime");
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!(
+                        r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+                    ))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("failed to drop the test database: {error}");
+        }
+    }
+}
+
+// ---- responses ----
+
+/// The `data` of a response that has no errors; panics with the body otherwise.
+#[track_caller]
+pub fn data(response: &Json) -> &Json {
+    assert!(
+        response.get("errors").is_none_or(Json::is_null),
+        "unexpected errors in {response:#}"
+    );
+    &response["data"]
+}
+
+/// Checks that the first error carries `extensions.code == code`.
+#[track_caller]
+pub fn assert_error_code(response: &Json, code: &str) {
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"].as_str(),
+        Some(code),
+        "expected error {code} in {response:#}"
+    );
+}
+
+/// The raw token of an invitation link `{public_url}/invite/{token}`.
+#[track_caller]
+pub fn token_from_link(link: &str) -> String {
+    let (_, token) = link
+        .split_once("/invite/")
+        .unwrap_or_else(|| panic!("not an invitation link: {link}"));
+    token.to_owned()
+}
+
+/// A GraphQL `ID` as the database's BIGINT.
+#[track_caller]
+pub fn db_id(id: &str) -> i64 {
+    id.parse()
+        .unwrap_or_else(|_| panic!("id {id:?} is not numeric"))
+}
+
+#[track_caller]
+pub fn str_of(value: &Json) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {value}"))
+        .to_owned()
+}
+
+#[track_caller]
+pub fn parse_time(value: &Json) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&str_of(value))
+        .unwrap_or_else(|error| panic!("{value} is not RFC 3339: {error}"))
+        .with_timezone(&Utc)
+}
+
+/// RFC 3339 text for now + `offset`.
+pub fn from_now(offset: Duration) -> String {
+    (Utc::now() + offset).to_rfc3339()
+}
+
+// ---- accounts and organizations ----
+
+pub const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) {
+    accessToken expiresAt
+    user { id username email isServerAdmin memberships { role organization { name } } } } }";
+
+/// Registers `{username}@example.com`; returns the access token and the user id.
+pub async fn register(app: &TestApp, username: &str) -> (String, String) {
+    register_email(app, username, &format!("{username}@example.com")).await
+}
+
+pub async fn register_email(app: &TestApp, username: &str, email: &str) -> (String, String) {
+    let response = app
+        .graphql(
+            REGISTER,
+            json!({ "input": { "username": username, "email": email, "password": PASSWORD } }),
+            None,
+        )
+        .await;
+    let payload = &data(&response)["register"];
+    (
+        str_of(&payload["accessToken"]),
+        str_of(&payload["user"]["id"]),
+    )
+}
+
+pub async fn create_org(app: &TestApp, token: &str, name: &str) -> String {
+    create_org_with(app, token, json!({ "name": name })).await
+}
+
+pub async fn create_org_with(app: &TestApp, token: &str, input: Json) -> String {
+    let response = app
+        .graphql(
+            "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }",
+            json!({ "input": input }),
+            Some(token),
+        )
+        .await;
+    str_of(&data(&response)["createOrganization"]["id"])
+}
+
+/// Registers `username` and makes it a member of `org` with `role` through an invitation.
+pub async fn add_member(
+    app: &TestApp,
+    admin_token: &str,
+    org: &str,
+    username: &str,
+    role: &str,
+) -> String {
+    let (token, _) = register(app, username).await;
+    let email = format!("{username}@example.com");
+    let invites = invite_with(app, admin_token, org, &[&email], json!({ "role": role })).await;
+    let response = accept(app, &token, &token_from_link(&invites[0].1)).await;
+    data(&response);
+    token
+}
+
+// ---- invitations ----
+
+pub const CREATE_ORG_INVITES: &str = "mutation($input: CreateOrgInvitesInput!) {
+  createOrgInvites(input: $input) {
+    invitations { id email role status invitationLink isExistingUser emailStatus expiresAt }
+    errors { email code message }
+    validEmails } }";
+
+/// Calls `createOrgInvites` for `org` with `emails` plus the fields of `extra`.
+pub async fn create_org_invites(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    emails: &[&str],
+    extra: Json,
+) -> Json {
+    let mut input = json!({ "org": { "name": org }, "emails": emails });
+    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        input.extend(extra.clone());
+    }
+    app.graphql(CREATE_ORG_INVITES, json!({ "input": input }), Some(token))
+        .await
+}
+
+/// Invites `emails` to `org` as MEMBER; returns (email, link) per created invitation.
+pub async fn invite(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    emails: &[&str],
+) -> Vec<(String, String)> {
+    invite_with(app, token, org, emails, json!({})).await
+}
+
+pub async fn invite_with(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    emails: &[&str],
+    extra: Json,
+) -> Vec<(String, String)> {
+    let response = create_org_invites(app, token, org, emails, extra).await;
+    let payload = &data(&response)["createOrgInvites"];
+    assert_eq!(
+        payload["errors"],
+        json!([]),
+        "unexpected errors in {response:#}"
+    );
+    invitations_of(payload)
+        .iter()
+        .map(|node| (str_of(&node["email"]), str_of(&node["invitationLink"])))
+        .collect()
+}
+
+/// Invites one email; returns the invitation id and its raw token.
+pub async fn invite_one(app: &TestApp, token: &str, org: &str, email: &str) -> (String, String) {
+    let response = create_org_invites(app, token, org, &[email], json!({})).await;
+    let invitation = &invitations_of(&data(&response)["createOrgInvites"])[0];
+    (
+        str_of(&invitation["id"]),
+        token_from_link(&str_of(&invitation["invitationLink"])),
+    )
+}
+
+#[track_caller]
+pub fn invitations_of(payload: &Json) -> Vec<Json> {
+    payload["invitations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no invitations in {payload:#}"))
+        .clone()
+}
+
+pub const CREATE_INVITE_LINK: &str = "mutation($input: CreateInviteLinkInput!) {
+  createInviteLink(input: $input) {
+    id action email role status maxUses usageCount usesRemaining invitationLink expiresAt
+    organization { name } } }";
+
+/// Creates an open link for `org` with the fields of `extra`; returns the whole response.
+pub async fn create_invite_link(app: &TestApp, token: &str, org: &str, extra: Json) -> Json {
+    let mut input = json!({ "org": { "name": org } });
+    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        input.extend(extra.clone());
+    }
+    app.graphql(CREATE_INVITE_LINK, json!({ "input": input }), Some(token))
+        .await
+}
+
+/// Creates a MEMBER link with `max_uses` (None = unlimited); returns its id and raw token.
+pub async fn create_link(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    max_uses: Option<i64>,
+) -> (String, String) {
+    let response = create_invite_link(app, token, org, json!({ "maxUses": max_uses })).await;
+    let link = &data(&response)["createInviteLink"];
+    (
+        str_of(&link["id"]),
+        token_from_link(&str_of(&link["invitationLink"])),
+    )
+}
+
+pub const ACCEPT: &str = "mutation($token: String!) { acceptInvitation(token: $token) {
+    invitation { status usageCount usesRemaining }
+    membership { role user { username } organization { name } }
+    organization { name } } }";
+
+pub async fn accept(app: &TestApp, user_token: &str, invite_token: &str) -> Json {
+    app.graphql(ACCEPT, json!({ "token": invite_token }), Some(user_token))
+        .await
+}
+
+pub async fn decline(app: &TestApp, user_token: &str, invite_token: &str) -> Json {
+    app.graphql(
+        "mutation($token: String!) { declineInvitation(token: $token) { id status } }",
+        json!({ "token": invite_token }),
+        Some(user_token),
+    )
+    .await
+}
+
+pub async fn cancel(app: &TestApp, token: &str, id: &str) -> Json {
+    app.graphql(
+        "mutation($id: ID!) { cancel(id: $id) { id status } }",
+        json!({ "id": id }),
+        Some(token),
+    )
+    .await
+}
+
+pub async fn resend(app: &TestApp, token: &str, input: Json) -> Json {
+    app.graphql(
+        "mutation($input: ResendInput!) { resend(input: $input) {
+            invitations { id invitationLink expiresAt } errors { id email code message } } }",
+        json!({ "input": input }),
+        Some(token),
+    )
+    .await
+}
+
+pub const INVITATION: &str = "query($token: String!) { invitation(token: $token) {
+    id action organization { name } role email emailHint status maxUses usageCount usesRemaining
+    expiresAt createdAt invitedBy { username } message isExistingUser } }";
+
+/// `invitation(token:)` as seen by `viewer` (None = anonymous).
+pub async fn invitation(app: &TestApp, invite_token: &str, viewer: Option<&str>) -> Json {
+    app.graphql(INVITATION, json!({ "token": invite_token }), viewer)
+        .await
+}
