@@ -39,7 +39,10 @@ impl AppState {
     /// Connects, migrates and loads the token keys.
     pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        let db = db::connect(&settings).await?;
+        let metrics = Arc::new(Metrics::default());
+        let mut db = db::connect(&settings).await?;
+        let statements = Arc::clone(&metrics);
+        db.set_metric_callback(move |info| statements.record_statement(info.elapsed, info.failed));
         db::migrate(&db).await?;
         let keys = TokenKeys::load(&settings, &db).await?;
         let outgoing = Outgoing::from_settings(&settings)?;
@@ -47,7 +50,7 @@ impl AppState {
             settings: Arc::new(settings),
             keys,
             outgoing,
-            metrics: Arc::default(),
+            metrics,
             outbox_wakeup: Arc::default(),
             bus: EventBus::new(db.clone()),
             stopping: tokio::sync::watch::Sender::new(false),

@@ -171,6 +171,65 @@ pub struct Settings {
     /// Run the outbox worker in this process (turn off to run serving-only instances).
     #[arg(long, global = true, env = "DOORMAN_OUTBOX_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub outbox_worker: bool,
+
+    #[command(flatten)]
+    pub limits: QueryLimits,
+}
+
+/// Limits on GraphQL requests, checked before anything runs.
+#[derive(Clone, Debug, Args)]
+pub struct QueryLimits {
+    /// Deepest nesting of selections (GraphiQL's introspection query needs 14).
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_QUERY_DEPTH",
+        default_value_t = 16
+    )]
+    pub max_query_depth: usize,
+
+    /// Highest complexity: one per field, lists count their children `first` times.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_QUERY_COMPLEXITY",
+        default_value_t = 5000
+    )]
+    pub max_query_complexity: usize,
+
+    /// Most aliased fields in one operation, fragments expanded.
+    #[arg(long, global = true, env = "DOORMAN_MAX_ALIASES", default_value_t = 15)]
+    pub max_aliases: usize,
+
+    /// Longest GraphQL document, in characters.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_DOCUMENT_CHARS",
+        default_value_t = 15_000
+    )]
+    pub max_document_chars: usize,
+
+    /// Most operations in one batch request.
+    #[arg(long, global = true, env = "DOORMAN_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+
+    /// Answer introspection (`__schema`, `__type`); turn off in production if you like.
+    #[arg(long, global = true, env = "DOORMAN_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_query_depth: 16,
+            max_query_complexity: 5000,
+            max_aliases: 15,
+            max_document_chars: 15_000,
+            max_batch: 10,
+            introspection: true,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -196,6 +255,7 @@ impl Default for Settings {
             smtp_timeout_seconds: 15,
             outbox_poll_interval_ms: 1000,
             outbox_worker: true,
+            limits: QueryLimits::default(),
         }
     }
 }
@@ -227,6 +287,19 @@ impl Settings {
         anyhow::ensure!(
             self.email_max_attempts >= 1,
             "DOORMAN_EMAIL_MAX_ATTEMPTS must be at least 1"
+        );
+        let limits = &self.limits;
+        anyhow::ensure!(
+            [
+                limits.max_query_depth,
+                limits.max_query_complexity,
+                limits.max_aliases,
+                limits.max_document_chars,
+                limits.max_batch,
+            ]
+            .iter()
+            .all(|limit| *limit >= 1),
+            "DOORMAN_MAX_* limits must be at least 1"
         );
         anyhow::ensure!(
             self.email_lease_seconds >= 1,
@@ -283,6 +356,12 @@ impl Settings {
             "DOORMAN_OUTBOX_WORKER",
             "DOORMAN_LOG",
             "DOORMAN_LOG_FORMAT",
+            "DOORMAN_MAX_QUERY_DEPTH",
+            "DOORMAN_MAX_QUERY_COMPLEXITY",
+            "DOORMAN_MAX_ALIASES",
+            "DOORMAN_MAX_DOCUMENT_CHARS",
+            "DOORMAN_MAX_BATCH",
+            "DOORMAN_INTROSPECTION",
             "DOORMAN_TEST_DATABASE_URL",
         ];
         std::env::vars()

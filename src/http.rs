@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::{BatchRequest, BatchResponse};
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message as WsFrame, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
@@ -20,14 +20,17 @@ use sea_orm::ConnectionTrait;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::app::AppState;
 use crate::auth::{self, Viewer};
 use crate::error::AppError;
 use crate::graphql::subscriptions::SessionExpiry;
 use crate::graphql::{AppSchema, loaders};
+use crate::graphql_over_http::{self, MediaType, Rejection};
+use crate::persisted_queries::PersistedQueries;
 use crate::service::accounts;
+use crate::telemetry::GaugeGuard;
 use async_graphql::ErrorExtensions;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -40,15 +43,22 @@ const WS_INIT_TIMEOUT: Duration = Duration::from_secs(3);
 struct HttpState {
     app: AppState,
     schema: AppSchema,
+    persisted: PersistedQueries,
 }
 
 pub fn router(app: AppState, schema: AppSchema) -> Router {
-    let state = HttpState { app, schema };
+    let state = HttpState {
+        app,
+        schema,
+        persisted: PersistedQueries::default(),
+    };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .merge(crate::graphiql::routes())
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -56,15 +66,29 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-            let request_id = request
-                .headers()
-                .get(&REQUEST_ID)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Every log line of a request carries its method, path, request id and, once known, the
+/// GraphQL operation name.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+        operation = tracing::field::Empty,
+    )
 }
 
 /// The caller named by the `Authorization` header; invalid tokens make an anonymous caller.
@@ -88,27 +112,75 @@ async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
     request: async_graphql::Request,
-) -> Response {
+) -> async_graphql::Response {
     let viewer = match viewer_from(&state.app, headers).await {
         Ok(viewer) => viewer,
         Err(err) => {
-            let response = async_graphql::Response::from_errors(vec![
+            return async_graphql::Response::from_errors(vec![
                 err.into_server_error(async_graphql::Pos::default()),
             ]);
-            return GraphQLResponse::from(response).into_response();
         }
     };
     let loader = loaders::request_loader(state.app.clone(), viewer.clone());
     let request = request.data(viewer).data(loader);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    state.schema.execute(request).await
 }
 
-async fn graphql_post(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    execute(&state, &headers, request.into_inner()).await
+/// One GraphQL request, from either method: its persisted query applied, a mutation refused
+/// over GET, then executed. A query sent with its hash is registered once it has passed
+/// validation.
+async fn run(
+    state: &HttpState,
+    headers: &HeaderMap,
+    method: &Method,
+    mut request: async_graphql::Request,
+) -> Result<async_graphql::Response, Rejection> {
+    let registration = match state.persisted.resolve(&mut request).await {
+        Ok(registration) => registration,
+        Err(error) => return graphql_over_http::persisted_query_error(error),
+    };
+    if method == Method::GET && is_mutation(&mut request) {
+        return Err(Rejection::mutation_over_get());
+    }
+    let response = execute(state, headers, request).await;
+    if let Some(registration) = registration
+        && graphql_over_http::executed(&response)
+    {
+        state.persisted.register(registration).await;
+    }
+    Ok(response)
+}
+
+/// A request or a batch (a JSON array of at most `DOORMAN_MAX_BATCH` requests, run in order).
+async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return Rejection::not_acceptable().into_response(MediaType::Json);
+    };
+    let answer =
+        match graphql_over_http::read_post(&headers, &body, state.app.settings.limits.max_batch) {
+            Ok(BatchRequest::Single(request)) => {
+                match run(&state, &headers, &Method::POST, request).await {
+                    Ok(response) => BatchResponse::Single(response),
+                    Err(rejection) => return rejection.into_response(media),
+                }
+            }
+            Ok(BatchRequest::Batch(requests)) => {
+                let mut responses = Vec::with_capacity(requests.len());
+                for request in requests {
+                    let response = run(&state, &headers, &Method::POST, request)
+                        .await
+                        .unwrap_or_else(|rejection| {
+                            async_graphql::Response::from_errors(vec![
+                                rejection.into_server_error(),
+                            ])
+                        });
+                    responses.push(response);
+                }
+                BatchResponse::Batch(responses)
+            }
+            Err(rejection) => return rejection.into_response(media),
+        };
+    graphql_over_http::respond(media, answer)
 }
 
 #[derive(serde::Deserialize)]
@@ -121,42 +193,38 @@ async fn graphql_get(
     State(state): State<HttpState>,
     headers: HeaderMap,
     Query(params): Query<GetParams>,
-    request: GraphQLRequest,
+    RawQuery(query_string): RawQuery,
 ) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if params.query.is_none() && wants_html {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .title("Doorman GraphiQL")
-                .finish(),
-        )
-        .into_response();
+        return crate::graphiql::page();
     }
-    let request = request.into_inner();
-    if is_mutation(&request) {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, Method::POST.as_str())],
-            "mutations must be sent with POST",
-        )
-            .into_response();
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return Rejection::not_acceptable().into_response(MediaType::Json);
+    };
+    let request = match graphql_over_http::read_get(query_string.as_deref().unwrap_or_default()) {
+        Ok(request) => request,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    match run(&state, &headers, &Method::GET, request).await {
+        Ok(response) => graphql_over_http::respond(media, response.into()),
+        Err(rejection) => rejection.into_response(media),
     }
-    execute(&state, &headers, request).await
 }
 
 /// Whether the operation the request would run is a mutation (parse errors are left to the
-/// executor, which reports them properly).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+/// executor, which reports them properly). The parsed document stays in the request, so the
+/// schema does not parse it again; a persisted query arrives already parsed.
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     let mut operations = document.operations.iter();
-    match &request.operation_name {
+    match &operation_name {
         Some(name) => operations
             .find(|(op_name, _)| op_name.is_some_and(|n| n.as_str() == name))
             .is_some_and(|(_, op)| op.node.ty == OperationType::Mutation),
@@ -192,6 +260,7 @@ async fn graphql_ws(
 /// Runs one subscription connection: authenticates from `connection_init`, closes with 4408
 /// when it does not come in time, and with 1001 when the server shuts down.
 async fn serve_ws(state: HttpState, socket: WebSocket, protocol: WebSocketProtocols) {
+    let _open = GaugeGuard::hold(&state.app.metrics.websockets_open);
     let (mut sink, stream) = socket.split();
     let input = stream
         .take_while(|message| std::future::ready(message.is_ok()))
@@ -294,6 +363,18 @@ async fn connection_data(
 
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// This process's metrics, in the OpenMetrics text format Prometheus scrapes.
+async fn metrics(State(state): State<HttpState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.app.metrics.encode(),
+    )
+        .into_response()
 }
 
 /// Ready when the database answers.

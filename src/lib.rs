@@ -18,10 +18,16 @@ pub mod domain;
 pub mod email;
 /// `AppError` and the API's error codes.
 pub mod error;
+/// GraphiQL page and its vendored scripts and styles, all same-origin.
+pub mod graphiql;
 /// The GraphQL schema and resolvers.
 pub mod graphql;
+/// GraphQL over HTTP: `Accept`, status codes, request shapes, the batch cap.
+pub mod graphql_over_http;
 /// Routes and middleware.
 pub mod http;
+/// Automatic persisted queries (Apollo's APQ): the hash → query store.
+pub mod persisted_queries;
 /// Use cases, one transaction each, with authorization.
 pub mod service;
 /// Logging setup.

@@ -1,8 +1,17 @@
-//! Logging: a tracing subscriber filtered by `DOORMAN_LOG` (default `info`), human-readable by
-//! default or JSON-like structured fields with `DOORMAN_LOG_FORMAT=json`.
+//! Logging and metrics. Logging: a tracing subscriber filtered by `DOORMAN_LOG` (default `info`), human-readable by
+//! default or JSON lines with `DOORMAN_LOG_FORMAT=json`. Metrics: this process's counters,
+//! served by `/metrics` in the Prometheus (OpenMetrics) text format.
 
-use std::sync::atomic::AtomicU64;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls (tests) do nothing.
@@ -19,11 +28,234 @@ pub fn init() {
     };
 }
 
-/// Counters of this process, read by the metrics endpoint.
-#[derive(Debug, Default)]
+/// The GraphQL operation a request ran, as metric labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    /// The operation name; `anonymous` when it has none, `other` past the name limit.
+    pub operation: String,
+    /// `query`, `mutation`, `subscription`, or `unknown` when the document did not parse.
+    pub r#type: String,
+}
+
+/// An operation and how it ended.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub operation: String,
+    pub r#type: String,
+    /// `ok`, or `error` when the response carried errors.
+    pub outcome: String,
+}
+
+/// How many distinct operation names get their own series; later names share `other`, so
+/// clients cannot grow the metrics without bound.
+const MAX_OPERATION_NAMES: usize = 200;
+
+fn latency_histogram() -> Histogram {
+    // 1 ms to ~16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// The metrics of this process, read by `/metrics`.
 pub struct Metrics {
-    pub emails_queued: AtomicU64,
-    pub emails_sent: AtomicU64,
-    pub emails_retried: AtomicU64,
-    pub emails_failed: AtomicU64,
+    registry: Registry,
+    operation_names: Mutex<HashSet<String>>,
+    pub operations: Family<OutcomeLabels, Counter>,
+    pub operation_seconds: Family<OperationLabels, Histogram, fn() -> Histogram>,
+    pub invitations_created: Counter,
+    pub invitations_accepted: Counter,
+    pub invitations_declined: Counter,
+    pub invitations_cancelled: Counter,
+    pub invitations_resent: Counter,
+    pub emails_queued: Counter,
+    pub emails_sent: Counter,
+    pub emails_retried: Counter,
+    pub emails_failed: Counter,
+    pub subscriptions_open: Gauge,
+    pub websockets_open: Gauge,
+    pub db_statements: Counter,
+    pub db_statement_errors: Counter,
+    pub db_statement_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let metrics = Self {
+            registry: Registry::with_prefix("doorman"),
+            operation_names: Mutex::default(),
+            operations: Family::default(),
+            operation_seconds: Family::new_with_constructor(latency_histogram),
+            invitations_created: Counter::default(),
+            invitations_accepted: Counter::default(),
+            invitations_declined: Counter::default(),
+            invitations_cancelled: Counter::default(),
+            invitations_resent: Counter::default(),
+            emails_queued: Counter::default(),
+            emails_sent: Counter::default(),
+            emails_retried: Counter::default(),
+            emails_failed: Counter::default(),
+            subscriptions_open: Gauge::default(),
+            websockets_open: Gauge::default(),
+            db_statements: Counter::default(),
+            db_statement_errors: Counter::default(),
+            db_statement_seconds: latency_histogram(),
+        };
+        metrics.registered()
+    }
+}
+
+impl Metrics {
+    fn registered(mut self) -> Self {
+        let registry = &mut self.registry;
+        registry.register(
+            "graphql_operations",
+            "GraphQL operations by name, type and outcome",
+            self.operations.clone(),
+        );
+        registry.register(
+            "graphql_operation_duration_seconds",
+            "Time to answer a GraphQL operation (to the first result for subscriptions)",
+            self.operation_seconds.clone(),
+        );
+        let counters = [
+            (
+                "invitations_created",
+                "Invitations created (one per email or link)",
+                &self.invitations_created,
+            ),
+            (
+                "invitations_accepted",
+                "Invitation acceptances",
+                &self.invitations_accepted,
+            ),
+            (
+                "invitations_declined",
+                "Invitations declined",
+                &self.invitations_declined,
+            ),
+            (
+                "invitations_cancelled",
+                "Invitations cancelled",
+                &self.invitations_cancelled,
+            ),
+            (
+                "invitations_resent",
+                "Invitations resent with a new token",
+                &self.invitations_resent,
+            ),
+            (
+                "emails_queued",
+                "Invitation emails queued in the outbox",
+                &self.emails_queued,
+            ),
+            (
+                "emails_sent",
+                "Invitation emails handed to the mail server",
+                &self.emails_sent,
+            ),
+            (
+                "emails_retried",
+                "Email deliveries that failed and will be retried",
+                &self.emails_retried,
+            ),
+            (
+                "emails_failed",
+                "Emails given up after the last attempt",
+                &self.emails_failed,
+            ),
+            ("db_statements", "SQL statements run", &self.db_statements),
+            (
+                "db_statement_errors",
+                "SQL statements that failed",
+                &self.db_statement_errors,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            registry.register(name, help, counter.clone());
+        }
+        registry.register(
+            "subscriptions_open",
+            "GraphQL subscriptions running now",
+            self.subscriptions_open.clone(),
+        );
+        registry.register(
+            "websocket_connections_open",
+            "WebSocket connections open now",
+            self.websockets_open.clone(),
+        );
+        registry.register(
+            "db_statement_duration_seconds",
+            "Time to run one SQL statement",
+            self.db_statement_seconds.clone(),
+        );
+        self
+    }
+
+    /// The metrics in the OpenMetrics text format that Prometheus scrapes.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+
+    /// The label for an operation name: the name itself for the first names seen, `other`
+    /// after that, `anonymous` without one.
+    pub fn operation_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return "anonymous".to_owned();
+        };
+        let mut names = self
+            .operation_names
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if names.contains(name) {
+            return name.to_owned();
+        }
+        if names.len() < MAX_OPERATION_NAMES {
+            names.insert(name.to_owned());
+            return name.to_owned();
+        }
+        "other".to_owned()
+    }
+
+    /// Counts one operation, and times it when it answers once (not a subscription).
+    pub fn record_operation(&self, labels: OperationLabels, ok: bool, elapsed: Option<Duration>) {
+        if let Some(elapsed) = elapsed {
+            self.operation_seconds
+                .get_or_create(&labels)
+                .observe(elapsed.as_secs_f64());
+        }
+        self.operations
+            .get_or_create(&OutcomeLabels {
+                operation: labels.operation,
+                r#type: labels.r#type,
+                outcome: if ok { "ok" } else { "error" }.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one SQL statement (the database connection's metric callback).
+    pub fn record_statement(&self, elapsed: Duration, failed: bool) {
+        self.db_statements.inc();
+        if failed {
+            self.db_statement_errors.inc();
+        }
+        self.db_statement_seconds.observe(elapsed.as_secs_f64());
+    }
+}
+
+/// Holds a gauge up while alive: an open subscription or connection.
+pub struct GaugeGuard(Gauge);
+
+impl GaugeGuard {
+    pub fn hold(gauge: &Gauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }

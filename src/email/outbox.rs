@@ -347,7 +347,7 @@ async fn record(
 
     match (&outcome, outbox_status) {
         (Ok(()), _) => {
-            state.metrics.emails_sent.fetch_add(1, Ordering::Relaxed);
+            state.metrics.emails_sent.inc();
             tracing::info!(
                 outbox_id = row.id,
                 invitation_id = row.invitation_id,
@@ -355,7 +355,7 @@ async fn record(
             );
         }
         (Err(err), OutboxStatus::Queued) => {
-            state.metrics.emails_retried.fetch_add(1, Ordering::Relaxed);
+            state.metrics.emails_retried.inc();
             tracing::warn!(
                 outbox_id = row.id,
                 attempts = row.attempts,
@@ -364,7 +364,7 @@ async fn record(
             );
         }
         (Err(err), _) => {
-            state.metrics.emails_failed.fetch_add(1, Ordering::Relaxed);
+            state.metrics.emails_failed.inc();
             tracing::error!(
                 outbox_id = row.id,
                 attempts = row.attempts,

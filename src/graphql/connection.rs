@@ -33,6 +33,14 @@ pub fn decode_cursor(cursor: &str) -> Result<i64, AppError> {
 }
 
 /// Checks `first` and decodes `after`.
+/// The complexity weight of a page: its children count `first` times (20 when unset), so a
+/// nested page of pages is as expensive as it really is.
+pub fn page_cost(first: Option<i32>) -> usize {
+    usize::try_from(first.unwrap_or(20))
+        .unwrap_or(0)
+        .clamp(1, 100)
+}
+
 pub fn page_request(
     first: Option<i32>,
     after: Option<String>,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::invitation_redemption;
 
 use super::accounts::User;
-use super::connection::{ListConnection, connection, page_request};
+use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::loaders::{AccountEmail, OrgId, UserId, loader};
 use super::organizations::{Membership, OrgRole, OrgSelector, Organization, stored_role};
 use super::{state, viewer};
@@ -228,6 +228,7 @@ impl Invitation {
     }
 
     /// Org admins only: who joined through this invitation, newest first.
+    #[graphql(complexity = "page_cost(first) * child_complexity")]
     async fn redemptions(
         &self,
         ctx: &Context<'_>,
@@ -389,6 +390,7 @@ impl InvitationsQuery {
     }
 
     /// An organization's invitations, newest first (org admins).
+    #[graphql(complexity = "page_cost(first) * child_complexity")]
     async fn org_invitations(
         &self,
         ctx: &Context<'_>,
@@ -424,6 +426,7 @@ impl InvitationsQuery {
     }
 
     /// Registration invitations, newest first (server admins).
+    #[graphql(complexity = "page_cost(first) * child_complexity")]
     async fn registration_invitations(
         &self,
         ctx: &Context<'_>,

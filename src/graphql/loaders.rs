@@ -10,6 +10,7 @@ use entity::{organization, user};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::org_role::OrgRole;
+use crate::service::invitations::{InvitationView, manage};
 use crate::service::{accounts, organizations};
 
 /// Batches lookups for one request.
@@ -30,6 +31,9 @@ pub struct ViewerRoleIn(pub i64);
 /// Key: whether the viewer may read a user's email.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EmailVisible(pub i64);
+/// Key: an invitation by id, if the viewer may see it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InvitationId(pub i64);
 /// Key: whether an account uses this email.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct AccountEmail(pub String);
@@ -126,6 +130,25 @@ impl Loader<AccountEmail> for RequestLoader {
         Ok(keys
             .iter()
             .map(|key| (key.clone(), existing.contains(&key.0)))
+            .collect())
+    }
+}
+
+impl Loader<InvitationId> for RequestLoader {
+    type Value = InvitationView;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[InvitationId],
+    ) -> Result<HashMap<InvitationId, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let views = manage::invitations_by_ids(&self.state, &self.viewer, &ids)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(views
+            .into_iter()
+            .map(|(id, view)| (InvitationId(id), view))
             .collect())
     }
 }

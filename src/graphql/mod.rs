@@ -3,17 +3,23 @@
 
 pub mod accounts;
 pub mod connection;
+pub mod federation;
 pub mod invitations;
+pub mod limits;
 pub mod loaders;
+pub mod metrics;
 pub mod organizations;
 pub mod subscriptions;
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
 };
-use async_graphql::{Context, MergedObject, Response, SDLExportOptions, Schema, ServerError};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{
+    Context, MergedObject, Response, SDLExportOptions, Schema, SchemaBuilder, ServerError,
+};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
@@ -26,6 +32,7 @@ pub struct Query(
     accounts::AccountsQuery,
     organizations::OrganizationsQuery,
     invitations::InvitationsQuery,
+    federation::EntitiesQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -42,25 +49,35 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with the app state; per-request data (viewer, loaders) is added by the transport.
 pub fn build_schema(state: AppState) -> AppSchema {
-    Schema::build(
-        Query::default(),
-        Mutation::default(),
-        Subscription::default(),
-    )
-    .data(state)
-    .extension(ErrorCodes)
-    .finish()
+    let metrics = metrics::Observe(state.metrics.clone());
+    let limits = Arc::new(state.settings.limits.clone());
+    let mut builder = schema_builder()
+        .disable_suggestions()
+        .extension(ErrorCodes)
+        .extension(limits::Limits(Arc::clone(&limits)))
+        .extension(metrics);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.data(state).finish()
 }
 
-/// The SDL that `schema.graphql` holds and `doorman schema` prints.
+/// The SDL that `schema.graphql` holds, `doorman schema` prints and `_service { sdl }` serves:
+/// an Apollo Federation v2 subgraph, subscriptions included.
 pub fn export_sdl() -> String {
+    schema_builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}
+
+fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
-    .finish()
-    .sdl_with_options(SDLExportOptions::new())
+    .enable_federation()
+    .enable_subscription_in_federation()
 }
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
@@ -71,9 +88,12 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
 }
 
-/// Safety net: every error leaves with an `extensions.code`. Errors the engine raises itself
-/// (an argument of the wrong type) become `BAD_USER_INPUT`; anything else that lacks a code
-/// is a forgotten `.extend()`: it is logged and replaced by a bare `INTERNAL_SERVER_ERROR`.
+/// Safety net: every error leaves with an `extensions.code`. A document that does not parse is
+/// `GRAPHQL_PARSE_FAILED`, one refused before execution `GRAPHQL_VALIDATION_FAILED`. Errors the
+/// engine raises itself (an argument of the wrong type) become `BAD_USER_INPUT`; anything else
+/// that lacks a code is a forgotten `.extend()`: it is logged and replaced by a bare
+/// `INTERNAL_SERVER_ERROR`. Codes already set (the transport's, e.g. `PERSISTED_QUERY_NOT_FOUND`)
+/// are kept.
 struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -86,6 +106,24 @@ impl ExtensionFactory for ErrorCodes {
 impl Extension for ErrorCodes {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         with_codes(next.run(ctx).await)
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &async_graphql::Variables,
+        next: NextParseQuery<'_>,
+    ) -> async_graphql::ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut error| {
+            if !has_code(&error) {
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", "GRAPHQL_PARSE_FAILED");
+            }
+            error
+        })
     }
 
     fn subscribe<'s>(

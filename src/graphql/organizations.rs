@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{membership, organization};
 
 use super::accounts::User;
-use super::connection::{ListConnection, connection, page_request};
+use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::invitations::Invitation;
 use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
 use super::{state, viewer};
@@ -97,6 +97,7 @@ impl Organization {
     }
 
     /// Members, newest first; only members may list them.
+    #[graphql(complexity = "page_cost(first) * child_complexity")]
     async fn members(
         &self,
         ctx: &Context<'_>,

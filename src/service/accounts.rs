@@ -19,7 +19,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::names::{parse_display_name, parse_handle};
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
-use crate::service::events::Committed;
+use crate::service::events::{self, Committed};
 use crate::service::invitations::{self, redeem};
 
 /// What `register` needs.
@@ -105,7 +105,7 @@ pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn,
         None => Committed::default(),
     };
     txn.commit().await?;
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     tracing::info!(user_id = user.id, is_first_account, "account registered");
     let access_token = state.keys.issue(user.id)?;
     Ok(SignedIn { access_token, user })

@@ -11,6 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use crate::app::AppState;
 use crate::domain::InvitationEventKind;
 use crate::error::AppError;
 
@@ -25,16 +26,51 @@ pub struct BusEvent {
     pub actor_id: Option<i64>,
 }
 
-/// Events written by a transaction; publish them once it has committed.
-#[must_use = "publish the events after the transaction commits"]
+/// What a transaction wrote that others must hear of: its events and how many emails it
+/// queued. Hand it to [`announce`] once the transaction has committed.
+#[must_use = "announce it after the transaction commits"]
 #[derive(Debug, Default)]
-pub struct Committed(Vec<BusEvent>);
+pub struct Committed {
+    events: Vec<BusEvent>,
+    emails_queued: u64,
+}
 
 impl Committed {
+    /// `count` emails queued in the outbox.
+    pub fn emails(count: usize) -> Self {
+        Self {
+            events: Vec::new(),
+            emails_queued: count as u64,
+        }
+    }
+
     pub fn merge(mut self, other: Committed) -> Self {
-        self.0.extend(other.0);
+        self.events.extend(other.events);
+        self.emails_queued += other.emails_queued;
         self
     }
+}
+
+/// After commit: counts the events and emails in the metrics, wakes the outbox worker when
+/// mail was queued and publishes the events to subscribers.
+pub async fn announce(state: &AppState, committed: Committed) {
+    let metrics = &state.metrics;
+    for event in &committed.events {
+        let counter = match event.kind.parse::<InvitationEventKind>() {
+            Ok(InvitationEventKind::Created) => &metrics.invitations_created,
+            Ok(InvitationEventKind::Accepted) => &metrics.invitations_accepted,
+            Ok(InvitationEventKind::Declined) => &metrics.invitations_declined,
+            Ok(InvitationEventKind::Cancelled) => &metrics.invitations_cancelled,
+            Ok(InvitationEventKind::Resent) => &metrics.invitations_resent,
+            Err(_) => continue,
+        };
+        counter.inc();
+    }
+    if committed.emails_queued > 0 {
+        metrics.emails_queued.inc_by(committed.emails_queued);
+        state.outbox_wakeup.notify_one();
+    }
+    state.bus.publish(committed.events).await;
 }
 
 /// Appends one event row per invitation, with one actor and kind, in the caller's transaction.
@@ -61,8 +97,9 @@ pub async fn record(
     let rows = invitation_event::Entity::insert_many(rows)
         .exec_with_returning(txn)
         .await?;
-    Ok(Committed(
-        rows.into_iter()
+    Ok(Committed {
+        events: rows
+            .into_iter()
             .map(|row| BusEvent {
                 id: row.id,
                 invitation_id: row.invitation_id,
@@ -71,7 +108,8 @@ pub async fn record(
                 actor_id: row.actor_id,
             })
             .collect(),
-    ))
+        emails_queued: 0,
+    })
 }
 
 const CHANNEL: &str = "doorman_invitation_events";
@@ -96,17 +134,17 @@ impl EventBus {
 
     /// Publishes committed events. On PostgreSQL they go through `NOTIFY`, and come back to
     /// this process through its listener like to every other instance.
-    pub async fn publish(&self, committed: Committed) {
-        if committed.0.is_empty() {
+    async fn publish(&self, events: Vec<BusEvent>) {
+        if events.is_empty() {
             return;
         }
         if self.db.get_database_backend() != DbBackend::Postgres {
-            for event in committed.0 {
+            for event in events {
                 let _ = self.sender.send(event);
             }
             return;
         }
-        for event in committed.0 {
+        for event in events {
             let payload = serde_json::to_string(&event).unwrap_or_default();
             let notify = self
                 .db

@@ -399,3 +399,34 @@ async fn registering_with_an_unknown_token_in_invitation_only_mode_writes_no_use
     assert_error_code(&response, "INVITATION_NOT_FOUND");
     assert_eq!(closed.rows("users").await, 1);
 }
+
+#[tokio::test]
+async fn a_registration_invite_from_a_former_server_admin_no_longer_registers() {
+    let (open, closed, root) = invitation_only_servers().await;
+    let created = open
+        .graphql(
+            CREATE_REGISTRATION_INVITE,
+            json!({ "input": { "email": "newbie@example.com", "sendEmail": false } }),
+            Some(&root),
+        )
+        .await;
+    let token = token_from_link(&str_of(
+        &data(&created)["createRegistrationInvite"]["invitationLink"],
+    ));
+    closed
+        .execute(
+            "UPDATE users SET is_server_admin = $1 WHERE username = 'root'",
+            vec![false.into()],
+        )
+        .await;
+
+    let response = register_input(
+        &closed,
+        json!({ "username": "newbie", "email": "newbie@example.com", "password": PASSWORD,
+                "invitationToken": token }),
+    )
+    .await;
+
+    assert_error_code(&response, "FORBIDDEN");
+    assert_eq!(closed.rows("users").await, 1);
+}

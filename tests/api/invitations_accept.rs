@@ -369,3 +369,67 @@ async fn an_unknown_token_shows_no_invitation() {
 
     assert_eq!(data(&response)["invitation"], json!(null));
 }
+
+// ---- the inviter must still be entitled ----
+
+#[tokio::test]
+async fn an_invitation_from_an_admin_who_was_demoted_cannot_grant_admin_any_more() {
+    let (app, alice, bob) = acme_and_bob().await;
+    let carol = add_member(&app, &alice, "acme", "carol", "ADMIN").await;
+    let invites = invite_with(
+        &app,
+        &carol,
+        "acme",
+        &["bob@example.com"],
+        json!({ "role": "ADMIN" }),
+    )
+    .await;
+    let token = token_from_link(&invites[0].1);
+    app.execute(
+        "UPDATE memberships SET role = 'MEMBER' WHERE user_id = (SELECT id FROM users WHERE username = 'carol')",
+        vec![],
+    )
+    .await;
+
+    let response = accept(&app, &bob, &token).await;
+
+    assert_error_code(&response, "FORBIDDEN");
+    assert_eq!(memberships_of(&app, "bob").await, 0);
+    let preview = invitation(&app, &token, Some(&bob)).await;
+    assert_eq!(data(&preview)["invitation"]["status"], "PENDING");
+    assert_eq!(data(&preview)["invitation"]["usageCount"], 0);
+}
+
+#[tokio::test]
+async fn a_members_invitation_stops_working_when_members_may_no_longer_invite() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org_with(
+        &app,
+        &alice,
+        json!({ "name": "acme", "membersCanInvite": true }),
+    )
+    .await;
+    let carol = add_member(&app, &alice, "acme", "carol", "MEMBER").await;
+    let (bob, _) = register(&app, "bob").await;
+    let (dave, _) = register(&app, "dave").await;
+    let links = invite(
+        &app,
+        &carol,
+        "acme",
+        &["bob@example.com", "dave@example.com"],
+    )
+    .await;
+
+    data(&accept(&app, &bob, &token_from_link(&links[0].1)).await);
+    app.execute(
+        "UPDATE organizations SET members_can_invite = $1 WHERE name = 'acme'",
+        vec![false.into()],
+    )
+    .await;
+    let refused = accept(&app, &dave, &token_from_link(&links[1].1)).await;
+
+    assert_error_code(&refused, "FORBIDDEN");
+    assert_eq!(memberships_of(&app, "bob").await, 1);
+    assert_eq!(memberships_of(&app, "dave").await, 0);
+}

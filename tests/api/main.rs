@@ -3,11 +3,16 @@
 mod accounts;
 mod cli;
 mod concurrency;
+mod dataloader;
 mod email_delivery;
+mod federation;
 mod invitations_accept;
 mod invitations_admin;
 mod invitations_create;
+mod limits;
+mod observability;
 mod organizations;
+mod persisted_queries;
 mod schema;
 mod shutdown;
 mod subscriptions;

@@ -130,35 +130,12 @@ async fn open_subscriptions_receive_a_going_away_close_frame_on_shutdown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_exits_cleanly_on_sigterm_after_closing_websockets_with_going_away() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_doorman"))
-        .arg("serve")
-        .env(
-            "DOORMAN_DATABASE_URL",
-            format!("sqlite://{}/doorman.db?mode=rwc", dir.path().display()),
-        )
-        .env("DOORMAN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("DOORMAN_MAIL_DIR", dir.path().join("mail"))
-        .env("DOORMAN_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the doorman binary starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the server did not come up");
-    let mut socket =
-        acknowledged_socket(format!("ws://127.0.0.1:{port}/graphql/ws"), json!({})).await;
+    let (mut server, base) = serve_binary(dir.path(), &[("DOORMAN_LOG", "warn")]).await;
+    let mut socket = acknowledged_socket(
+        format!("{}/graphql/ws", base.replace("http://", "ws://")),
+        json!({}),
+    )
+    .await;
 
     let pid = server.id().expect("the server is running").to_string();
     let killed = std::process::Command::new("kill")

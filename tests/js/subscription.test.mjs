@@ -1,97 +1,28 @@
 // Drives a Doorman subscription with the npm `graphql-ws` client, the way a web app would:
-// starts the server binary on a fresh SQLite file and a free port, subscribes an org admin to
-// `invitationAccepted`, accepts an invitation link over HTTP as another user, checks the event.
-//
-// DOORMAN_BIN names the binary (default: ../../target/debug/doorman from this folder).
+// starts the server binary (support/doorman.mjs: fresh SQLite file, free port), subscribes an
+// org admin to `invitationAccepted`, accepts an invitation link over HTTP as another user, checks
+// the event.
 
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const binary = path.resolve(here, process.env.DOORMAN_BIN ?? '../../target/debug/doorman');
+import { startDoorman } from './support/doorman.mjs';
+
 const PASSWORD = 'correct horse battery';
 
 let server;
-let serverLog = '';
-let workDir;
 let baseUrl;
 
-/** A port nothing listens on: bound to 0, then released. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (server.exitCode !== null) {
-      throw new Error(`doorman exited with ${server.exitCode}:\n${serverLog}`);
-    }
-    try {
-      const response = await fetch(`${url}/healthz`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`doorman did not answer /healthz within ${timeoutMs} ms:\n${serverLog}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 before(async () => {
-  workDir = await mkdtemp(path.join(tmpdir(), 'doorman-js-'));
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  // Only our settings: DOORMAN_* variables of the calling shell must not leak in.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('DOORMAN_')),
-  );
-  server = spawn(binary, [], {
-    env: {
-      ...env,
-      DOORMAN_DATABASE_URL: `sqlite://${workDir}/doorman.db?mode=rwc`,
-      DOORMAN_LISTEN: `127.0.0.1:${port}`,
-      DOORMAN_MAIL_DIR: path.join(workDir, 'mail'),
-      DOORMAN_TOKEN_SECRET: 'doorman-js-test-secret-0123456789abcdef',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (chunk) => (serverLog += chunk));
-  server.stderr.on('data', (chunk) => (serverLog += chunk));
-  await new Promise((resolve, reject) => {
-    server.once('spawn', resolve);
-    server.once('error', (error) => reject(new Error(`cannot start ${binary}: ${error.message}`)));
-  });
-  await waitForHealth(baseUrl, 30_000);
+  server = await startDoorman();
+  baseUrl = server.baseUrl;
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 /** Posts one GraphQL operation; returns `data`, failing on errors. */

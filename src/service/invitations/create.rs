@@ -138,12 +138,10 @@ pub async fn create_org_invites(
         send_email: input.send_email,
     });
     let (invitations, committed) = insert_invitations(state, &txn, new.collect()).await?;
-    let queued = super::queue_emails(&txn, state, &invitations, Some(&org), Some(user)).await?;
+    let committed =
+        committed.merge(super::queue_emails(&txn, &invitations, Some(&org), Some(user)).await?);
     txn.commit().await?;
-    state.bus.publish(committed).await;
-    if queued > 0 {
-        state.outbox_wakeup.notify_one();
-    }
+    events::announce(state, committed).await;
     tracing::info!(
         org_id = org.id,
         created = invitations.len(),
@@ -235,7 +233,7 @@ pub async fn create_invite_link(
     )
     .await?;
     txn.commit().await?;
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     Ok(created.remove(0))
 }
 
@@ -266,8 +264,7 @@ pub async fn create_registration_invite(
     let (created, committed) =
         insert_registration_invite(state, &txn, Some(user.id), input).await?;
     txn.commit().await?;
-    state.outbox_wakeup.notify_one();
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     Ok(created)
 }
 
@@ -296,7 +293,7 @@ pub async fn admin_registration_invite(
     )
     .await?;
     txn.commit().await?;
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     Ok(created)
 }
 
@@ -367,8 +364,8 @@ pub(crate) async fn insert_registration_invite(
         }],
     )
     .await?;
-    super::queue_emails(txn, state, &created, org.as_ref(), inviter.as_ref()).await?;
-    Ok((created.remove(0), committed))
+    let emails = super::queue_emails(txn, &created, org.as_ref(), inviter.as_ref()).await?;
+    Ok((created.remove(0), committed.merge(emails)))
 }
 
 struct NewInvitation {

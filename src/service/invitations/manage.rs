@@ -1,5 +1,7 @@
 //! The admin side: cancel, resend (new token, fresh expiry), and the lists.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, Utc};
 use entity::{invitation, invitation_redemption, invitation_token, membership};
 use sea_orm::sea_query::LockType;
@@ -98,7 +100,7 @@ pub async fn cancel(
     )
     .await?;
     txn.commit().await?;
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     Ok(admin_view(model))
 }
 
@@ -239,8 +241,7 @@ pub async fn resend(
         }
     }
     txn.commit().await?;
-    state.outbox_wakeup.notify_one();
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     Ok(outcome)
 }
 
@@ -288,8 +289,8 @@ async fn renew(
     view.link = Some(link_for(&state.settings, &token));
     let (organization, inviter) = super::email_names(txn, &view.model).await?;
     let views = std::slice::from_ref(&view);
-    super::queue_emails(txn, state, views, organization.as_ref(), inviter.as_ref()).await?;
-    Ok((view, committed))
+    let emails = super::queue_emails(txn, views, organization.as_ref(), inviter.as_ref()).await?;
+    Ok((view, committed.merge(emails)))
 }
 
 /// Filters for `orgInvitations`.
@@ -431,4 +432,42 @@ pub async fn membership_invitation(
     let view = super::view(&state.db, viewer, model).await?;
     let visible = view.viewer_is_admin || viewer.user_id() == Some(membership.user_id);
     Ok(visible.then_some(view))
+}
+
+/// The invitations among `ids` the viewer may see, by id: those it manages and those
+/// addressed to its email. Others are left out, as if they did not exist.
+pub async fn invitations_by_ids(
+    state: &AppState,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> Result<HashMap<i64, InvitationView>, AppError> {
+    let user = require_user(viewer)?;
+    let models = invitation::Entity::find()
+        .filter(invitation::Column::Id.is_in(ids.iter().copied()))
+        .all(&state.db)
+        .await?;
+    let org_ids: Vec<i64> = models.iter().filter_map(|m| m.organization_id).collect();
+    let roles = organizations::viewer_roles(state, viewer, &org_ids).await?;
+    Ok(models
+        .into_iter()
+        .filter_map(|model| {
+            let viewer_is_admin = match model.organization_id {
+                Some(org_id) => roles.get(&org_id) == Some(&OrgRole::Admin),
+                None => {
+                    model.action == InvitationAction::RegisterAccount.as_str()
+                        && user.is_server_admin
+                }
+            };
+            let viewer_is_invitee = model.email.as_deref() == Some(user.email.as_str());
+            (viewer_is_admin || viewer_is_invitee).then(|| {
+                let view = InvitationView {
+                    viewer_is_admin,
+                    viewer_is_invitee,
+                    link: None,
+                    model,
+                };
+                (view.model.id, view)
+            })
+        })
+        .collect())
 }

@@ -22,6 +22,7 @@ use crate::domain::org_role::OrgRole;
 use crate::email::invitation_email::InvitationEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::{AppError, ErrorCode};
+use crate::service::events::Committed;
 use crate::service::organizations;
 
 /// An invitation as one viewer may see it.
@@ -234,15 +235,14 @@ pub(crate) async fn require_org(
 }
 
 /// Queues the email of every view whose email was requested, in the caller's transaction,
-/// naming `organization` and `inviter`. Returns how many were queued; after commit, wake the
-/// worker with [`AppState::outbox_wakeup`].
+/// naming `organization` and `inviter`. Merge what it returns into the transaction's
+/// [`Committed`], so that announcing it wakes the outbox worker.
 pub(crate) async fn queue_emails(
     txn: &DatabaseTransaction,
-    state: &AppState,
     views: &[InvitationView],
     organization: Option<&organization::Model>,
     inviter: Option<&user::Model>,
-) -> Result<usize, AppError> {
+) -> Result<Committed, AppError> {
     let mut emails = Vec::new();
     for view in views {
         let model = &view.model;
@@ -273,11 +273,7 @@ pub(crate) async fn queue_emails(
     }
     let queued = emails.len();
     outbox::enqueue(txn, emails).await?;
-    state
-        .metrics
-        .emails_queued
-        .fetch_add(queued as u64, std::sync::atomic::Ordering::Relaxed);
-    Ok(queued)
+    Ok(Committed::emails(queued))
 }
 
 /// The organization and inviter an invitation's email names.

@@ -46,6 +46,45 @@ pub(crate) fn check(model: &invitation::Model, account_email: &str) -> Result<()
     Ok(check_redeemable(&redeemable, account_email, Utc::now())?)
 }
 
+/// The inviter must still be allowed to grant what the invitation grants: an organization
+/// invitation's role (an admin demoted to member cannot have admins join), a registration
+/// invitation's server admin rights. Invitations from the command line have no inviter.
+async fn require_inviter_entitled(
+    txn: &DatabaseTransaction,
+    model: &invitation::Model,
+) -> Result<(), AppError> {
+    let Some(inviter_id) = model.invited_by else {
+        return Ok(());
+    };
+    let revoked = || {
+        AppError::forbidden(
+            "the person who invited you can no longer grant this; ask for a new invitation",
+        )
+    };
+    if model.action == InvitationAction::RegisterAccount.as_str() {
+        let inviter = user::Entity::find_by_id(inviter_id).one(txn).await?;
+        return match inviter {
+            Some(inviter) if inviter.is_server_admin => Ok(()),
+            _ => Err(revoked()),
+        };
+    }
+    let (Some(org_id), Some(role)) = (model.organization_id, model.role.as_deref()) else {
+        return Ok(());
+    };
+    let role: OrgRole = role
+        .parse()
+        .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?;
+    let org = organization::Entity::find_by_id(org_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("the organization no longer exists"))?;
+    match super::require_inviter(txn, inviter_id, &org, role).await {
+        Ok(_) => Ok(()),
+        Err(err) if err.code() == ErrorCode::Forbidden => Err(revoked()),
+        Err(err) => Err(err),
+    }
+}
+
 /// Uses one use of a checked, locked invitation for `user`: counts it, records the redemption
 /// and the ACCEPTED event and, for an organization invitation, creates the membership.
 pub(crate) async fn redeem(
@@ -53,6 +92,7 @@ pub(crate) async fn redeem(
     model: invitation::Model,
     user: &user::Model,
 ) -> Result<(invitation::Model, Option<membership::Model>, Committed), AppError> {
+    require_inviter_entitled(txn, &model).await?;
     let now = crate::service::now();
     let membership = match (model.organization_id, &model.role) {
         (Some(org_id), Some(role)) => Some(
@@ -128,7 +168,7 @@ pub async fn accept_invitation(
         .await?
         .ok_or_else(|| AppError::not_found("the organization no longer exists"))?;
     txn.commit().await?;
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     tracing::info!(invitation_id = model.id, org_id, "invitation accepted");
     let membership =
         membership.ok_or_else(|| anyhow::anyhow!("accepting created no membership"))?;
@@ -187,7 +227,7 @@ pub async fn decline_invitation(
     .await?;
     let declined = view(&txn, viewer, model).await?;
     txn.commit().await?;
-    state.bus.publish(committed).await;
+    events::announce(state, committed).await;
     Ok(declined)
 }
 

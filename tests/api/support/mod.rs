@@ -538,3 +538,65 @@ pub async fn invitation(app: &TestApp, invite_token: &str, viewer: Option<&str>)
     app.graphql(INVITATION, json!({ "token": invite_token }), viewer)
         .await
 }
+
+// ---- metrics ----
+
+/// `/metrics` as series (`name{labels}`, exactly as exposed) → value.
+pub async fn metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
+    let response = app
+        .http()
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').expect("a sample line");
+            (series.to_owned(), value.parse().expect("a number"))
+        })
+        .collect()
+}
+
+/// One series of `/metrics`; 0 when it is not exposed (yet).
+pub async fn metric(app: &TestApp, series: &str) -> f64 {
+    metrics(app).await.get(series).copied().unwrap_or(0.0)
+}
+
+// ---- the binary ----
+
+/// Starts `doorman serve` on a free port with its SQLite database and mail folder in `dir`,
+/// plus `env`; returns the process (stderr piped) once `/healthz` answers, and its base URL.
+pub async fn serve_binary(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = tokio::process::Command::new(env!("CARGO_BIN_EXE_doorman"))
+        .arg("serve")
+        .env(
+            "DOORMAN_DATABASE_URL",
+            format!("sqlite://{}/doorman.db?mode=rwc", dir.display()),
+        )
+        .env("DOORMAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("DOORMAN_MAIL_DIR", dir.join("mail"))
+        .envs(env.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the doorman binary starts");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            return (server, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server did not come up");
+}

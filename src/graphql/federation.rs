@@ -1,0 +1,60 @@
+//! Apollo Federation v2: `User`, `Organization` and `Invitation` are entities keyed by `id`.
+//! A gateway resolves references through the request's loaders, so a batch of references
+//! costs one query per type, and each reference passes the same visibility rules as a field.
+
+use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
+
+use super::accounts::User;
+use super::invitations::Invitation;
+use super::loaders::{InvitationId, OrgId, UserId, loader};
+use super::organizations::Organization;
+use super::viewer;
+use crate::service::require_user;
+
+#[derive(Default)]
+pub struct EntitiesQuery;
+
+#[Object]
+impl EntitiesQuery {
+    /// A user the signed-in caller may see; null for an unknown id.
+    #[graphql(entity)]
+    async fn find_user_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
+        require_user(viewer(ctx)).map_err(|err| err.extend())?;
+        let Some(id) = numeric(&id) else {
+            return Ok(None);
+        };
+        Ok(loader(ctx).load_one(UserId(id)).await?.map(User::new))
+    }
+
+    /// An organization, for signed-in callers as `organization(org:)`; null for an unknown id.
+    #[graphql(entity)]
+    async fn find_organization_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<Organization>> {
+        require_user(viewer(ctx)).map_err(|err| err.extend())?;
+        let Some(id) = numeric(&id) else {
+            return Ok(None);
+        };
+        Ok(loader(ctx).load_one(OrgId(id)).await?.map(Organization))
+    }
+
+    /// An invitation the caller manages or was invited by; null otherwise.
+    #[graphql(entity)]
+    async fn find_invitation_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Invitation>> {
+        require_user(viewer(ctx)).map_err(|err| err.extend())?;
+        let Some(id) = numeric(&id) else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)
+            .load_one(InvitationId(id))
+            .await?
+            .map(Invitation))
+    }
+}
+
+/// Our ids are numbers; any other id names nothing.
+fn numeric(id: &ID) -> Option<i64> {
+    id.parse().ok()
+}
