@@ -1,6 +1,7 @@
 //! `App`: build (connect, migrate, bind) then serve until a shutdown signal. `AppState` is what
 //! every request shares: the database pool, the settings and the token keys.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::config::Settings;
 use crate::email::Outgoing;
 use crate::email::outbox;
 use crate::service::events::EventBus;
+use crate::service::rate_limits::{self, RateLimiters};
 use crate::telemetry::Metrics;
 use crate::{db, graphql, http};
 
@@ -33,6 +35,8 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Open WebSocket connections: shutdown waits for their close frames to go out.
     pub websockets: TaskTracker,
+    /// In-process rate limits, per client IP, account and login identifier.
+    pub rate_limits: Arc<RateLimiters>,
 }
 
 impl AppState {
@@ -46,6 +50,7 @@ impl AppState {
         db::migrate(&db).await?;
         let keys = TokenKeys::load(&settings, &db).await?;
         let outgoing = Outgoing::from_settings(&settings)?;
+        let rate_limits = Arc::new(RateLimiters::new(&settings.rate_limits));
         Ok(Self {
             settings: Arc::new(settings),
             keys,
@@ -55,6 +60,7 @@ impl AppState {
             bus: EventBus::new(db.clone()),
             stopping: tokio::sync::watch::Sender::new(false),
             websockets: TaskTracker::new(),
+            rate_limits,
             db,
         })
     }
@@ -111,8 +117,16 @@ impl App {
             .settings
             .outbox_worker
             .then(|| tokio::spawn(outbox::run_worker(self.state.clone(), stopping_rx.clone())));
+        tokio::spawn(rate_limits::sweep(
+            Arc::clone(&self.state.rate_limits),
+            stopping_rx.clone(),
+        ));
         let mut server_stopping = stopping_rx.clone();
-        let server = axum::serve(self.listener, self.router)
+        // The peer address is the client's IP unless a trusted proxy forwards another.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 let _ = server_stopping.wait_for(|stopping| *stopping).await;
             })

@@ -1,10 +1,16 @@
 //! Typed settings: working defaults, overridden by `DOORMAN_*` environment variables, overridden by
 //! command-line flags. Validated once in [`Settings::validate`]; passed by value into `App::build`.
 
-use std::net::SocketAddr;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
 
+use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
+use ipnet::IpNet;
 use secrecy::SecretString;
 
 /// Who may create an account.
@@ -38,6 +44,16 @@ pub struct Settings {
         default_value_t = 10
     )]
     pub database_max_connections: u32,
+
+    /// Seconds a query waits for a pooled connection (or for the database to accept a new one)
+    /// before it fails; bounds how long requests and `/readyz` hang while the database is down.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+        default_value_t = 5
+    )]
+    pub database_acquire_timeout_seconds: u64,
 
     /// Address the HTTP server listens on (port 0 picks a free port).
     #[arg(
@@ -172,8 +188,44 @@ pub struct Settings {
     #[arg(long, global = true, env = "DOORMAN_OUTBOX_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub outbox_worker: bool,
 
+    /// Longest time one HTTP request may take before it is answered 408 (and rolled back).
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 30
+    )]
+    pub request_timeout_seconds: u64,
+
+    /// Origins whose browser pages may call the API (comma-separated, e.g.
+    /// `https://app.example.com`); none by default.
+    #[arg(long, global = true, env = "DOORMAN_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<HeaderValue>,
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed (comma-separated IPs or networks,
+    /// e.g. `10.0.0.0/8,127.0.0.1`); none by default, so the client is the TCP peer.
+    #[arg(long, global = true, env = "DOORMAN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_trusted_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
+
     #[command(flatten)]
     pub limits: QueryLimits,
+
+    #[command(flatten)]
+    pub rate_limits: RateLimits,
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing else.
+fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
+    let origin = origin.trim().trim_end_matches('/');
+    let (scheme, host) = origin
+        .split_once("://")
+        .ok_or_else(|| format!("{origin:?} is not an origin like https://app.example.com"))?;
+    if !matches!(scheme, "http" | "https") || host.is_empty() || host.contains('/') {
+        return Err(format!(
+            "{origin:?} is not an origin like https://app.example.com"
+        ));
+    }
+    HeaderValue::from_str(origin).map_err(|err| format!("{origin:?}: {err}"))
 }
 
 /// Limits on GraphQL requests, checked before anything runs.
@@ -232,11 +284,229 @@ impl Default for QueryLimits {
     }
 }
 
+/// Rate limits and invitation quotas. The per-IP, per-account and per-identifier limits are
+/// kept in each process; the organization quota, the resend cooldown and the pending cap are
+/// counted in the database, so they hold across instances.
+#[derive(Clone, Debug, Args)]
+pub struct RateLimits {
+    /// Apply the rate limits and quotas; `false` answers no request with `RATE_LIMITED` (the
+    /// pending-invitation cap still holds).
+    #[arg(long = "rate-limits", global = true, env = "DOORMAN_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub enabled: bool,
+
+    /// `invitation(token:)`, `acceptInvitation` and `declineInvitation` calls per client IP,
+    /// as `COUNT/PERIOD` (a burst of COUNT, refilled evenly over PERIOD: `30/1m`, `10/15m`,
+    /// `10/1h`; periods in s, m, h or d).
+    #[arg(
+        long = "rate-limit-token-per-ip",
+        global = true,
+        env = "DOORMAN_RATE_LIMIT_TOKEN_PER_IP",
+        default_value = "30/1m"
+    )]
+    pub token_per_ip: Rate,
+
+    /// The same calls per signed-in account.
+    #[arg(
+        long = "rate-limit-token-per-account",
+        global = true,
+        env = "DOORMAN_RATE_LIMIT_TOKEN_PER_ACCOUNT",
+        default_value = "30/1m"
+    )]
+    pub token_per_account: Rate,
+
+    /// `login` calls per client IP.
+    #[arg(
+        long = "rate-limit-login-per-ip",
+        global = true,
+        env = "DOORMAN_RATE_LIMIT_LOGIN_PER_IP",
+        default_value = "50/15m"
+    )]
+    pub login_per_ip: Rate,
+
+    /// `login` calls per login identifier (the email or username, lower-cased), from any IP.
+    #[arg(
+        long = "rate-limit-login-per-identifier",
+        global = true,
+        env = "DOORMAN_RATE_LIMIT_LOGIN_PER_IDENTIFIER",
+        default_value = "10/15m"
+    )]
+    pub login_per_identifier: Rate,
+
+    /// `register` calls per client IP.
+    #[arg(
+        long = "rate-limit-register-per-ip",
+        global = true,
+        env = "DOORMAN_RATE_LIMIT_REGISTER_PER_IP",
+        default_value = "10/1h"
+    )]
+    pub register_per_ip: Rate,
+
+    /// `createOrgInvites`, `createInviteLink`, `createRegistrationInvite` and `resend` calls
+    /// per account.
+    #[arg(
+        long = "rate-limit-invites-per-account",
+        global = true,
+        env = "DOORMAN_RATE_LIMIT_INVITES_PER_ACCOUNT",
+        default_value = "60/1m"
+    )]
+    pub invites_per_account: Rate,
+
+    /// Invitations an organization may create in any 24 hours, once it is
+    /// `DOORMAN_NEW_ORG_DAYS` old.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_ORG_INVITATIONS_PER_DAY",
+        default_value_t = 500
+    )]
+    pub org_invitations_per_day: u32,
+
+    /// Invitations a younger organization may create in any 24 hours.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_NEW_ORG_INVITATIONS_PER_DAY",
+        default_value_t = 50
+    )]
+    pub new_org_invitations_per_day: u32,
+
+    /// Days an organization counts as new (with the smaller daily quota).
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_NEW_ORG_DAYS",
+        default_value_t = 30
+    )]
+    pub new_org_days: u32,
+
+    /// Seconds after an invitation was sent (created or last resent) before `resend` may send
+    /// it again; 0 turns the cooldown off.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_RESEND_COOLDOWN_SECONDS",
+        default_value_t = 60
+    )]
+    pub resend_cooldown_seconds: u64,
+
+    /// Most pending invitations (open links included) one organization may have.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_PENDING_INVITATIONS",
+        default_value_t = 1000
+    )]
+    pub max_pending_invitations: u64,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        const MINUTE: Duration = Duration::from_secs(60);
+        Self {
+            enabled: true,
+            token_per_ip: Rate::new(30, MINUTE),
+            token_per_account: Rate::new(30, MINUTE),
+            login_per_ip: Rate::new(50, 15 * MINUTE),
+            login_per_identifier: Rate::new(10, 15 * MINUTE),
+            register_per_ip: Rate::new(10, 60 * MINUTE),
+            invites_per_account: Rate::new(60, MINUTE),
+            org_invitations_per_day: 500,
+            new_org_invitations_per_day: 50,
+            new_org_days: 30,
+            resend_cooldown_seconds: 60,
+            max_pending_invitations: 1000,
+        }
+    }
+}
+
+/// A rate limit: a burst of `count` calls, refilled evenly over `period` (`10/15m` allows 10
+/// calls at once, then one more every 90 seconds). Written `COUNT/PERIOD`, the period as a
+/// number and a unit (`s`, `m`, `h`, `d`; `1m` may be written `m`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub count: NonZeroU32,
+    pub period: Duration,
+}
+
+impl Rate {
+    /// `count` calls per `period`. Panics when either is zero: use it with constants.
+    pub const fn new(count: u32, period: Duration) -> Self {
+        assert!(!period.is_zero(), "a rate needs a period");
+        match NonZeroU32::new(count) {
+            Some(count) => Self { count, period },
+            None => panic!("a rate needs a count of at least 1"),
+        }
+    }
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = || format!("{text:?} is not a rate like 30/1m, 10/15m or 10/1h");
+        let (count, period) = text.trim().split_once('/').ok_or_else(invalid)?;
+        let count: u32 = count.trim().parse().map_err(|_| invalid())?;
+        let count = NonZeroU32::new(count).ok_or_else(invalid)?;
+        let period = period.trim();
+        let digits = period.len()
+            - period
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .len();
+        let (amount, unit) = period.split_at(digits);
+        let amount: u64 = if amount.is_empty() {
+            1
+        } else {
+            amount.parse().map_err(|_| invalid())?
+        };
+        let unit_seconds = match unit.trim() {
+            "s" => 1,
+            "m" => 60,
+            "h" => 60 * 60,
+            "d" => 24 * 60 * 60,
+            _ => return Err(invalid()),
+        };
+        let seconds = amount
+            .checked_mul(unit_seconds)
+            .filter(|s| *s > 0)
+            .ok_or_else(invalid)?;
+        Ok(Self {
+            count,
+            period: Duration::from_secs(seconds),
+        })
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = self.period.as_secs();
+        let (amount, unit) = [(86_400, "d"), (3600, "h"), (60, "m")]
+            .into_iter()
+            .find(|(unit, _)| seconds.is_multiple_of(*unit))
+            .map_or((seconds, "s"), |(unit, name)| (seconds / unit, name));
+        write!(f, "{}/{amount}{unit}", self.count)
+    }
+}
+
+/// A trusted proxy: one address (`10.0.0.1`) or a network (`10.0.0.0/8`, `fd00::/8`).
+fn parse_trusted_proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    if text.contains('/') {
+        text.parse::<IpNet>()
+            .map(|net| net.trunc())
+            .map_err(|_| format!("{text:?} is not an IP network like 10.0.0.0/8"))
+    } else {
+        text.parse::<IpAddr>()
+            .map(IpNet::from)
+            .map_err(|_| format!("{text:?} is not an IP address or a network like 10.0.0.0/8"))
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
             database_url: "sqlite://doorman.db?mode=rwc".to_owned(),
             database_max_connections: 10,
+            database_acquire_timeout_seconds: 5,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".to_owned(),
             token_secret: None,
@@ -255,7 +525,11 @@ impl Default for Settings {
             smtp_timeout_seconds: 15,
             outbox_poll_interval_ms: 1000,
             outbox_worker: true,
+            request_timeout_seconds: 30,
+            cors_origins: Vec::new(),
             limits: QueryLimits::default(),
+            trusted_proxies: Vec::new(),
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -285,8 +559,16 @@ impl Settings {
             "DOORMAN_DATABASE_MAX_CONNECTIONS must be at least 1"
         );
         anyhow::ensure!(
+            self.database_acquire_timeout_seconds >= 1,
+            "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS must be at least 1"
+        );
+        anyhow::ensure!(
             self.email_max_attempts >= 1,
             "DOORMAN_EMAIL_MAX_ATTEMPTS must be at least 1"
+        );
+        anyhow::ensure!(
+            self.request_timeout_seconds >= 1,
+            "DOORMAN_REQUEST_TIMEOUT_SECONDS must be at least 1"
         );
         let limits = &self.limits;
         anyhow::ensure!(
@@ -304,6 +586,15 @@ impl Settings {
         anyhow::ensure!(
             self.email_lease_seconds >= 1,
             "DOORMAN_EMAIL_LEASE_SECONDS must be at least 1"
+        );
+        let quotas = &self.rate_limits;
+        anyhow::ensure!(
+            quotas.org_invitations_per_day >= 1 && quotas.new_org_invitations_per_day >= 1,
+            "DOORMAN_ORG_INVITATIONS_PER_DAY and DOORMAN_NEW_ORG_INVITATIONS_PER_DAY must be at least 1"
+        );
+        anyhow::ensure!(
+            quotas.max_pending_invitations >= 1,
+            "DOORMAN_MAX_PENDING_INVITATIONS must be at least 1"
         );
         Ok(())
     }
@@ -336,6 +627,7 @@ impl Settings {
         const KNOWN: &[&str] = &[
             "DOORMAN_DATABASE_URL",
             "DOORMAN_DATABASE_MAX_CONNECTIONS",
+            "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
             "DOORMAN_LISTEN",
             "DOORMAN_PUBLIC_URL",
             "DOORMAN_TOKEN_SECRET",
@@ -362,11 +654,76 @@ impl Settings {
             "DOORMAN_MAX_DOCUMENT_CHARS",
             "DOORMAN_MAX_BATCH",
             "DOORMAN_INTROSPECTION",
+            "DOORMAN_CORS_ORIGINS",
+            "DOORMAN_REQUEST_TIMEOUT_SECONDS",
+            "DOORMAN_TRUSTED_PROXIES",
+            "DOORMAN_RATE_LIMITS",
+            "DOORMAN_RATE_LIMIT_TOKEN_PER_IP",
+            "DOORMAN_RATE_LIMIT_TOKEN_PER_ACCOUNT",
+            "DOORMAN_RATE_LIMIT_LOGIN_PER_IP",
+            "DOORMAN_RATE_LIMIT_LOGIN_PER_IDENTIFIER",
+            "DOORMAN_RATE_LIMIT_REGISTER_PER_IP",
+            "DOORMAN_RATE_LIMIT_INVITES_PER_ACCOUNT",
+            "DOORMAN_ORG_INVITATIONS_PER_DAY",
+            "DOORMAN_NEW_ORG_INVITATIONS_PER_DAY",
+            "DOORMAN_NEW_ORG_DAYS",
+            "DOORMAN_RESEND_COOLDOWN_SECONDS",
+            "DOORMAN_MAX_PENDING_INVITATIONS",
             "DOORMAN_TEST_DATABASE_URL",
         ];
         std::env::vars()
             .map(|(name, _)| name)
             .filter(|name| name.starts_with("DOORMAN_") && !KNOWN.contains(&name.as_str()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_from_count_and_period_and_print_back() {
+        let rate: Rate = "10/15m".parse().unwrap();
+        assert_eq!(rate, Rate::new(10, Duration::from_secs(900)));
+        assert_eq!(rate.to_string(), "10/15m");
+        assert_eq!("30/m".parse::<Rate>().unwrap().to_string(), "30/1m");
+        assert_eq!("10/1h".parse::<Rate>().unwrap().period.as_secs(), 3600);
+        assert_eq!("5 / 90s".parse::<Rate>().unwrap().to_string(), "5/90s");
+        for bad in ["0/1m", "10", "10/", "10/0m", "10/1w", "x/1m"] {
+            assert!(bad.parse::<Rate>().is_err(), "{bad} parsed");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        assert_eq!(
+            parse_trusted_proxy("10.1.2.3").unwrap(),
+            "10.1.2.3/32".parse::<IpNet>().unwrap()
+        );
+        assert_eq!(
+            parse_trusted_proxy(" 10.1.2.3/8 ").unwrap(),
+            "10.0.0.0/8".parse::<IpNet>().unwrap()
+        );
+        assert!(parse_trusted_proxy("::1").is_ok());
+        assert!(parse_trusted_proxy("proxy.internal").is_err());
+    }
+
+    #[test]
+    fn the_rate_limit_defaults_are_the_documented_ones() {
+        let settings = <Settings as clap::FromArgMatches>::from_arg_matches(
+            &<Settings as Args>::augment_args(clap::Command::new("doorman"))
+                .get_matches_from(["doorman"]),
+        )
+        .unwrap();
+        let parsed = settings.rate_limits;
+        let coded = RateLimits::default();
+        assert_eq!(parsed.token_per_ip, coded.token_per_ip);
+        assert_eq!(parsed.token_per_account, coded.token_per_account);
+        assert_eq!(parsed.login_per_ip, coded.login_per_ip);
+        assert_eq!(parsed.login_per_identifier, coded.login_per_identifier);
+        assert_eq!(parsed.register_per_ip, coded.register_per_ip);
+        assert_eq!(parsed.invites_per_account, coded.invites_per_account);
+        assert!(settings.trusted_proxies.is_empty());
     }
 }

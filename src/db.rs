@@ -1,13 +1,16 @@
 //! Database connection and transactions. Backend differences (SQLite pragmas and lock mode,
 //! PostgreSQL row locks) are decided here, one function each.
 
+use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
+use std::path::Path;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DbErr, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::Settings;
@@ -18,7 +21,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     options
         .max_connections(settings.database_max_connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(
+            settings.database_acquire_timeout_seconds,
+        ))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)
@@ -27,13 +32,81 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 .busy_timeout(Duration::from_secs(15))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options).await.map_err(|err| {
-        anyhow::anyhow!(
-            "cannot open the database {}: {err}",
-            redact_url(&settings.database_url)
-        )
-    })?;
+    let db = Database::connect(options)
+        .await
+        .map_err(|err| open_error(&settings.database_url, &err))?;
     Ok(db)
+}
+
+/// Why the database could not be opened, in one line. For a SQLite file it names the file and,
+/// where the file system can tell, the cause (missing or non-directory parent, permission
+/// denied, read-only file system) rather than SQLite's bare "unable to open database file".
+fn open_error(url: &str, err: &DbErr) -> anyhow::Error {
+    let Some(file) = sqlite_file(url) else {
+        return anyhow::anyhow!("cannot open the database {}: {err}", redact_url(url));
+    };
+    let cause = file_system_problem(file).unwrap_or_else(|| match err {
+        DbErr::Conn(RuntimeErr::SqlxError(sqlx_err)) => match sqlx_err.as_ref() {
+            sea_orm::sqlx::Error::Database(db_err) => db_err.message().to_owned(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    });
+    anyhow::anyhow!(
+        "cannot open the SQLite database at {}: {cause}",
+        file.display()
+    )
+}
+
+/// The file of a `sqlite://path?…` URL (none for in-memory databases).
+fn sqlite_file(url: &str) -> Option<&Path> {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
+        .map(Path::new)
+}
+
+/// What keeps this process from writing the SQLite `file` and, next to it, its journal files.
+fn file_system_problem(file: &Path) -> Option<String> {
+    let dir = file
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Err(err) if err.kind() == ErrorKind::NotFound => {
+            return Some(format!("the directory {} does not exist", dir.display()));
+        }
+        Err(err) => return Some(format!("{}: {}", dir.display(), io_cause(&err))),
+        Ok(meta) if !meta.is_dir() => return Some(format!("{} is not a directory", dir.display())),
+        Ok(_) => {}
+    }
+    if file.exists()
+        && let Err(err) = OpenOptions::new().read(true).write(true).open(file)
+    {
+        return Some(format!("cannot write the file: {}", io_cause(&err)));
+    }
+    let probe = dir.join(format!(".doorman-write-test-{}", std::process::id()));
+    match File::create_new(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(err) => Some(format!(
+            "cannot create files in {}: {}",
+            dir.display(),
+            io_cause(&err)
+        )),
+    }
+}
+
+fn io_cause(err: &std::io::Error) -> String {
+    match err.kind() {
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        ErrorKind::ReadOnlyFilesystem => "read-only file system".to_owned(),
+        ErrorKind::StorageFull => "no space left on device".to_owned(),
+        _ => err.to_string(),
+    }
 }
 
 /// Brings the schema up to date.

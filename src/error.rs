@@ -56,6 +56,15 @@ impl ErrorCode {
 pub enum AppError {
     #[error("{message}")]
     Client { code: ErrorCode, message: String },
+    /// `RATE_LIMITED`, with the whole seconds until a retry can succeed (`extensions.retryAfter`).
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
+    /// `BAD_USER_INPUT` for going over a configured cap; `extensions.limit` names its setting.
+    #[error("{message}")]
+    OverLimit {
+        message: String,
+        setting: &'static str,
+    },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -87,10 +96,36 @@ impl AppError {
         Self::new(ErrorCode::BadUserInput, message)
     }
 
+    /// `RATE_LIMITED`: retry in `retry_after` seconds (at least 1; see [`whole_seconds`]).
+    pub fn rate_limited(message: impl Into<String>, retry_after: u64) -> Self {
+        Self::RateLimited {
+            message: message.into(),
+            retry_after: retry_after.max(1),
+        }
+    }
+
+    /// `BAD_USER_INPUT` for a request over the cap that `setting` configures.
+    pub fn over_limit(message: impl Into<String>, setting: &'static str) -> Self {
+        Self::OverLimit {
+            message: message.into(),
+            setting,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Client { code, .. } => *code,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::OverLimit { .. } => ErrorCode::BadUserInput,
             Self::Internal(_) => ErrorCode::InternalServerError,
+        }
+    }
+
+    /// Seconds until a retry can succeed, for `RATE_LIMITED` errors.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 }
@@ -141,6 +176,18 @@ impl ErrorExtensions for AppError {
         match self {
             Self::Client { code, message } => async_graphql::Error::new(message.clone())
                 .extend_with(|_, ext| ext.set("code", code.as_str())),
+            Self::RateLimited {
+                message,
+                retry_after,
+            } => async_graphql::Error::new(message.clone()).extend_with(|_, ext| {
+                ext.set("code", ErrorCode::RateLimited.as_str());
+                ext.set("retryAfter", *retry_after);
+            }),
+            Self::OverLimit { message, setting } => async_graphql::Error::new(message.clone())
+                .extend_with(|_, ext| {
+                    ext.set("code", ErrorCode::BadUserInput.as_str());
+                    ext.set("limit", *setting);
+                }),
             Self::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 async_graphql::Error::new("internal server error")
@@ -148,6 +195,11 @@ impl ErrorExtensions for AppError {
             }
         }
     }
+}
+
+/// A wait as `retryAfter` reports it: whole seconds, rounded up, at least 1.
+pub fn whole_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// Turns the unique-constraint violation a statement is expected to hit into a client error.

@@ -139,6 +139,24 @@ impl Rejection {
         )
     }
 
+    /// 413: the body is larger than the server reads.
+    pub fn too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {limit_bytes} bytes"),
+        )
+    }
+
+    /// 400: a request a browser could send cross-site without a preflight.
+    pub fn possible_csrf() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "this request has been blocked as a potential cross-site request forgery: send it \
+             with content-type: application/json, or with a non-empty apollo-require-preflight \
+             or x-apollo-operation-name header",
+        )
+    }
+
     /// 405 with `Allow: POST`: a mutation sent by GET.
     pub fn mutation_over_get() -> Self {
         Self {
@@ -197,6 +215,40 @@ pub fn persisted_query_error(error: ApqError) -> Result<async_graphql::Response,
             error.code(),
         )])),
         other => Err(other.into()),
+    }
+}
+
+/// CSRF prevention as Apollo Server does it: a POST that a browser could send cross-site
+/// without a CORS preflight (no content type, or `text/plain`, a form or multipart) is refused
+/// unless it carries a header that forces a preflight.
+pub fn check_csrf(headers: &HeaderMap) -> Result<(), Rejection> {
+    let forces_preflight = ["apollo-require-preflight", "x-apollo-operation-name"]
+        .iter()
+        .any(|name| headers.get(*name).is_some_and(|value| !value.is_empty()));
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let simple = match essence.as_deref() {
+        None => true,
+        Some(essence) => [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ]
+        .contains(&essence),
+    };
+    if simple && !forces_preflight {
+        Err(Rejection::possible_csrf())
+    } else {
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (POST, GET for queries, GraphiQL for browsers), `/healthz`,
 //! `/readyz`. The viewer and the per-request loaders enter the schema here, once per request.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -9,21 +10,23 @@ use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message as WsFrame, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, RawQuery, State};
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
-use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::app::AppState;
 use crate::auth::{self, Viewer};
+use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::graphql::subscriptions::SessionExpiry;
 use crate::graphql::{AppSchema, loaders};
@@ -35,7 +38,6 @@ use async_graphql::ErrorExtensions;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const BODY_LIMIT_BYTES: usize = 1024 * 1024;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const WS_MESSAGE_LIMIT_BYTES: usize = 64 * 1024;
 const WS_INIT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -47,6 +49,8 @@ struct HttpState {
 }
 
 pub fn router(app: AppState, schema: AppSchema) -> Router {
+    let cors = cors_layer(&app.settings.cors_origins);
+    let request_timeout = Duration::from_secs(app.settings.request_timeout_seconds);
     let state = HttpState {
         app,
         schema,
@@ -60,10 +64,12 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/metrics", get(metrics))
         .merge(crate::graphiql::routes())
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        // Bodies are read up to the limit, never further; more is a 413 in JSON.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(cors)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            request_timeout,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -72,6 +78,22 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// CORS for the configured origins only; with none, browsers on other origins get no access.
+fn cors_layer(origins: &[HeaderValue]) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("apollo-require-preflight"),
+            HeaderName::from_static("x-apollo-operation-name"),
+            REQUEST_ID,
+        ])
+        .expose_headers([REQUEST_ID])
+        .max_age(Duration::from_secs(600))
 }
 
 /// Every log line of a request carries its method, path, request id and, once known, the
@@ -111,6 +133,7 @@ async fn viewer_from(
 async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
+    peer: SocketAddr,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let viewer = match viewer_from(&state.app, headers).await {
@@ -122,7 +145,8 @@ async fn execute(
         }
     };
     let loader = loaders::request_loader(state.app.clone(), viewer.clone());
-    let request = request.data(viewer).data(loader);
+    let client = ClientIp::resolve(peer.ip(), headers, &state.app.settings.trusted_proxies);
+    let request = request.data(viewer).data(client).data(loader);
     state.schema.execute(request).await
 }
 
@@ -132,6 +156,7 @@ async fn execute(
 async fn run(
     state: &HttpState,
     headers: &HeaderMap,
+    peer: SocketAddr,
     method: &Method,
     mut request: async_graphql::Request,
 ) -> Result<async_graphql::Response, Rejection> {
@@ -142,7 +167,7 @@ async fn run(
     if method == Method::GET && is_mutation(&mut request) {
         return Err(Rejection::mutation_over_get());
     }
-    let response = execute(state, headers, request).await;
+    let response = execute(state, headers, peer, request).await;
     if let Some(registration) = registration
         && graphql_over_http::executed(&response)
     {
@@ -152,14 +177,29 @@ async fn run(
 }
 
 /// A request or a batch (a JSON array of at most `DOORMAN_MAX_BATCH` requests, run in order).
-async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
         return Rejection::not_acceptable().into_response(MediaType::Json);
+    };
+    if let Err(rejection) = graphql_over_http::check_csrf(&headers) {
+        return rejection.into_response(media);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Rejection::too_large(BODY_LIMIT_BYTES).into_response(media);
+        }
+        Err(err) => return Rejection::bad_request(err.body_text()).into_response(media),
     };
     let answer =
         match graphql_over_http::read_post(&headers, &body, state.app.settings.limits.max_batch) {
             Ok(BatchRequest::Single(request)) => {
-                match run(&state, &headers, &Method::POST, request).await {
+                match run(&state, &headers, peer, &Method::POST, request).await {
                     Ok(response) => BatchResponse::Single(response),
                     Err(rejection) => return rejection.into_response(media),
                 }
@@ -167,7 +207,7 @@ async fn graphql_post(State(state): State<HttpState>, headers: HeaderMap, body: 
             Ok(BatchRequest::Batch(requests)) => {
                 let mut responses = Vec::with_capacity(requests.len());
                 for request in requests {
-                    let response = run(&state, &headers, &Method::POST, request)
+                    let response = run(&state, &headers, peer, &Method::POST, request)
                         .await
                         .unwrap_or_else(|rejection| {
                             async_graphql::Response::from_errors(vec![
@@ -191,6 +231,7 @@ struct GetParams {
 /// GraphiQL for browsers; otherwise a query sent by GET. Mutations need POST.
 async fn graphql_get(
     State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(params): Query<GetParams>,
     RawQuery(query_string): RawQuery,
@@ -209,7 +250,7 @@ async fn graphql_get(
         Ok(request) => request,
         Err(rejection) => return rejection.into_response(media),
     };
-    match run(&state, &headers, &Method::GET, request).await {
+    match run(&state, &headers, peer, &Method::GET, request).await {
         Ok(response) => graphql_over_http::respond(media, response.into()),
         Err(rejection) => rejection.into_response(media),
     }
@@ -235,6 +276,7 @@ fn is_mutation(request: &mut async_graphql::Request) -> bool {
 /// Subscriptions over WebSocket, `graphql-transport-ws` or the legacy `graphql-ws`.
 async fn graphql_ws(
     State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -248,22 +290,37 @@ async fn graphql_ws(
                 .find_map(|protocol| protocol.trim().parse::<WebSocketProtocols>().ok())
         })
         .unwrap_or(WebSocketProtocols::SubscriptionsTransportWS);
+    let client = ClientIp::resolve(peer.ip(), &headers, &state.app.settings.trusted_proxies);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(WS_MESSAGE_LIMIT_BYTES)
         .on_upgrade(move |socket| {
             let connections = state.app.websockets.clone();
-            connections.track_future(serve_ws(state, socket, protocol))
+            connections.track_future(serve_ws(state, socket, protocol, client))
         })
 }
 
 /// Runs one subscription connection: authenticates from `connection_init`, closes with 4408
 /// when it does not come in time, and with 1001 when the server shuts down.
-async fn serve_ws(state: HttpState, socket: WebSocket, protocol: WebSocketProtocols) {
+async fn serve_ws(
+    state: HttpState,
+    socket: WebSocket,
+    protocol: WebSocketProtocols,
+    client: ClientIp,
+) {
     let _open = GaugeGuard::hold(&state.app.metrics.websockets_open);
     let (mut sink, stream) = socket.split();
+    // A message over the size limit ends the input; the client then hears 1009.
+    let too_big = Arc::new(AtomicBool::new(false));
+    let too_big_tx = Arc::clone(&too_big);
     let input = stream
-        .take_while(|message| std::future::ready(message.is_ok()))
+        .take_while(move |message| {
+            if let Err(err) = message {
+                // tungstenite's capacity error, as axum wraps it: "Message too long: …".
+                too_big_tx.store(err.to_string().contains("too long"), Ordering::Relaxed);
+            }
+            std::future::ready(message.is_ok())
+        })
         .filter_map(|message| {
             std::future::ready(match message {
                 Ok(message @ (WsFrame::Text(_) | WsFrame::Binary(_))) => Some(message.into_data()),
@@ -277,7 +334,7 @@ async fn serve_ws(state: HttpState, socket: WebSocket, protocol: WebSocketProtoc
     let rejected_tx = Arc::clone(&rejected);
     let on_init = move |payload: serde_json::Value| async move {
         initialised_tx.store(true, Ordering::Relaxed);
-        let data = connection_data(&app, &payload).await;
+        let data = connection_data(&app, &payload, client).await;
         rejected_tx.store(data.is_err(), Ordering::Relaxed);
         data
     };
@@ -305,6 +362,9 @@ async fn serve_ws(state: HttpState, socket: WebSocket, protocol: WebSocketProtoc
                     break Some((4403, reason));
                 }
                 Some(WsMessage::Close(code, reason)) => break Some((code, reason)),
+                None if too_big.load(Ordering::Relaxed) => {
+                    break Some((1009, "message too big".to_owned()));
+                }
                 None => break None,
             },
             () = &mut init_deadline, if awaiting_init => {
@@ -330,6 +390,7 @@ async fn serve_ws(state: HttpState, socket: WebSocket, protocol: WebSocketProtoc
 async fn connection_data(
     app: &AppState,
     payload: &serde_json::Value,
+    client: ClientIp,
 ) -> async_graphql::Result<async_graphql::Data> {
     let credential = ["Authorization", "authorization", "authToken"]
         .iter()
@@ -358,6 +419,7 @@ async fn connection_data(
     loader.enable_all_cache(false);
     data.insert(loader);
     data.insert(viewer);
+    data.insert(client);
     Ok(data)
 }
 

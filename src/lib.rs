@@ -8,6 +8,8 @@
 pub mod app;
 /// Viewer, access tokens, password hashing.
 pub mod auth;
+/// The client's IP: the TCP peer, or `X-Forwarded-For` from a trusted proxy.
+pub mod client_ip;
 /// Typed settings with defaults, `DOORMAN_*` variables and flags.
 pub mod config;
 /// Connection, migrations and write transactions.

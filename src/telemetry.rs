@@ -14,10 +14,32 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use tracing_subscriber::EnvFilter;
 
+/// What is logged when `DOORMAN_LOG` is unset or invalid.
+const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
+
+/// Targets capped whatever `DOORMAN_LOG` says, because their logs carry secrets: at TRACE,
+/// tungstenite logs every WebSocket message and frame it reads or writes, and a client's
+/// `connection_init` message carries its access token.
+const CAPPED_TARGETS: [&str; 2] = [
+    "tungstenite::protocol=debug",
+    "tungstenite::protocol::frame=debug",
+];
+
+/// The log filter for `spec` (`DOORMAN_LOG` syntax; the default when it does not parse), with
+/// the targets that would log secrets capped.
+pub fn log_filter(spec: Option<&str>) -> EnvFilter {
+    let mut filter = spec
+        .and_then(|spec| EnvFilter::try_new(spec).ok())
+        .unwrap_or_else(|| EnvFilter::new(DEFAULT_LOG_FILTER));
+    for directive in CAPPED_TARGETS {
+        filter = filter.add_directive(directive.parse().expect("a valid directive"));
+    }
+    filter
+}
+
 /// Installs the global subscriber once; later calls (tests) do nothing.
 pub fn init() {
-    let filter = EnvFilter::try_from_env("DOORMAN_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter = log_filter(std::env::var("DOORMAN_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

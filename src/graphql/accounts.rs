@@ -9,10 +9,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::loaders::{EmailVisible, loader};
 use super::organizations::Membership;
-use super::{state, viewer};
+use super::{state, throttle, viewer};
 use crate::auth::Viewer;
 use crate::config::RegistrationMode;
 use crate::service::accounts::{self, Registration, SignedIn};
+use crate::service::rate_limits::Action;
 
 /// An account, as the request's viewer sees it.
 pub struct User {
@@ -171,17 +172,28 @@ impl AccountsMutation {
             display_name: input.display_name,
             invitation_token: input.invitation_token,
         };
-        accounts::register(state(ctx), registration)
-            .await
-            .map(AuthPayload::from)
-            .map_err(|err| err.extend())
+        async {
+            throttle(ctx, Action::Register)?;
+            accounts::register(state(ctx), registration).await
+        }
+        .await
+        .map(AuthPayload::from)
+        .map_err(|err| err.extend())
     }
 
     /// Signs in with an email or username and a password.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
-        accounts::login(state(ctx), &input.login, SecretString::from(input.password))
-            .await
-            .map(AuthPayload::from)
-            .map_err(|err| err.extend())
+        async {
+            throttle(
+                ctx,
+                Action::Login {
+                    login: &input.login,
+                },
+            )?;
+            accounts::login(state(ctx), &input.login, SecretString::from(input.password)).await
+        }
+        .await
+        .map(AuthPayload::from)
+        .map_err(|err| err.extend())
     }
 }

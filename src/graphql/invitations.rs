@@ -11,7 +11,7 @@ use super::accounts::User;
 use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::loaders::{AccountEmail, OrgId, UserId, loader};
 use super::organizations::{Membership, OrgRole, OrgSelector, Organization, stored_role};
-use super::{state, viewer};
+use super::{state, throttle, viewer};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::invitation_rules::{self, uses_remaining};
 use crate::domain::{self, org_role};
@@ -21,6 +21,7 @@ use crate::service::invitations::create::{
 };
 use crate::service::invitations::manage::{self, InvitationFilter, ResendTarget};
 use crate::service::invitations::{self, InvitationView, allowed_domains, redeem};
+use crate::service::rate_limits::Action;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationAction {
@@ -365,8 +366,11 @@ pub struct ResendInput {
 pub struct ResendError {
     pub id: Option<ID>,
     pub email: Option<String>,
+    /// An error code; `RATE_LIMITED` when the invitation was sent too recently.
     pub code: String,
     pub message: String,
+    /// With `RATE_LIMITED`: whole seconds until this invitation may be resent.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(SimpleObject)]
@@ -383,9 +387,12 @@ pub struct InvitationsQuery;
 impl InvitationsQuery {
     /// The invitation behind a token, for anyone holding it; null when no invitation has it.
     async fn invitation(&self, ctx: &Context<'_>, token: String) -> Result<Option<Invitation>> {
-        let found = invitations::invitation_by_token(state(ctx), viewer(ctx), &token)
-            .await
-            .map_err(|err| err.extend())?;
+        let found = async {
+            throttle(ctx, Action::UseToken)?;
+            invitations::invitation_by_token(state(ctx), viewer(ctx), &token).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
         Ok(found.map(Invitation))
     }
 
@@ -448,7 +455,9 @@ pub struct InvitationsMutation;
 
 #[Object]
 impl InvitationsMutation {
-    /// Invites up to 100 emails; each gets exactly one outcome.
+    /// Invites up to 100 emails; each gets exactly one outcome. A request that would pass the
+    /// organization's daily quota (`RATE_LIMITED`) or pending cap (`BAD_USER_INPUT`) creates
+    /// nothing.
     async fn create_org_invites(
         &self,
         ctx: &Context<'_>,
@@ -463,9 +472,12 @@ impl InvitationsMutation {
             send_email: input.send_email,
             validate_only: input.validate_only,
         };
-        let outcome = create::create_org_invites(state(ctx), viewer(ctx), request)
-            .await
-            .map_err(|err| err.extend())?;
+        let outcome = async {
+            throttle(ctx, Action::Invite)?;
+            create::create_org_invites(state(ctx), viewer(ctx), request).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
         Ok(CreateOrgInvitesPayload {
             invitations: outcome.invitations.into_iter().map(Invitation).collect(),
             errors: outcome.errors.into_iter().map(InviteError::from).collect(),
@@ -486,10 +498,13 @@ impl InvitationsMutation {
             expires_at: input.expires_at,
             allowed_email_domains: input.allowed_email_domains,
         };
-        create::create_invite_link(state(ctx), viewer(ctx), request)
-            .await
-            .map(Invitation)
-            .map_err(|err| err.extend())
+        async {
+            throttle(ctx, Action::Invite)?;
+            create::create_invite_link(state(ctx), viewer(ctx), request).await
+        }
+        .await
+        .map(Invitation)
+        .map_err(|err| err.extend())
     }
 
     /// Server admins: an invitation to register (and optionally join an organization).
@@ -506,10 +521,13 @@ impl InvitationsMutation {
             role: input.role.map(org_role::OrgRole::from),
             send_email: input.send_email,
         };
-        create::create_registration_invite(state(ctx), viewer(ctx), request)
-            .await
-            .map(Invitation)
-            .map_err(|err| err.extend())
+        async {
+            throttle(ctx, Action::Invite)?;
+            create::create_registration_invite(state(ctx), viewer(ctx), request).await
+        }
+        .await
+        .map(Invitation)
+        .map_err(|err| err.extend())
     }
 
     /// Joins the organization of the invitation behind `token`.
@@ -518,9 +536,12 @@ impl InvitationsMutation {
         ctx: &Context<'_>,
         #[graphql(secret)] token: String,
     ) -> Result<AcceptInvitationPayload> {
-        let accepted = redeem::accept_invitation(state(ctx), viewer(ctx), &token)
-            .await
-            .map_err(|err| err.extend())?;
+        let accepted = async {
+            throttle(ctx, Action::UseToken)?;
+            redeem::accept_invitation(state(ctx), viewer(ctx), &token).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
         Ok(AcceptInvitationPayload {
             invitation: Invitation(accepted.invitation),
             membership: Membership(accepted.membership),
@@ -534,10 +555,13 @@ impl InvitationsMutation {
         ctx: &Context<'_>,
         #[graphql(secret)] token: String,
     ) -> Result<Invitation> {
-        redeem::decline_invitation(state(ctx), viewer(ctx), &token)
-            .await
-            .map(Invitation)
-            .map_err(|err| err.extend())
+        async {
+            throttle(ctx, Action::UseToken)?;
+            redeem::decline_invitation(state(ctx), viewer(ctx), &token).await
+        }
+        .await
+        .map(Invitation)
+        .map_err(|err| err.extend())
     }
 
     /// Cancels a pending invitation (org admins; server admins for registration invitations).
@@ -550,8 +574,10 @@ impl InvitationsMutation {
     }
 
     /// Sends invitations again with a new token and a fresh expiry; old links stop working.
+    /// One sent less than the resend cooldown ago gets a `RATE_LIMITED` entry in `errors`.
     async fn resend(&self, ctx: &Context<'_>, input: ResendInput) -> Result<ResendPayload> {
         let outcome = async {
+            throttle(ctx, Action::Invite)?;
             let target = match (input.ids, input.org, input.emails) {
                 (Some(ids), None, None) => {
                     ResendTarget::Ids(ids.into_iter().map(|id| id.0).collect())
@@ -578,6 +604,7 @@ impl InvitationsMutation {
                     email: Some(error.error.email).filter(|email| !email.is_empty()),
                     code: error.error.code.to_owned(),
                     message: error.error.message,
+                    retry_after: error.retry_after,
                 })
                 .collect(),
         })

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod organizations;
 pub mod subscriptions;
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use async_graphql::extensions::{
@@ -25,7 +26,9 @@ use futures_util::stream::BoxStream;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
-use crate::error::ErrorCode;
+use crate::client_ip::ClientIp;
+use crate::error::{AppError, ErrorCode};
+use crate::service::rate_limits::Action;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -88,9 +91,28 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
 }
 
+/// The client's IP as the transport resolved it; a request without one shares a single key.
+pub(crate) fn client_ip(ctx: &Context<'_>) -> ClientIp {
+    ctx.data_opt::<ClientIp>()
+        .copied()
+        .unwrap_or(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
+}
+
+/// Takes this call's cell of the in-process rate limits of `action`: every call of a limited
+/// resolver counts, so aliases and batches cannot multiply the allowance. Call it before any
+/// `.await`, so aliased calls are counted in document order.
+pub(crate) fn throttle(ctx: &Context<'_>, action: Action<'_>) -> Result<(), AppError> {
+    state(ctx)
+        .rate_limits
+        .check(action, client_ip(ctx), viewer(ctx))
+}
+
 /// Safety net: every error leaves with an `extensions.code`. A document that does not parse is
-/// `GRAPHQL_PARSE_FAILED`, one refused before execution `GRAPHQL_VALIDATION_FAILED`. Errors the
-/// engine raises itself (an argument of the wrong type) become `BAD_USER_INPUT`; anything else
+/// `GRAPHQL_PARSE_FAILED`, one refused before execution `GRAPHQL_VALIDATION_FAILED`. An argument
+/// value that does not fit its type (an `Int` out of range, a number for an `ID`, a `DateTime`
+/// that does not parse, a `@oneOf` with two fields) is `BAD_USER_INPUT`, whether validation or
+/// execution caught it: the engine checks literals and variables before execution but scalars
+/// inside input objects during it, and clients must not see the difference. Anything else
 /// that lacks a code is a forgotten `.extend()`: it is logged and replaced by a bare
 /// `INTERNAL_SERVER_ERROR`. Codes already set (the transport's, e.g. `PERSISTED_QUERY_NOT_FOUND`)
 /// are kept.
@@ -158,11 +180,12 @@ fn ensure_code(error: &mut ServerError, executed: bool) {
     }
     let input_error = error.message.starts_with("Failed to parse")
         || error.message.starts_with("Invalid value for argument")
+        || error.message.starts_with("Expected input type")
         || error.message.contains("Oneof");
-    let code = if !executed {
-        "GRAPHQL_VALIDATION_FAILED"
-    } else if input_error {
+    let code = if input_error {
         ErrorCode::BadUserInput.as_str()
+    } else if !executed {
+        "GRAPHQL_VALIDATION_FAILED"
     } else {
         tracing::error!(message = %error.message, path = ?error.path, "error without a code");
         error.message = "internal server error".to_owned();

@@ -43,7 +43,7 @@ const MIN_PASSWORD_CHARS: usize = 8;
 const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// Creates an account (and, with an invitation token, redeems it in the same transaction).
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn, AppError> {
     let email = EmailAddress::parse(&input.email).map_err(AppError::bad_input)?;
     let username = parse_handle(&input.username, "username").map_err(AppError::bad_input)?;
@@ -112,7 +112,7 @@ pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn,
 }
 
 /// Signs in with an email or username and a password.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn login(
     state: &AppState,
     login: &str,

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod events;
 pub mod invitations;
 pub mod organizations;
+pub mod rate_limits;
 
 use chrono::{DateTime, Utc};
 use entity::user;

@@ -31,7 +31,7 @@ pub struct NewOrganization {
     pub members_can_invite: bool,
 }
 
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_organization(
     state: &AppState,
     viewer: &Viewer,

@@ -7,13 +7,15 @@ use serde_json::json;
 
 use crate::support::*;
 
-/// Runs `doorman <args>` on the app's database with `stdin`; returns stdout, failing on errors.
+/// Runs `doorman <args>` on the app's database with `stdin` (a password: a secret); returns
+/// stdout, failing on errors and on secrets in its TRACE logs.
 fn doorman(app: &TestApp, args: &[&str], stdin: &str) -> String {
+    log_guard::secret("a password", stdin);
     let mut child = Command::new(env!("CARGO_BIN_EXE_doorman"))
         .args(args)
         .env("DOORMAN_DATABASE_URL", app.database_url())
         .env("DOORMAN_PUBLIC_URL", PUBLIC_URL)
-        .env("DOORMAN_LOG", "error")
+        .env("DOORMAN_LOG", "trace")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -26,6 +28,11 @@ fn doorman(app: &TestApp, args: &[&str], stdin: &str) -> String {
         .write_all(stdin.as_bytes())
         .expect("stdin accepts the input");
     let output = child.wait_with_output().expect("doorman finishes");
+    log_guard::check_output(
+        &format!("doorman {args:?}"),
+        &String::from_utf8_lossy(&output.stderr),
+    );
+    log_guard::assert_clean();
     assert!(
         output.status.success(),
         "doorman {args:?} failed: {}",

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{invitation, membership, user};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::{InvitationView, require_inviter, require_org, resolve_expiry};
+use super::{InvitationView, quotas, require_inviter, require_org, resolve_expiry};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db;
@@ -52,7 +52,7 @@ pub struct OrgInvitesOutcome {
 const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// Invites up to `bulk_limit` emails at once; each email gets exactly one outcome.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_org_invites(
     state: &AppState,
     viewer: &Viewer,
@@ -116,6 +116,8 @@ pub async fn create_org_invites(
         }
     }
     let valid_emails: Vec<String> = valid.iter().map(ToString::to_string).collect();
+    let limits = &state.settings.rate_limits;
+    quotas::check_org_quotas(&txn, limits, &org, valid.len() as u64, now).await?;
     if input.validate_only {
         txn.rollback().await?;
         return Ok(OrgInvitesOutcome {
@@ -201,7 +203,7 @@ pub struct InviteLink {
 }
 
 /// Creates a multi-use open link to join an organization.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_invite_link(
     state: &AppState,
     viewer: &Viewer,
@@ -215,6 +217,7 @@ pub async fn create_invite_link(
     let txn = db::begin_write(&state.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
     require_inviter(&txn, user.id, &org, input.role).await?;
+    quotas::check_org_quotas(&txn, &state.settings.rate_limits, &org, 1, now).await?;
     let (mut created, committed) = insert_invitations(
         state,
         &txn,
@@ -248,7 +251,7 @@ pub struct RegistrationInvite {
 }
 
 /// Server admins: lets people register (and, with an organization, join it).
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_registration_invite(
     state: &AppState,
     viewer: &Viewer,
@@ -329,6 +332,9 @@ pub(crate) async fn insert_registration_invite(
     };
     if org.is_none() && input.role.is_some() {
         return Err(AppError::bad_input("role needs an organization"));
+    }
+    if let Some(org) = &org {
+        quotas::check_org_quotas(txn, &state.settings.rate_limits, org, 1, now).await?;
     }
     if let Some(email) = &email {
         let exists = user::Entity::find()

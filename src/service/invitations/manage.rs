@@ -1,6 +1,6 @@
 //! The admin side: cancel, resend (new token, fresh expiry), and the lists.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
 use entity::{invitation, invitation_redemption, invitation_token, membership};
@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::create::InviteError;
-use super::{InvitationView, link_for, require_org, require_org_admin, viewer_manages};
+use super::{InvitationView, link_for, quotas, require_org, require_org_admin, viewer_manages};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db;
@@ -71,7 +71,7 @@ fn require_open(model: &invitation::Model) -> Result<(), AppError> {
 }
 
 /// Cancels a pending invitation; cancelling a cancelled one changes nothing.
-#[tracing::instrument(skip_all, fields(invitation_id = id), err(Debug))]
+#[tracing::instrument(skip_all, fields(invitation_id = id), err(level = "debug", Debug))]
 pub async fn cancel(
     state: &AppState,
     viewer: &Viewer,
@@ -129,11 +129,15 @@ pub struct ResendOutcome {
 pub struct ResendError {
     pub id: Option<String>,
     pub error: InviteError,
+    /// With `RATE_LIMITED` (the resend cooldown): seconds until it may be resent.
+    pub retry_after: Option<u64>,
 }
 
 /// Mints a new token and a fresh expiry for each target; the old token then answers
-/// `INVITATION_SUPERSEDED`. All targets change in one transaction.
-#[tracing::instrument(skip_all, err(Debug))]
+/// `INVITATION_SUPERSEDED`. All targets change in one transaction. A target sent less than
+/// the cooldown ago gets a `RATE_LIMITED` entry in `errors`, like any other per-item refusal,
+/// also when it is the only one.
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn resend(
     state: &AppState,
     viewer: &Viewer,
@@ -207,11 +211,37 @@ pub async fn resend(
         invitations: Vec::new(),
         errors: Vec::new(),
     };
+    let now = crate::service::now();
+    // One outcome per invitation: named twice (the same id, or emails equal once normalised),
+    // the second renewal would start from the row read before the first and collide with it.
+    let mut seen = HashSet::new();
     for (id, email, model) in found {
-        match model.and_then(|model| {
+        if let Ok(model) = &model
+            && !seen.insert(model.id)
+        {
+            outcome.errors.push(ResendError {
+                retry_after: None,
+                id,
+                error: InviteError {
+                    message: "this invitation is named more than once in this request".to_owned(),
+                    email,
+                    code: InviteErrorCode::DuplicateInRequest.as_str(),
+                },
+            });
+            continue;
+        }
+        let model = match model.and_then(|model| {
             require_open(&model)?;
             Ok(model)
         }) {
+            Ok(model) => {
+                quotas::check_resend_cooldown(&txn, &state.settings.rate_limits, &model, now)
+                    .await
+                    .map(|()| model)
+            }
+            Err(err) => Err(err),
+        };
+        match model {
             Ok(model) => {
                 let (resent, events) = renew(state, &txn, viewer, model, send_email).await?;
                 outcome.invitations.push(resent);
@@ -227,6 +257,7 @@ pub async fn resend(
                 return Err(err);
             }
             Err(err) => outcome.errors.push(ResendError {
+                retry_after: err.retry_after(),
                 id,
                 error: InviteError {
                     email,
@@ -357,22 +388,7 @@ pub async fn my_invitations(
         .limit(crate::service::MAX_PAGE_SIZE)
         .all(&state.db)
         .await?;
-    // One query for the viewer's roles in all these organizations, not one per invitation.
-    let org_ids: Vec<i64> = models.iter().filter_map(|m| m.organization_id).collect();
-    let roles = organizations::viewer_roles(state, viewer, &org_ids).await?;
-    Ok(models
-        .into_iter()
-        .map(|model| InvitationView {
-            viewer_is_admin: model
-                .organization_id
-                .and_then(|org_id| roles.get(&org_id))
-                .is_some_and(|role| *role == OrgRole::Admin),
-            // Every invitation here is addressed to the viewer's own email.
-            viewer_is_invitee: true,
-            link: None,
-            model,
-        })
-        .collect())
+    batch_views(state, viewer, models).await
 }
 
 /// Registration invitations, newest first; server admins only.
@@ -441,33 +457,39 @@ pub async fn invitations_by_ids(
     viewer: &Viewer,
     ids: &[i64],
 ) -> Result<HashMap<i64, InvitationView>, AppError> {
-    let user = require_user(viewer)?;
+    require_user(viewer)?;
     let models = invitation::Entity::find()
         .filter(invitation::Column::Id.is_in(ids.iter().copied()))
         .all(&state.db)
         .await?;
+    Ok(batch_views(state, viewer, models)
+        .await?
+        .into_iter()
+        .filter(|view| view.viewer_is_admin || view.viewer_is_invitee)
+        .map(|view| (view.model.id, view))
+        .collect())
+}
+
+/// The views of `models` for `viewer`, with one query for the viewer's roles in all their
+/// organizations rather than one per invitation.
+async fn batch_views(
+    state: &AppState,
+    viewer: &Viewer,
+    models: Vec<invitation::Model>,
+) -> Result<Vec<InvitationView>, AppError> {
     let org_ids: Vec<i64> = models.iter().filter_map(|m| m.organization_id).collect();
     let roles = organizations::viewer_roles(state, viewer, &org_ids).await?;
+    let server_admin = viewer.user().is_some_and(|user| user.is_server_admin);
     Ok(models
         .into_iter()
-        .filter_map(|model| {
-            let viewer_is_admin = match model.organization_id {
+        .map(|model| InvitationView {
+            viewer_is_admin: match model.organization_id {
                 Some(org_id) => roles.get(&org_id) == Some(&OrgRole::Admin),
-                None => {
-                    model.action == InvitationAction::RegisterAccount.as_str()
-                        && user.is_server_admin
-                }
-            };
-            let viewer_is_invitee = model.email.as_deref() == Some(user.email.as_str());
-            (viewer_is_admin || viewer_is_invitee).then(|| {
-                let view = InvitationView {
-                    viewer_is_admin,
-                    viewer_is_invitee,
-                    link: None,
-                    model,
-                };
-                (view.model.id, view)
-            })
+                None => server_admin && model.action == InvitationAction::RegisterAccount.as_str(),
+            },
+            viewer_is_invitee: super::is_invitee(viewer, &model),
+            link: None,
+            model,
         })
         .collect())
 }

@@ -3,6 +3,7 @@
 
 pub mod create;
 pub mod manage;
+pub mod quotas;
 pub mod redeem;
 
 use chrono::{DateTime, Duration, Utc};
@@ -164,7 +165,7 @@ pub(crate) async fn view(
     })
 }
 
-fn is_invitee(viewer: &Viewer, model: &invitation::Model) -> bool {
+pub(super) fn is_invitee(viewer: &Viewer, model: &invitation::Model) -> bool {
     match (viewer.user(), &model.email) {
         (Some(user), Some(email)) => user.email == *email,
         _ => false,

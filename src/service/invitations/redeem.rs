@@ -138,7 +138,7 @@ pub(crate) async fn redeem(
 }
 
 /// Joins the organization of the invitation behind `token`.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn accept_invitation(
     state: &AppState,
     viewer: &Viewer,
@@ -185,7 +185,7 @@ pub async fn accept_invitation(
 }
 
 /// Declines an email invitation. The token proves receipt; a signed-in caller must be the invitee.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn decline_invitation(
     state: &AppState,
     viewer: &Viewer,

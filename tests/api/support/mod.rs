@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use doorman::config::{RegistrationMode, Settings};
+use doorman::config::{Rate, RateLimits, RegistrationMode, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value};
 use serde_json::{Value as Json, json};
 
+pub mod log_guard;
 pub mod smtp;
 pub mod ws;
 
@@ -34,6 +35,7 @@ impl TestApp {
 
     /// Spawns a server after `configure` has changed the test settings.
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+        log_guard::install();
         let database = Arc::new(TestDatabase::create().await);
         let mut settings = Settings {
             database_url: database.url.clone(),
@@ -45,6 +47,7 @@ impl TestApp {
             // (`deliver_due_emails`) or turns the worker on.
             mail_dir: Some(database.files.path().join("mail")),
             outbox_worker: false,
+            rate_limits: generous_rate_limits(),
             ..Settings::default()
         };
         configure(&mut settings);
@@ -60,19 +63,33 @@ impl TestApp {
     }
 
     async fn serve(settings: Settings, database: Arc<TestDatabase>) -> TestApp {
+        log_guard::install();
+        register_configured_secrets(&settings);
         let app = doorman::app::App::build(settings.clone())
             .await
             .expect("failed to build the app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         tokio::spawn(app.run_until_stopped());
-        TestApp {
+        let app = TestApp {
             address,
             client: reqwest::Client::new(),
             settings,
             database,
             state,
+        };
+        if app.settings.token_secret.is_none() {
+            for generated in app
+                .strings(
+                    "SELECT value FROM server_settings WHERE key = 'access_token_secret'",
+                    vec![],
+                )
+                .await
+            {
+                log_guard::secret("the generated token secret", &generated);
+            }
         }
+        app
     }
 
     /// The server's shared state, for driving the outbox worker from a test.
@@ -89,19 +106,25 @@ impl TestApp {
     }
 
     /// Posts one GraphQL request and returns the whole response body.
+    /// The secrets it carries and receives are registered with the log guard.
     pub async fn graphql(&self, query: &str, variables: Json, token: Option<&str>) -> Json {
+        log_guard::scan_document(query);
+        log_guard::scan(&variables);
         let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
+            log_guard::secret("an access token", token);
             request = request.bearer_auth(token);
         }
         let response = request.send().await.expect("failed to send the request");
         let status = response.status();
         let body = response.text().await.expect("failed to read the body");
-        serde_json::from_str(&body)
-            .unwrap_or_else(|_| panic!("response is not JSON (HTTP {status}): {body}"))
+        let body: Json = serde_json::from_str(&body)
+            .unwrap_or_else(|_| panic!("response is not JSON (HTTP {status}): {body}"));
+        log_guard::scan(&body);
+        body
     }
 
     /// The database URL the server uses (for running the `doorman` binary against it).
@@ -182,6 +205,51 @@ impl TestApp {
     pub async fn rows(&self, table: &str) -> i64 {
         self.count(&format!("SELECT COUNT(*) FROM {table}"), vec![])
             .await
+    }
+}
+
+/// Rate limits on but out of reach, so tests that create many accounts and invitations from
+/// one address pass; `tests/api/rate_limits.rs` lowers the one it checks.
+pub fn generous_rate_limits() -> RateLimits {
+    let plenty = Rate::new(100_000, std::time::Duration::from_secs(60));
+    RateLimits {
+        enabled: true,
+        token_per_ip: plenty,
+        token_per_account: plenty,
+        login_per_ip: plenty,
+        login_per_identifier: plenty,
+        register_per_ip: plenty,
+        invites_per_account: plenty,
+        org_invitations_per_day: 1_000_000,
+        new_org_invitations_per_day: 1_000_000,
+        new_org_days: 30,
+        resend_cooldown_seconds: 0,
+        max_pending_invitations: 1_000_000,
+    }
+}
+
+/// A test fails when its server logged a secret (checked when its `TestApp`s are dropped).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        log_guard::assert_clean();
+    }
+}
+
+/// Registers the secrets in a server's settings: the token secret and the passwords in the
+/// database and SMTP URLs.
+fn register_configured_secrets(settings: &Settings) {
+    use secrecy::ExposeSecret;
+    if let Some(secret) = &settings.token_secret {
+        log_guard::secret("the token secret", secret.expose_secret());
+    }
+    let urls = std::iter::once(&settings.database_url).chain(&settings.smtp_url);
+    for url in urls {
+        if let Some(password) = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|url| url.password().map(str::to_owned))
+        {
+            log_guard::secret("a password in a URL", &password);
+        }
     }
 }
 
@@ -302,6 +370,7 @@ pub fn token_from_link(link: &str) -> String {
     let (_, token) = link
         .split_once("/invite/")
         .unwrap_or_else(|| panic!("not an invitation link: {link}"));
+    log_guard::secret("an invitation token", token);
     token.to_owned()
 }
 
@@ -550,6 +619,14 @@ pub async fn metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    let content_type = response.headers()[reqwest::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
     let text = response.text().await.unwrap();
     text.lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
@@ -568,11 +645,47 @@ pub async fn metric(app: &TestApp, series: &str) -> f64 {
 // ---- the binary ----
 
 /// Starts `doorman serve` on a free port with its SQLite database and mail folder in `dir`,
-/// plus `env`; returns the process (stderr piped) once `/healthz` answers, and its base URL.
+/// plus `env`; returns the process once `/healthz` answers, and its base URL.
+///
+/// The server logs at TRACE for the log guard, which checks every line; its `stderr` holds
+/// the lines at the level `DOORMAN_LOG` in `env` asks for (default `info`). A `DOORMAN_LOG`
+/// with target directives is passed on as it is.
 pub async fn serve_binary(
     dir: &std::path::Path,
     env: &[(&str, &str)],
-) -> (tokio::process::Child, String) {
+) -> (log_guard::BinaryServer, String) {
+    let database_url = format!("sqlite://{}/doorman.db?mode=rwc", dir.display());
+    serve_binary_on(&database_url, dir, env).await
+}
+
+/// [`serve_binary`] over the database at `database_url` (e.g. a `TestApp`'s, or a private
+/// PostgreSQL cluster); mail still goes to `dir`.
+pub async fn serve_binary_on(
+    database_url: &str,
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (log_guard::BinaryServer, String) {
+    log_guard::install();
+    let database = ("DOORMAN_DATABASE_URL", database_url);
+    for &(name, value) in env.iter().chain([&database]) {
+        if name.contains("SECRET") || name.contains("PASSWORD") {
+            log_guard::secret("a configured secret", value);
+        }
+        if let Some(password) = name
+            .ends_with("_URL")
+            .then(|| reqwest::Url::parse(value).ok())
+            .flatten()
+            .and_then(|url| url.password().map(str::to_owned))
+        {
+            log_guard::secret("a password in a URL", &password);
+        }
+    }
+    let requested = env
+        .iter()
+        .rev()
+        .find(|(name, _)| *name == "DOORMAN_LOG")
+        .map_or("info", |(_, filter)| filter);
+    let forward_from = log_guard::level_rank(requested).map(|_| requested);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -580,17 +693,16 @@ pub async fn serve_binary(
         .port();
     let server = tokio::process::Command::new(env!("CARGO_BIN_EXE_doorman"))
         .arg("serve")
-        .env(
-            "DOORMAN_DATABASE_URL",
-            format!("sqlite://{}/doorman.db?mode=rwc", dir.display()),
-        )
+        .env("DOORMAN_DATABASE_URL", database_url)
         .env("DOORMAN_LISTEN", format!("127.0.0.1:{port}"))
         .env("DOORMAN_MAIL_DIR", dir.join("mail"))
         .envs(env.iter().copied())
+        .envs(forward_from.map(|_| ("DOORMAN_LOG", "trace")))
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("the doorman binary starts");
+    let server = log_guard::BinaryServer::watch(server, forward_from);
     let base = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         if reqwest::get(format!("{base}/healthz")).await.is_ok() {

@@ -136,7 +136,9 @@ impl WsClient {
         self.send(message).await;
     }
 
+    /// Sends `message`; the secrets in it are registered with the log guard.
     pub async fn send(&mut self, message: Json) {
+        super::log_guard::scan(&message);
         self.socket
             .send(Message::text(message.to_string()))
             .await
@@ -185,6 +187,7 @@ impl WsClient {
             };
             let message: Json = serde_json::from_str(text.as_str())
                 .unwrap_or_else(|error| panic!("not JSON ({error}): {text}"));
+            super::log_guard::scan(&message);
             match message["type"].as_str() {
                 Some("ka" | "pong") => {}
                 Some("ping") => self.send(json!({ "type": "pong" })).await,

@@ -1,0 +1,277 @@
+//! In-process rate limits (GCRA, `governor`): one cell per call of a limited resolver, keyed by
+//! client IP, account or login identifier. Per instance; the database-backed quotas are in
+//! `service::invitations::quotas`. Keys that have refilled are dropped by [`sweep`].
+
+use std::hash::Hash;
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::auth::Viewer;
+use crate::client_ip::ClientIp;
+use crate::config::{Rate, RateLimits};
+use crate::error::{AppError, whole_seconds};
+
+/// How often [`sweep`] forgets keys whose limits have refilled.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+/// Login identifiers are keys up to this many characters (longer ones cannot be accounts).
+const MAX_IDENTIFIER_CHARS: usize = 320;
+
+/// A call that takes one cell of the limits that apply to it.
+#[derive(Clone, Copy, Debug)]
+pub enum Action<'a> {
+    /// `invitation(token:)`, `acceptInvitation`, `declineInvitation`: per IP and per account.
+    UseToken,
+    /// `login`: per IP and per login identifier.
+    Login { login: &'a str },
+    /// `register`: per IP.
+    Register,
+    /// `createOrgInvites`, `createInviteLink`, `createRegistrationInvite`, `resend`: per account.
+    Invite,
+}
+
+/// Every in-process limiter, built once from the settings; `AppState::rate_limits`.
+pub struct RateLimiters {
+    enabled: bool,
+    token_per_ip: Limit<IpAddr>,
+    token_per_account: Limit<i64>,
+    login_per_ip: Limit<IpAddr>,
+    login_per_identifier: Limit<String>,
+    register_per_ip: Limit<IpAddr>,
+    invites_per_account: Limit<i64>,
+}
+
+impl RateLimiters {
+    pub fn new(settings: &RateLimits) -> Self {
+        Self {
+            enabled: settings.enabled,
+            token_per_ip: Limit::new(
+                settings.token_per_ip,
+                "too many invitation lookups from your network",
+            ),
+            token_per_account: Limit::new(
+                settings.token_per_account,
+                "too many invitation lookups from your account",
+            ),
+            login_per_ip: Limit::new(
+                settings.login_per_ip,
+                "too many sign-in attempts from your network",
+            ),
+            login_per_identifier: Limit::new(
+                settings.login_per_identifier,
+                "too many sign-in attempts for this account",
+            ),
+            register_per_ip: Limit::new(
+                settings.register_per_ip,
+                "too many registrations from your network",
+            ),
+            invites_per_account: Limit::new(
+                settings.invites_per_account,
+                "too many invitation requests from your account",
+            ),
+        }
+    }
+
+    /// Takes one cell of each limit `action` counts against, the client's IP first, so that
+    /// refused callers do not create keys for the other limits. `RATE_LIMITED` when one is empty.
+    pub fn check(
+        &self,
+        action: Action<'_>,
+        client: ClientIp,
+        viewer: &Viewer,
+    ) -> Result<(), AppError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let ip = ip_key(client.0);
+        let account = viewer.user_id();
+        match action {
+            Action::UseToken => {
+                self.token_per_ip.check(&ip)?;
+                account.map_or(Ok(()), |id| self.token_per_account.check(&id))
+            }
+            Action::Login { login } => {
+                self.login_per_ip.check(&ip)?;
+                self.login_per_identifier.check(&identifier_key(login))
+            }
+            Action::Register => self.register_per_ip.check(&ip),
+            Action::Invite => account.map_or(Ok(()), |id| self.invites_per_account.check(&id)),
+        }
+    }
+
+    /// Forgets keys whose limits have refilled completely (they behave as new ones).
+    pub fn retain_recent(&self) {
+        self.token_per_ip.retain_recent();
+        self.token_per_account.retain_recent();
+        self.login_per_ip.retain_recent();
+        self.login_per_identifier.retain_recent();
+        self.register_per_ip.retain_recent();
+        self.invites_per_account.retain_recent();
+    }
+
+    /// Keys held across all limits.
+    pub fn len(&self) -> usize {
+        self.token_per_ip.limiter.len()
+            + self.token_per_account.limiter.len()
+            + self.login_per_ip.limiter.len()
+            + self.login_per_identifier.limiter.len()
+            + self.register_per_ip.limiter.len()
+            + self.invites_per_account.limiter.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Runs [`RateLimiters::retain_recent`] every minute until `stopping` turns true, so memory
+/// stays bounded by the keys seen within the longest refill period.
+pub async fn sweep(limits: Arc<RateLimiters>, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(SWEEP_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => limits.retain_recent(),
+            _ = stopping.wait_for(|stopping| *stopping) => return,
+        }
+    }
+}
+
+/// One keyed limiter and the words of its refusal.
+struct Limit<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+    refusal: &'static str,
+}
+
+impl<K: Hash + Eq + Clone> Limit<K> {
+    fn new(rate: Rate, refusal: &'static str) -> Self {
+        let interval = (rate.period / rate.count.get()).max(Duration::from_nanos(1));
+        let quota = Quota::with_period(interval)
+            .unwrap_or_else(|| Quota::per_second(rate.count))
+            .allow_burst(rate.count);
+        Self {
+            limiter: RateLimiter::keyed(quota),
+            refusal,
+        }
+    }
+
+    fn check(&self, key: &K) -> Result<(), AppError> {
+        self.limiter.check_key(key).map_err(|not_until| {
+            let seconds = whole_seconds(not_until.wait_time_from(self.limiter.clock().now()));
+            tracing::info!(limit = self.refusal, retry_after = seconds, "rate limited");
+            AppError::rate_limited(
+                format!("{}; try again in {seconds} seconds", self.refusal),
+                seconds,
+            )
+        })
+    }
+
+    fn retain_recent(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+/// IPv4 addresses are their own key; IPv6 clients share one per /64, the block a single
+/// subscriber usually gets.
+fn ip_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & (u128::MAX << 64);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 @ IpAddr::V4(_) => v4,
+    }
+}
+
+/// The login as the account lookup reads it: trimmed and lower-cased.
+fn identifier_key(login: &str) -> String {
+    login
+        .trim()
+        .chars()
+        .take(MAX_IDENTIFIER_CHARS)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiters(configure: impl FnOnce(&mut RateLimits)) -> RateLimiters {
+        let mut settings = RateLimits::default();
+        configure(&mut settings);
+        RateLimiters::new(&settings)
+    }
+
+    fn client(ip: &str) -> ClientIp {
+        ClientIp(ip.parse().unwrap())
+    }
+
+    #[test]
+    fn a_burst_passes_then_the_next_call_waits_for_one_refill() {
+        let limits = limiters(|s| s.register_per_ip = Rate::new(3, Duration::from_secs(3600)));
+        for _ in 0..3 {
+            limits
+                .check(Action::Register, client("192.0.2.1"), &Viewer::Anonymous)
+                .unwrap();
+        }
+        let refused = limits
+            .check(Action::Register, client("192.0.2.1"), &Viewer::Anonymous)
+            .unwrap_err();
+        // One cell per 20 minutes.
+        let retry = refused.retry_after().unwrap();
+        assert!((1190..=1200).contains(&retry), "retry after {retry}");
+        limits
+            .check(Action::Register, client("192.0.2.2"), &Viewer::Anonymous)
+            .unwrap();
+    }
+
+    #[test]
+    fn login_identifiers_are_compared_lower_cased_and_trimmed() {
+        let limits = limiters(|s| s.login_per_identifier = Rate::new(1, Duration::from_secs(60)));
+        let first = Action::Login { login: "Alice" };
+        limits
+            .check(first, client("192.0.2.1"), &Viewer::Anonymous)
+            .unwrap();
+        let again = Action::Login { login: " alice " };
+        assert!(
+            limits
+                .check(again, client("192.0.2.2"), &Viewer::Anonymous)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_share_their_64_block() {
+        assert_eq!(
+            ip_key("2001:db8:1:2:aaaa::1".parse().unwrap()),
+            ip_key("2001:db8:1:2:bbbb::2".parse().unwrap())
+        );
+        assert_ne!(
+            ip_key("2001:db8:1:2::1".parse().unwrap()),
+            ip_key("2001:db8:1:3::1".parse().unwrap())
+        );
+        assert_eq!(
+            ip_key("::ffff:192.0.2.1".parse().unwrap()),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn turned_off_nothing_is_limited() {
+        let limits = limiters(|s| {
+            s.enabled = false;
+            s.register_per_ip = Rate::new(1, Duration::from_secs(3600));
+        });
+        for _ in 0..5 {
+            limits
+                .check(Action::Register, client("192.0.2.1"), &Viewer::Anonymous)
+                .unwrap();
+        }
+        assert!(limits.is_empty());
+    }
+}
