@@ -1,17 +1,23 @@
 //! Database connection and transactions. Backend differences (SQLite pragmas and lock mode,
 //! PostgreSQL row locks) are decided here, one function each.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
-use std::path::Path;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::prelude::async_trait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DbErr, ExecResult, QueryResult, RuntimeErr, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Settings;
 
@@ -25,6 +31,10 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
             settings.database_acquire_timeout_seconds,
         ))
         .sqlx_logging(false)
+        // sqlx pings a connection on every checkout by default: one more round trip per
+        // statement. Ping only those idle long enough to have been dropped by the server or
+        // the network; a connection that dies under use fails its query and is replaced.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -117,18 +127,113 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 }
 
 /// Opens a transaction that will write. On SQLite it takes the write lock up front
-/// (`BEGIN IMMEDIATE`), so a read-then-write never fails with "database is locked"; it waits
-/// for the busy timeout instead.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+/// (`BEGIN IMMEDIATE`), so a read-then-write never fails with "database is locked". Before
+/// that, the process's writers to one SQLite file queue in order for their turn
+/// ([`WriteTransaction`]), rather than each polling SQLite's lock: its busy handler sleeps
+/// between tries (up to 100 ms a time), which under contention lets late writers overtake
+/// early ones and makes some wait for seconds.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            db.begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await
+            let turn = match sqlite_writers(db) {
+                Some(queue) => Some(
+                    queue
+                        .acquire_owned()
+                        .await
+                        .map_err(|err| DbErr::Custom(err.to_string()))?,
+                ),
+                None => None,
+            };
+            let txn = db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?;
+            Ok(WriteTransaction { txn, _turn: turn })
         }
-        _ => db.begin().await,
+        _ => Ok(WriteTransaction {
+            txn: db.begin().await?,
+            _turn: None,
+        }),
+    }
+}
+
+/// The write queue of the SQLite file behind `db` (one per file in this process); `None` for
+/// in-memory databases.
+fn sqlite_writers(db: &DatabaseConnection) -> Option<Arc<Semaphore>> {
+    static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<Semaphore>>>> =
+        LazyLock::new(Default::default);
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    if file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:") {
+        return None;
+    }
+    let mut queues = QUEUES.lock().unwrap_or_else(PoisonError::into_inner);
+    Some(Arc::clone(
+        queues
+            .entry(file)
+            .or_insert_with(|| Arc::new(Semaphore::new(1))),
+    ))
+}
+
+/// A write transaction: a [`DatabaseTransaction`] (it derefs to one and runs queries like one)
+/// that, on SQLite, holds this process's turn to write to the file until it ends.
+pub struct WriteTransaction {
+    txn: DatabaseTransaction,
+    // Dropped after `txn`, so the turn passes on once the transaction has ended.
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl Deref for WriteTransaction {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+
+    fn is_mock_connection(&self) -> bool {
+        self.txn.is_mock_connection()
     }
 }
 

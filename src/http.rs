@@ -39,6 +39,7 @@ use async_graphql::ErrorExtensions;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 const WS_MESSAGE_LIMIT_BYTES: usize = 64 * 1024;
+const WS_READ_BUFFER_BYTES: usize = 1024;
 const WS_INIT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Clone)]
@@ -294,6 +295,11 @@ async fn graphql_ws(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(WS_MESSAGE_LIMIT_BYTES)
+        // tungstenite's 128 KiB buffers per connection would make 10,000 subscribers cost
+        // over a gigabyte; messages here are small, and larger ones still fit (the buffer
+        // grows; each read takes at most this much).
+        .read_buffer_size(WS_READ_BUFFER_BYTES)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| {
             let connections = state.app.websockets.clone();
             connections.track_future(serve_ws(state, socket, protocol, client))

@@ -393,7 +393,18 @@ impl InvitationsQuery {
         }
         .await
         .map_err(|err| err.extend())?;
-        Ok(found.map(Invitation))
+        let Some(preview) = found else {
+            return Ok(None);
+        };
+        // Read with the invitation: `organization` and `invitedBy` need no query of their own.
+        let loader = loader(ctx);
+        if let Some(org) = preview.organization {
+            loader.feed_one(OrgId(org.id), org).await;
+        }
+        if let Some(inviter) = preview.inviter {
+            loader.feed_one(UserId(inviter.id), inviter).await;
+        }
+        Ok(Some(Invitation(preview.invitation)))
     }
 
     /// An organization's invitations, newest first (org admins).
@@ -407,8 +418,9 @@ impl InvitationsQuery {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> Result<ListConnection<Invitation>> {
-        let page = async {
-            let page = page_request(first, after, 20)?;
+        let found = async {
+            let mut page = page_request(first, after, 20)?;
+            page.count_total = ctx.look_ahead().field("totalCount").exists();
             let filter = InvitationFilter {
                 statuses: status
                     .unwrap_or_default()
@@ -421,7 +433,20 @@ impl InvitationsQuery {
         }
         .await
         .map_err(|err| err.extend())?;
-        Ok(connection(page, |view| view.model.id, Invitation))
+        // Read with the page: `organization` and `invitedBy` need no query of their own.
+        let loader = loader(ctx);
+        loader
+            .feed_one(OrgId(found.organization.id), found.organization)
+            .await;
+        loader
+            .feed_many(
+                found
+                    .inviters
+                    .into_iter()
+                    .map(|user| (UserId(user.id), user)),
+            )
+            .await;
+        Ok(connection(found.page, |view| view.model.id, Invitation))
     }
 
     /// Pending invitations addressed to the caller's email.
@@ -542,6 +567,13 @@ impl InvitationsMutation {
         }
         .await
         .map_err(|err| err.extend())?;
+        // `membership { organization }` needs no query of its own.
+        loader(ctx)
+            .feed_one(
+                OrgId(accepted.organization.id),
+                accepted.organization.clone(),
+            )
+            .await;
         Ok(AcceptInvitationPayload {
             invitation: Invitation(accepted.invitation),
             membership: Membership(accepted.membership),

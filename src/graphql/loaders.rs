@@ -1,9 +1,13 @@
 //! Per-request DataLoaders: every relation and viewer-dependent lookup is batched here.
 //! They carry the request's viewer, so they are built per request and never shared.
 
+use std::any::TypeId;
 use std::collections::HashMap;
+use std::hash::Hash;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{
+    CacheFactory, CacheStorage, DataLoader, HashMapCache, Loader, NoCache,
+};
 use async_graphql::{Context, ErrorExtensions};
 use entity::{organization, user};
 use futures_util::future::BoxFuture;
@@ -39,9 +43,33 @@ pub struct InvitationId(pub i64);
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct AccountEmail(pub String);
 
+/// The loaders of one request or WebSocket connection.
+pub type RequestLoaders = DataLoader<RequestLoader, EntityCache>;
+
 /// The per-request loader to put in the request's data.
-pub fn request_loader(state: AppState, viewer: Viewer) -> DataLoader<RequestLoader> {
-    DataLoader::new(RequestLoader { state, viewer }, spawn_batch)
+pub fn request_loader(state: AppState, viewer: Viewer) -> RequestLoaders {
+    DataLoader::with_cache(RequestLoader { state, viewer }, spawn_batch, EntityCache)
+}
+
+/// Caches users and organizations for the request (a page of 50 invitations names the same
+/// inviter many times, and a service that already read the row hands it over with
+/// `feed_one`); answers that depend on the viewer are loaded fresh each time, so a mutation
+/// earlier in the same operation is always seen. Long-lived connections turn it off.
+pub struct EntityCache;
+
+impl CacheFactory for EntityCache {
+    fn create<K, V>(&self) -> Box<dyn CacheStorage<Key = K, Value = V>>
+    where
+        K: Send + Sync + Clone + Eq + Hash + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        let key = TypeId::of::<K>();
+        if key == TypeId::of::<UserId>() || key == TypeId::of::<OrgId>() {
+            HashMapCache::default().create()
+        } else {
+            NoCache.create()
+        }
+    }
 }
 
 /// How many turns a batch waits for: async-graphql polls at most 32 items of a list per
@@ -61,8 +89,8 @@ fn spawn_batch(batch: BoxFuture<'static, ()>) {
 }
 
 /// The request's loader.
-pub fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<RequestLoader> {
-    ctx.data_unchecked::<DataLoader<RequestLoader>>()
+pub fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoaders {
+    ctx.data_unchecked::<RequestLoaders>()
 }
 
 impl Loader<UserId> for RequestLoader {

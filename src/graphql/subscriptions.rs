@@ -3,13 +3,15 @@
 
 use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
+use futures_util::Stream;
+use tokio::sync::broadcast;
 
 use super::accounts::User;
 use super::invitations::Invitation;
 use super::organizations::{Membership, OrgSelector};
 use super::{state, viewer};
+use crate::app::AppState;
+use crate::auth::Viewer;
 use crate::domain;
 use crate::service::events::{self, BusEvent, LoadedEvent};
 
@@ -68,18 +70,15 @@ impl InvitationsSubscription {
         ctx: &Context<'_>,
         org: OrgSelector,
     ) -> Result<impl Stream<Item = Result<InvitationEvent>> + use<>> {
-        let feed = feed(ctx, &org).await?;
-        Ok(feed.filter_map(|loaded| async move {
-            match loaded {
-                Err(err) => Some(Err(err)),
-                Ok(loaded) => Some(Ok(InvitationEvent {
-                    kind: loaded.kind.into(),
-                    invitation: Invitation(loaded.invitation),
-                    actor: loaded.actor.map(User::new),
-                    at: loaded.at,
-                })),
-            }
-        }))
+        feed(ctx, &org, |loaded| {
+            Some(InvitationEvent {
+                kind: loaded.kind.into(),
+                invitation: Invitation(loaded.invitation),
+                actor: loaded.actor.map(User::new),
+                at: loaded.at,
+            })
+        })
+        .await
     }
 
     /// Acceptances in an organization (its admins only).
@@ -88,33 +87,48 @@ impl InvitationsSubscription {
         ctx: &Context<'_>,
         org: OrgSelector,
     ) -> Result<impl Stream<Item = Result<InvitationAcceptedEvent>> + use<>> {
-        let feed = feed(ctx, &org).await?;
-        Ok(feed.filter_map(|loaded| async move {
-            match loaded {
-                Err(err) => Some(Err(err)),
-                Ok(LoadedEvent {
-                    kind: domain::InvitationEventKind::Accepted,
-                    invitation,
-                    actor: Some(user),
-                    membership: Some(membership),
-                    at,
-                }) => Some(Ok(InvitationAcceptedEvent {
-                    invitation: Invitation(invitation),
-                    user: User::new(user),
-                    membership: Membership(membership),
-                    accepted_at: at,
-                })),
-                Ok(_) => None,
-            }
-        }))
+        feed(ctx, &org, |loaded| match loaded {
+            LoadedEvent {
+                kind: domain::InvitationEventKind::Accepted,
+                invitation,
+                actor: Some(user),
+                membership: Some(membership),
+                at,
+            } => Some(InvitationAcceptedEvent {
+                invitation: Invitation(invitation),
+                user: User::new(user),
+                membership: Membership(membership),
+                accepted_at: at,
+            }),
+            _ => None,
+        })
+        .await
     }
 }
 
-/// The organization's committed events, loaded for the viewer, until the session expires.
-async fn feed(
+/// What a feed keeps between events.
+struct Feed<F> {
+    received: broadcast::Receiver<BusEvent>,
+    state: AppState,
+    viewer: Viewer,
+    org_id: i64,
+    expiry: Option<DateTime<Utc>>,
+    item: F,
+}
+
+/// The organization's committed events, loaded for the viewer and made into items by `item`
+/// (`None` skips an event), until the session expires. Each wait for the next event lives in
+/// one boxed future: an idle subscription holds a few hundred bytes, not room for a whole
+/// load and its item, which matters with 10,000 of them open.
+async fn feed<T, F>(
     ctx: &Context<'_>,
     org: &OrgSelector,
-) -> Result<impl Stream<Item = Result<LoadedEvent>> + use<>> {
+    item: F,
+) -> Result<impl Stream<Item = Result<T>> + use<T, F>>
+where
+    T: Send + 'static,
+    F: FnMut(LoadedEvent) -> Option<T> + Send + 'static,
+{
     let state = state(ctx).clone();
     let viewer = viewer(ctx).clone();
     // Listen before the first await, so no event committed after the subscribe message came
@@ -123,41 +137,59 @@ async fn feed(
     let org = events::authorize_feed(&state, &viewer, &org.to_ref())
         .await
         .map_err(|err| err.extend())?;
-    let expiry = ctx.data_opt::<SessionExpiry>().map(|expiry| expiry.0);
-    let ends = async move {
-        match expiry {
-            Some(at) => {
-                let left = (at - Utc::now()).to_std().unwrap_or_default();
-                tokio::time::sleep(left).await;
-            }
-            None => std::future::pending::<()>().await,
-        }
+    let feed = Feed {
+        received,
+        state,
+        viewer,
+        org_id: org.id,
+        expiry: ctx.data_opt::<SessionExpiry>().map(|expiry| expiry.0),
+        item,
     };
-    let org_id = org.id;
-    let events = BroadcastStream::new(received)
-        .filter_map(move |received| {
-            let keep = match received {
-                Ok(event) if event.organization_id == Some(org_id) => Some(event),
-                Ok(_) => None,
-                Err(err) => {
-                    tracing::warn!(error = %err, "a subscriber fell behind and missed events");
-                    None
-                }
+    Ok(futures_util::stream::unfold(feed, |mut feed| {
+        Box::pin(async move {
+            let item = feed.next().await?;
+            Some((item, feed))
+        })
+    }))
+}
+
+impl<T, F: FnMut(LoadedEvent) -> Option<T>> Feed<F> {
+    /// The next item; `None` once the session has expired (or the bus is gone).
+    async fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            let received = tokio::select! {
+                received = self.received.recv() => received,
+                () = session_end(self.expiry) => return None,
             };
-            std::future::ready(keep)
-        })
-        .then(move |event: BusEvent| {
-            let state = state.clone();
-            let viewer = viewer.clone();
-            async move { events::load(&state, &viewer, &event).await }
-        })
-        .filter_map(|loaded| {
-            std::future::ready(match loaded {
-                Ok(Some(loaded)) => Some(Ok(loaded)),
-                Ok(None) => None,
-                Err(err) => Some(Err(err.extend())),
-            })
-        })
-        .take_until(ends);
-    Ok(events)
+            let event = match received {
+                Ok(event) if event.organization_id == Some(self.org_id) => event,
+                Ok(_) => continue,
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "a subscriber fell behind and missed events");
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            match events::load(&self.state, &self.viewer, &event).await {
+                Ok(Some(loaded)) => {
+                    if let Some(item) = (self.item)(loaded) {
+                        return Some(Ok(item));
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => return Some(Err(err.extend())),
+            }
+        }
+    }
+}
+
+/// Resolves when the access token expires; never without one.
+async fn session_end(expiry: Option<DateTime<Utc>>) {
+    match expiry {
+        Some(at) => {
+            let left = (at - Utc::now()).to_std().unwrap_or_default();
+            tokio::time::sleep(left).await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }

@@ -3,13 +3,17 @@
 //! commit, so subscribers only ever hear of committed events. On PostgreSQL the feed crosses
 //! instances through `LISTEN/NOTIFY`; on SQLite it stays in the process.
 
-use entity::{invitation, invitation_event};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use entity::{invitation, invitation_event, membership, user};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{OnceCell, broadcast};
 
 use crate::app::AppState;
 use crate::domain::InvitationEventKind;
@@ -32,6 +36,9 @@ pub struct BusEvent {
 #[derive(Debug, Default)]
 pub struct Committed {
     events: Vec<BusEvent>,
+    /// Events whose `NOTIFY` went out with the statement that wrote them (PostgreSQL delivers
+    /// it on commit): counted, not published again.
+    notified: Vec<BusEvent>,
     emails_queued: u64,
 }
 
@@ -39,13 +46,22 @@ impl Committed {
     /// `count` emails queued in the outbox.
     pub fn emails(count: usize) -> Self {
         Self {
-            events: Vec::new(),
             emails_queued: count as u64,
+            ..Self::default()
+        }
+    }
+
+    /// Events that the transaction itself notified (`pg_notify` in the writing statement).
+    pub fn notified(events: Vec<BusEvent>) -> Self {
+        Self {
+            notified: events,
+            ..Self::default()
         }
     }
 
     pub fn merge(mut self, other: Committed) -> Self {
         self.events.extend(other.events);
+        self.notified.extend(other.notified);
         self.emails_queued += other.emails_queued;
         self
     }
@@ -55,7 +71,7 @@ impl Committed {
 /// mail was queued and publishes the events to subscribers.
 pub async fn announce(state: &AppState, committed: Committed) {
     let metrics = &state.metrics;
-    for event in &committed.events {
+    for event in committed.events.iter().chain(&committed.notified) {
         let counter = match event.kind.parse::<InvitationEventKind>() {
             Ok(InvitationEventKind::Created) => &metrics.invitations_created,
             Ok(InvitationEventKind::Accepted) => &metrics.invitations_accepted,
@@ -108,11 +124,12 @@ pub async fn record(
                 actor_id: row.actor_id,
             })
             .collect(),
-        emails_queued: 0,
+        ..Committed::default()
     })
 }
 
-const CHANNEL: &str = "doorman_invitation_events";
+/// The `LISTEN/NOTIFY` channel of committed events.
+pub const CHANNEL: &str = "doorman_invitation_events";
 
 /// Fans committed events out to this process's subscribers (and, on PostgreSQL, to every
 /// instance's).
@@ -120,12 +137,18 @@ const CHANNEL: &str = "doorman_invitation_events";
 pub struct EventBus {
     sender: broadcast::Sender<BusEvent>,
     db: DatabaseConnection,
+    /// Events as subscribers see them, loaded once per process however many subscribe.
+    loaded: Arc<Mutex<LoadedEvents>>,
 }
 
 impl EventBus {
     pub fn new(db: DatabaseConnection) -> Self {
         let (sender, _) = broadcast::channel(4096);
-        Self { sender, db }
+        Self {
+            sender,
+            db,
+            loaded: Arc::default(),
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
@@ -144,20 +167,37 @@ impl EventBus {
             }
             return;
         }
-        for event in events {
-            let payload = serde_json::to_string(&event).unwrap_or_default();
-            let notify = self
-                .db
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), payload.into()],
-                ))
-                .await;
-            if let Err(err) = notify {
-                tracing::warn!(error = %err, event_id = event.id, "could not publish an event");
-            }
+        // One round trip for all of them (a bulk invite has 100), in order.
+        let payloads = serde_json::to_string(&events).unwrap_or_default();
+        let notify = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, payload::text) FROM json_array_elements($2::json) AS payload",
+                [CHANNEL.into(), payloads.into()],
+            ))
+            .await;
+        if let Err(err) = notify {
+            tracing::warn!(error = %err, events = events.len(), "could not publish events");
         }
+    }
+
+    /// The cell that holds event `id` as subscribers see it; the first subscriber to need it
+    /// loads it, the others wait for that load.
+    fn loaded_slot(&self, id: i64) -> Arc<OnceCell<Option<Arc<SharedEvent>>>> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = loaded.slots.get(&id) {
+            return Arc::clone(slot);
+        }
+        if loaded.order.len() >= LOADED_EVENTS_KEPT
+            && let Some(oldest) = loaded.order.pop_front()
+        {
+            loaded.slots.remove(&oldest);
+        }
+        let slot = Arc::new(OnceCell::new());
+        loaded.order.push_back(id);
+        loaded.slots.insert(id, Arc::clone(&slot));
+        slot
     }
 
     /// On PostgreSQL, listens for events from every instance until the process ends;
@@ -189,6 +229,27 @@ impl EventBus {
     }
 }
 
+/// How many recent events stay loaded for subscribers that are still catching up.
+const LOADED_EVENTS_KEPT: usize = 1024;
+
+#[derive(Default)]
+struct LoadedEvents {
+    slots: HashMap<i64, Arc<OnceCell<Option<Arc<SharedEvent>>>>>,
+    order: VecDeque<i64>,
+}
+
+/// What every subscriber of one event receives, whoever it is.
+struct SharedEvent {
+    kind: InvitationEventKind,
+    at: chrono::DateTime<chrono::Utc>,
+    invitation: invitation::Model,
+    actor: Option<user::Model>,
+    membership: Option<membership::Model>,
+    /// The admins of the invitation's organization when the event was loaded: the
+    /// subscribers who manage it.
+    org_admins: HashSet<i64>,
+}
+
 /// An event as a subscriber sees it.
 pub struct LoadedEvent {
     pub kind: InvitationEventKind,
@@ -211,28 +272,61 @@ pub async fn authorize_feed(
     Ok(org)
 }
 
-/// Loads what subscribers receive for one committed event; `None` if it is gone.
+/// Loads what subscribers receive for one committed event; `None` if it is gone. The rows
+/// are read once per event and process (with 10,000 subscribers, not 10,000 times); what
+/// depends on the subscriber (whether it manages the invitation) is decided here from them.
 pub async fn load(
     state: &crate::app::AppState,
     viewer: &crate::auth::Viewer,
     event: &BusEvent,
 ) -> Result<Option<LoadedEvent>, AppError> {
-    use sea_orm::{ColumnTrait, QueryFilter};
+    let slot = state.bus.loaded_slot(event.id);
+    // Boxed so that each of the many subscribers waiting here holds a pointer, not the load.
+    let shared = slot
+        .get_or_try_init(|| Box::pin(load_shared(&state.db, event.id)))
+        .await?;
+    let Some(shared) = shared else {
+        return Ok(None);
+    };
+    let model = &shared.invitation;
+    let viewer_is_admin = viewer.user().is_some_and(|user| {
+        (model.action
+            == crate::domain::invitation_rules::InvitationAction::RegisterAccount.as_str()
+            && user.is_server_admin)
+            || (model.organization_id.is_some() && shared.org_admins.contains(&user.id))
+    });
+    Ok(Some(LoadedEvent {
+        kind: shared.kind,
+        at: shared.at,
+        invitation: crate::service::invitations::InvitationView {
+            viewer_is_admin,
+            viewer_is_invitee: crate::service::invitations::is_invitee(viewer, model),
+            model: model.clone(),
+            link: None,
+        },
+        actor: shared.actor.clone(),
+        membership: shared.membership.clone(),
+    }))
+}
 
-    let Some(row) = invitation_event::Entity::find_by_id(event.id)
-        .one(&state.db)
+async fn load_shared(
+    db: &DatabaseConnection,
+    event_id: i64,
+) -> Result<Option<Arc<SharedEvent>>, AppError> {
+    let Some(row) = invitation_event::Entity::find_by_id(event_id)
+        .one(db)
         .await?
     else {
         return Ok(None);
     };
     let Some(invitation) = invitation::Entity::find_by_id(row.invitation_id)
-        .one(&state.db)
+        .one(db)
         .await?
     else {
         return Ok(None);
     };
     let actor = match row.actor_id {
-        Some(id) => entity::user::Entity::find_by_id(id).one(&state.db).await?,
+        Some(id) => user::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
     let kind: InvitationEventKind = row
@@ -241,19 +335,33 @@ pub async fn load(
         .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?;
     let membership = match (kind, row.organization_id, &actor) {
         (InvitationEventKind::Accepted, Some(org_id), Some(actor)) => {
-            entity::membership::Entity::find()
-                .filter(entity::membership::Column::OrganizationId.eq(org_id))
-                .filter(entity::membership::Column::UserId.eq(actor.id))
-                .one(&state.db)
+            membership::Entity::find()
+                .filter(membership::Column::OrganizationId.eq(org_id))
+                .filter(membership::Column::UserId.eq(actor.id))
+                .one(db)
                 .await?
         }
         _ => None,
     };
-    Ok(Some(LoadedEvent {
+    let org_admins = match invitation.organization_id {
+        Some(org_id) => membership::Entity::find()
+            .select_only()
+            .column(membership::Column::UserId)
+            .filter(membership::Column::OrganizationId.eq(org_id))
+            .filter(membership::Column::Role.eq(crate::domain::org_role::OrgRole::Admin.as_str()))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
+    Ok(Some(Arc::new(SharedEvent {
         kind,
         at: row.created_at,
-        invitation: crate::service::invitations::view(&state.db, viewer, invitation).await?,
+        invitation,
         actor,
         membership,
-    }))
+        org_admins,
+    })))
 }

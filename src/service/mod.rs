@@ -30,6 +30,9 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 pub struct PageRequest {
     pub first: u64,
     pub after: Option<i64>,
+    /// Whether to count the whole list (`totalCount`); a query that does not ask for it spares
+    /// the database a count of every matching row.
+    pub count_total: bool,
 }
 
 impl PageRequest {
@@ -44,7 +47,11 @@ impl PageRequest {
                     AppError::bad_input(format!("first must be between 0 and {MAX_PAGE_SIZE}"))
                 })?,
         };
-        Ok(Self { first, after })
+        Ok(Self {
+            first,
+            after,
+            count_total: true,
+        })
     }
 }
 
@@ -79,7 +86,11 @@ where
     E::Model: Sync,
     C: sea_orm::ColumnTrait,
 {
-    let total_count = select.clone().count(db).await?;
+    let total_count = if page.count_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
     let mut select = select.order_by_desc(id_column);
     if let Some(after) = page.after {
         select = select.filter(id_column.lt(after));

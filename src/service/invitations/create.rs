@@ -172,14 +172,19 @@ async fn existing_members_and_invitees(
         .into_iter()
         .map(|user| (user.id, user.email))
         .collect();
-    let members = membership::Entity::find()
-        .filter(membership::Column::OrganizationId.eq(org_id))
-        .filter(membership::Column::UserId.is_in(users.keys().copied()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .filter_map(|m| users.get(&m.user_id).cloned())
-        .collect();
+    // New addresses (the usual case) have no account, hence no membership to look for.
+    let members = if users.is_empty() {
+        HashSet::new()
+    } else {
+        membership::Entity::find()
+            .filter(membership::Column::OrganizationId.eq(org_id))
+            .filter(membership::Column::UserId.is_in(users.keys().copied()))
+            .all(txn)
+            .await?
+            .into_iter()
+            .filter_map(|m| users.get(&m.user_id).cloned())
+            .collect()
+    };
     let invited = invitation::Entity::find()
         .filter(invitation::Column::OrganizationId.eq(org_id))
         .filter(invitation::Column::Email.is_in(emails))

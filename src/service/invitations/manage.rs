@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
-use entity::{invitation, invitation_redemption, invitation_token, membership};
+use entity::{invitation, invitation_redemption, invitation_token, membership, organization, user};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait,
@@ -330,17 +330,24 @@ pub struct InvitationFilter {
     pub email: Option<String>,
 }
 
-/// An organization's invitations, newest first; org admins only.
+/// One page of an organization's invitations, with the organization and the inviters it
+/// names, read with it (for the request's loaders).
+pub struct InvitationPage {
+    pub page: Page<InvitationView>,
+    pub organization: organization::Model,
+    pub inviters: Vec<user::Model>,
+}
+
+/// An organization's invitations, newest first; org admins only. Two queries: the
+/// organization with the viewer's role in it, then the page with each inviter.
 pub async fn org_invitations(
     state: &AppState,
     viewer: &Viewer,
     org: &OrgRef,
     filter: InvitationFilter,
     page: PageRequest,
-) -> Result<Page<InvitationView>, AppError> {
-    require_user(viewer)?;
-    let org = require_org(&state.db, org, false).await?;
-    require_org_admin(&state.db, viewer, &org).await?;
+) -> Result<InvitationPage, AppError> {
+    let org = super::require_org_as_admin(&state.db, require_user(viewer)?, org).await?;
     let mut select =
         invitation::Entity::find().filter(invitation::Column::OrganizationId.eq(org.id));
     if !filter.statuses.is_empty() {
@@ -353,8 +360,12 @@ pub async fn org_invitations(
     {
         select = select.filter(invitation::Column::Email.contains(email));
     }
-    let page = fetch_page(&state.db, select, invitation::Column::Id, page).await?;
-    Ok(page.map(admin_view))
+    let (page, inviters) = super::fetch_page_with_inviters(&state.db, select, page).await?;
+    Ok(InvitationPage {
+        page: page.map(admin_view),
+        organization: org,
+        inviters,
+    })
 }
 
 /// Matches rows whose read-time status is one of `statuses` (`EXPIRED` and `PENDING` split

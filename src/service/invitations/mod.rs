@@ -1,16 +1,19 @@
 //! Invitations: creating them (`create`), redeeming and declining them (`redeem`), and the
 //! admin side (`manage`: cancel, resend, lists). Shared here: lookups, access and views.
 
+mod accept_fast;
 pub mod create;
 pub mod manage;
 pub mod quotas;
 pub mod redeem;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{invitation, invitation_token, organization, user};
-use sea_orm::sea_query::LockType;
+use entity::{invitation, invitation_token, membership, organization, user};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, JoinType, LockType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
+    Select,
 };
 
 use crate::app::AppState;
@@ -116,6 +119,12 @@ async fn find_by_token(
     if let Some(found) = select.one(db).await? {
         return Ok(Some(found));
     }
+    refuse_superseded(db, digest).await?;
+    Ok(None)
+}
+
+/// `INVITATION_SUPERSEDED` when `digest` is a token that a resend replaced.
+async fn refuse_superseded(db: &impl ConnectionTrait, digest: String) -> Result<(), AppError> {
     let superseded = invitation_token::Entity::find()
         .filter(invitation_token::Column::TokenDigest.eq(digest))
         .one(db)
@@ -125,7 +134,7 @@ async fn find_by_token(
             ErrorCode::InvitationSuperseded,
             "a newer invitation was sent: use the link in the latest email",
         )),
-        None => Ok(None),
+        None => Ok(()),
     }
 }
 
@@ -172,16 +181,163 @@ pub(super) fn is_invitee(viewer: &Viewer, model: &invitation::Model) -> bool {
     }
 }
 
-/// Anonymous preview of the invitation behind a token; `None` when no invitation has it.
+/// An invitation with the organization and inviter it names, read together.
+pub struct Preview {
+    pub invitation: InvitationView,
+    pub organization: Option<organization::Model>,
+    pub inviter: Option<user::Model>,
+}
+
+/// Anonymous preview of the invitation behind a token; `None` when no invitation has it. One
+/// query reads the invitation, its organization and its inviter: the preview shows all three,
+/// and this is the most called use case (every click on a link).
 pub async fn invitation_by_token(
     state: &AppState,
     viewer: &Viewer,
     token: &str,
-) -> Result<Option<InvitationView>, AppError> {
-    match find_by_token(&state.db, token, false).await? {
-        Some(model) => Ok(Some(view(&state.db, viewer, model).await?)),
-        None => Ok(None),
+) -> Result<Option<Preview>, AppError> {
+    let Some(token) = InviteToken::parse(token) else {
+        return Ok(None);
+    };
+    let digest = token.digest();
+    let select = invitation::Entity::find()
+        .filter(invitation::Column::TokenDigest.eq(&digest))
+        .join(
+            JoinType::LeftJoin,
+            belongs_to::<organization::Entity>(
+                invitation::Column::OrganizationId,
+                organization::Column::Id,
+            ),
+        )
+        .join(
+            JoinType::LeftJoin,
+            belongs_to::<user::Entity>(invitation::Column::InvitedBy, user::Column::Id),
+        );
+    let select = with_columns_of::<organization::Entity>(select, ORGANIZATION_PREFIX);
+    let select = with_columns_of::<user::Entity>(select, INVITER_PREFIX);
+    let Some(row) = state
+        .db
+        .query_one_raw(select.build(state.db.get_database_backend()))
+        .await?
+    else {
+        refuse_superseded(&state.db, digest).await?;
+        return Ok(None);
+    };
+    let model = invitation::Model::from_query_result(&row, "")?;
+    Ok(Some(Preview {
+        organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
+        inviter: user::Model::from_query_result_optional(&row, INVITER_PREFIX)?,
+        invitation: view(&state.db, viewer, model).await?,
+    }))
+}
+
+/// The organization a request names, if the viewer administers it: one query for both.
+/// `NOT_FOUND` when there is no such organization, `FORBIDDEN` when the viewer is not an admin.
+pub(crate) async fn require_org_as_admin(
+    db: &impl ConnectionTrait,
+    viewer: &user::Model,
+    org: &organizations::OrgRef,
+) -> Result<organization::Model, AppError> {
+    const VIEWER_ROLE: &str = "viewer_role";
+    let viewer_id = viewer.id;
+    let select = match org {
+        organizations::OrgRef::Id(id) => {
+            organization::Entity::find().filter(organization::Column::Id.eq(*id))
+        }
+        organizations::OrgRef::Name(name) => organization::Entity::find()
+            .filter(organization::Column::Name.eq(name.trim().to_lowercase())),
+    };
+    let viewer_membership: RelationDef = organization::Entity::belongs_to(membership::Entity)
+        .from(organization::Column::Id)
+        .to(membership::Column::OrganizationId)
+        .on_condition(move |_, membership| {
+            Expr::col((membership, membership::Column::UserId))
+                .eq(viewer_id)
+                .into_condition()
+        })
+        .into();
+    let select = select
+        .join(JoinType::LeftJoin, viewer_membership)
+        .column_as(membership::Column::Role, VIEWER_ROLE);
+    let row = db
+        .query_one_raw(select.build(db.get_database_backend()))
+        .await?
+        .ok_or_else(|| AppError::not_found("no such organization"))?;
+    let role: Option<String> = row.try_get("", VIEWER_ROLE)?;
+    if role.as_deref() != Some(OrgRole::Admin.as_str()) {
+        return Err(AppError::forbidden(
+            "only organization admins can manage its invitations",
+        ));
     }
+    Ok(organization::Model::from_query_result(&row, "")?)
+}
+
+/// One page of `select`, newest first, like [`crate::service::fetch_page`], with the
+/// inviters of its invitations read in the same query.
+pub(crate) async fn fetch_page_with_inviters(
+    db: &impl ConnectionTrait,
+    select: Select<invitation::Entity>,
+    page: crate::service::PageRequest,
+) -> Result<(crate::service::Page<invitation::Model>, Vec<user::Model>), AppError> {
+    let total_count = if page.count_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
+    let mut select = select.order_by_desc(invitation::Column::Id);
+    if let Some(after) = page.after {
+        select = select.filter(invitation::Column::Id.lt(after));
+    }
+    let select = select.limit(page.first + 1).join(
+        JoinType::LeftJoin,
+        belongs_to::<user::Entity>(invitation::Column::InvitedBy, user::Column::Id),
+    );
+    let select = with_columns_of::<user::Entity>(select, INVITER_PREFIX);
+    let rows = db
+        .query_all_raw(select.build(db.get_database_backend()))
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut inviters: Vec<user::Model> = Vec::new();
+    for row in &rows {
+        items.push(invitation::Model::from_query_result(row, "")?);
+        if let Some(inviter) = user::Model::from_query_result_optional(row, INVITER_PREFIX)?
+            && !inviters.iter().any(|known| known.id == inviter.id)
+        {
+            inviters.push(inviter);
+        }
+    }
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
+    Ok((
+        crate::service::Page {
+            items,
+            has_next_page,
+            total_count,
+        },
+        inviters,
+    ))
+}
+
+const ORGANIZATION_PREFIX: &str = "organization_";
+const INVITER_PREFIX: &str = "inviter_";
+
+/// `invitations.{from} = {E}.{to}`, for a join (the entities declare no relations).
+fn belongs_to<E: EntityTrait>(from: invitation::Column, to: E::Column) -> RelationDef {
+    invitation::Entity::belongs_to(E::default())
+        .from(from)
+        .to(to)
+        .into()
+}
+
+/// Adds every column of `E` to `select`, named `{prefix}{column}`.
+fn with_columns_of<E: EntityTrait>(
+    mut select: Select<invitation::Entity>,
+    prefix: &str,
+) -> Select<invitation::Entity> {
+    for column in E::Column::iter() {
+        select = select.column_as(column, format!("{prefix}{}", column.as_str()));
+    }
+    select
 }
 
 /// Requires the viewer to be allowed to invite into `org` as `role`; returns the viewer's role.

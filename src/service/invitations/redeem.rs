@@ -145,6 +145,15 @@ pub async fn accept_invitation(
     token: &str,
 ) -> Result<Accepted, AppError> {
     let user = require_user(viewer)?;
+    if let Some((accepted, committed)) = super::accept_fast::try_accept(state, user, token).await? {
+        events::announce(state, committed).await;
+        tracing::info!(
+            invitation_id = accepted.invitation.model.id,
+            org_id = accepted.organization.id,
+            "invitation accepted"
+        );
+        return Ok(accepted);
+    }
     let txn = db::begin_write(&state.db).await?;
     let model = find_by_token_for_update(&txn, token).await?;
     let Some(org_id) = model.organization_id else {
