@@ -24,8 +24,10 @@ use crate::{db, graphql, http};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
-    pub keys: TokenKeys,
-    pub outgoing: Outgoing,
+    // Shared, not copied: a clone of the state (one per request, loader and subscription) then
+    // allocates nothing.
+    pub keys: Arc<TokenKeys>,
+    pub outgoing: Arc<Outgoing>,
     pub metrics: Arc<Metrics>,
     /// Wakes the outbox worker when a transaction queued mail.
     pub outbox_wakeup: Arc<Notify>,
@@ -53,8 +55,8 @@ impl AppState {
         let rate_limits = Arc::new(RateLimiters::new(&settings.rate_limits));
         Ok(Self {
             settings: Arc::new(settings),
-            keys,
-            outgoing,
+            keys: Arc::new(keys),
+            outgoing: Arc::new(outgoing),
             metrics,
             outbox_wakeup: Arc::default(),
             bus: EventBus::new(db.clone()),
@@ -82,8 +84,8 @@ impl App {
         let listen = settings.listen;
         let state = AppState::connect(settings).await?;
         state.bus.listen(&state.settings.database_url).await?;
-        let schema = graphql::build_schema(state.clone());
-        let router = http::router(state.clone(), schema);
+        let engine = graphql::build_engine(state.clone());
+        let router = http::router(state.clone(), engine);
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;

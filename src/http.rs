@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql::{BatchRequest, BatchResponse, Executor};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message as WsFrame, WebSocket, WebSocketUpgrade};
@@ -29,7 +29,7 @@ use crate::auth::{self, Viewer};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::graphql::subscriptions::SessionExpiry;
-use crate::graphql::{AppSchema, loaders};
+use crate::graphql::{Engine, loaders};
 use crate::graphql_over_http::{self, MediaType, Rejection};
 use crate::persisted_queries::PersistedQueries;
 use crate::service::accounts;
@@ -45,16 +45,16 @@ const WS_INIT_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 struct HttpState {
     app: AppState,
-    schema: AppSchema,
+    engine: Engine,
     persisted: PersistedQueries,
 }
 
-pub fn router(app: AppState, schema: AppSchema) -> Router {
+pub fn router(app: AppState, engine: Engine) -> Router {
     let cors = cors_layer(&app.settings.cors_origins);
     let request_timeout = Duration::from_secs(app.settings.request_timeout_seconds);
     let state = HttpState {
         app,
-        schema,
+        engine,
         persisted: PersistedQueries::default(),
     };
     Router::new()
@@ -148,7 +148,7 @@ async fn execute(
     let loader = loaders::request_loader(state.app.clone(), viewer.clone());
     let client = ClientIp::resolve(peer.ip(), headers, &state.app.settings.trusted_proxies);
     let request = request.data(viewer).data(client).data(loader);
-    state.schema.execute(request).await
+    state.engine.execute(request).await
 }
 
 /// One GraphQL request, from either method: its persisted query applied, a mutation refused
@@ -165,7 +165,7 @@ async fn run(
         Ok(registration) => registration,
         Err(error) => return graphql_over_http::persisted_query_error(error),
     };
-    if method == Method::GET && is_mutation(&mut request) {
+    if method == Method::GET && is_mutation(&state.engine, &mut request) {
         return Err(Rejection::mutation_over_get());
     }
     let response = execute(state, headers, peer, request).await;
@@ -257,12 +257,12 @@ async fn graphql_get(
     }
 }
 
-/// Whether the operation the request would run is a mutation (parse errors are left to the
-/// executor, which reports them properly). The parsed document stays in the request, so the
-/// schema does not parse it again; a persisted query arrives already parsed.
-fn is_mutation(request: &mut async_graphql::Request) -> bool {
+/// Whether the operation the request would run is a mutation (a document over the limits or
+/// that does not parse is left to the engine, which reports it properly). The parsed document
+/// stays in the request, so it is not parsed again; a persisted query arrives already parsed.
+fn is_mutation(engine: &Engine, request: &mut async_graphql::Request) -> bool {
     let operation_name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
+    let Ok(document) = engine.document(request) else {
         return false;
     };
     let mut operations = document.operations.iter();
@@ -344,7 +344,7 @@ async fn serve_ws(
         rejected_tx.store(data.is_err(), Ordering::Relaxed);
         data
     };
-    let connection = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+    let connection = async_graphql::http::WebSocket::new(state.engine.clone(), input, protocol)
         .on_connection_init(on_init);
     futures_util::pin_mut!(connection);
     let mut stopping = state.app.stopping.subscribe();

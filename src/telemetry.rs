@@ -59,6 +59,16 @@ pub struct OperationLabels {
     pub r#type: String,
 }
 
+impl OperationLabels {
+    /// A request whose document did not parse or did not say which operation to run.
+    pub fn unknown() -> Self {
+        Self {
+            operation: "unknown".to_owned(),
+            r#type: "unknown".to_owned(),
+        }
+    }
+}
+
 /// An operation and how it ended.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {

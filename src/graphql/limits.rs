@@ -1,90 +1,169 @@
 //! Limits on what one GraphQL operation may ask for: document length and aliases (checked
-//! as the document parses), depth and complexity (checked after validation). Each refusal is
-//! `BAD_USER_INPUT` and names the limit, its value and the setting that raises it.
+//! as the document parses, [`super::engine::Engine::document`]), depth and complexity (the
+//! schema's own limits, checked during validation, and measured for the message by a copy of
+//! the schema, [`Measure`]). Each refusal is `BAD_USER_INPUT` and names the limit, its value and
+//! the setting that raises it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Name, Positioned, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Name, Positioned, Response, ServerError, ValidationResult, Value};
 
 use crate::config::QueryLimits;
 use crate::error::ErrorCode;
 
-/// The schema extension enforcing [`QueryLimits`].
-pub struct Limits(pub Arc<QueryLimits>);
+/// Refuses a document longer than the limit, before it is parsed.
+pub fn check_length(query: &str, limits: &QueryLimits) -> Result<(), ServerError> {
+    let chars = query.chars().count();
+    if chars > limits.max_document_chars {
+        return Err(refusal(
+            format!(
+                "the document has {chars} characters; at most {} are allowed",
+                limits.max_document_chars
+            ),
+            "DOORMAN_MAX_DOCUMENT_CHARS",
+        ));
+    }
+    Ok(())
+}
 
-impl ExtensionFactory for Limits {
+/// Refuses a document with more aliases than the limit.
+pub fn check_aliases(
+    document: &ExecutableDocument,
+    limits: &QueryLimits,
+) -> Result<(), ServerError> {
+    if count_aliases(document, limits.max_aliases) > limits.max_aliases {
+        return Err(refusal(
+            format!(
+                "the operation uses more than {} aliases",
+                limits.max_aliases
+            ),
+            "DOORMAN_MAX_ALIASES",
+        ));
+    }
+    Ok(())
+}
+
+/// A request's depth and complexity, as the schema's validation measures them.
+#[derive(Clone, Copy, Debug)]
+pub struct Measures {
+    pub depth: usize,
+    pub complexity: usize,
+}
+
+impl Measures {
+    /// What a response of the measuring schema ([`Measure`]) reports; `None` when the request
+    /// did not pass validation.
+    pub fn of(response: &Response) -> Option<Self> {
+        let extensions = response.errors.first()?.extensions.as_ref()?;
+        let number = |name: &str| match extensions.get(name)? {
+            Value::Number(number) => number.as_u64().and_then(|n| usize::try_from(n).ok()),
+            _ => None,
+        };
+        Some(Self {
+            depth: number(MEASURED_DEPTH)?,
+            complexity: number(MEASURED_COMPLEXITY)?,
+        })
+    }
+
+    /// The refusal when the request is over the depth or the complexity limit.
+    pub fn refusal(&self, limits: &QueryLimits) -> Option<ServerError> {
+        if self.depth > limits.max_query_depth {
+            Some(Self::depth_refusal(Some(self.depth), limits))
+        } else if self.complexity > limits.max_query_complexity {
+            Some(Self::complexity_refusal(Some(self.complexity), limits))
+        } else {
+            None
+        }
+    }
+
+    fn depth_refusal(depth: Option<usize>, limits: &QueryLimits) -> ServerError {
+        let max = limits.max_query_depth;
+        refusal(
+            match depth {
+                Some(depth) => {
+                    format!("the query is nested {depth} levels deep; at most {max} are allowed")
+                }
+                None => format!("the query is nested more than {max} levels deep"),
+            },
+            "DOORMAN_MAX_QUERY_DEPTH",
+        )
+    }
+
+    fn complexity_refusal(complexity: Option<usize>, limits: &QueryLimits) -> ServerError {
+        let max = limits.max_query_complexity;
+        refusal(
+            match complexity {
+                Some(complexity) => format!(
+                    "the query's complexity is {complexity}; at most {max} is allowed (lists count their fields `first` times)"
+                ),
+                None => format!(
+                    "the query's complexity is over {max} (lists count their fields `first` times)"
+                ),
+            },
+            "DOORMAN_MAX_QUERY_COMPLEXITY",
+        )
+    }
+}
+
+/// Whether `error` is the schema's own depth or complexity refusal (the schema has
+/// `limit_depth` and `limit_complexity` from the same settings).
+pub fn is_limit_refusal(error: &ServerError) -> bool {
+    error.message == DEPTH_REFUSED || error.message == COMPLEXITY_REFUSED
+}
+
+/// The schema's own depth or complexity refusal in the words of the other limits, with the
+/// request's measures when they are known (the schema's message names neither the measure nor
+/// the setting); `None` for any other error.
+pub fn limit_refusal(
+    error: &ServerError,
+    measures: Option<Measures>,
+    limits: &QueryLimits,
+) -> Option<ServerError> {
+    match error.message.as_str() {
+        DEPTH_REFUSED => Some(Measures::depth_refusal(measures.map(|m| m.depth), limits)),
+        COMPLEXITY_REFUSED => Some(Measures::complexity_refusal(
+            measures.map(|m| m.complexity),
+            limits,
+        )),
+        _ => None,
+    }
+}
+
+const DEPTH_REFUSED: &str = "Query is nested too deep.";
+const COMPLEXITY_REFUSED: &str = "Query is too complex.";
+const MEASURED_DEPTH: &str = "measuredDepth";
+const MEASURED_COMPLEXITY: &str = "measuredComplexity";
+
+/// The one extension of the measuring copy of the schema, which has no depth or complexity
+/// limit: it stops every request after validation, with the request's [`Measures`] in the
+/// error. It runs only for requests that need their measures reported, never on the schema
+/// that executes requests (an extension there would run for every field).
+pub struct Measure;
+
+impl ExtensionFactory for Measure {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Limits(Arc::clone(&self.0)))
+        Arc::new(Measure)
     }
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for Limits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let limits = &self.0;
-        let chars = query.chars().count();
-        if chars > limits.max_document_chars {
-            return Err(refusal(
-                format!(
-                    "the document has {chars} characters; at most {} are allowed",
-                    limits.max_document_chars
-                ),
-                "DOORMAN_MAX_DOCUMENT_CHARS",
-            ));
-        }
-        let document = next.run(ctx, query, variables).await?;
-        let aliases = count_aliases(&document, limits.max_aliases);
-        if aliases > limits.max_aliases {
-            return Err(refusal(
-                format!(
-                    "the operation uses more than {} aliases",
-                    limits.max_aliases
-                ),
-                "DOORMAN_MAX_ALIASES",
-            ));
-        }
-        Ok(document)
-    }
-
+impl Extension for Measure {
     async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
-        let limits = &self.0;
-        if result.depth > limits.max_query_depth {
-            return Err(vec![refusal(
-                format!(
-                    "the query is nested {} levels deep; at most {} are allowed",
-                    result.depth, limits.max_query_depth
-                ),
-                "DOORMAN_MAX_QUERY_DEPTH",
-            )]);
-        }
-        if result.complexity > limits.max_query_complexity {
-            return Err(vec![refusal(
-                format!(
-                    "the query's complexity is {}; at most {} is allowed (lists count their fields `first` times)",
-                    result.complexity, limits.max_query_complexity
-                ),
-                "DOORMAN_MAX_QUERY_COMPLEXITY",
-            )]);
-        }
-        Ok(result)
+        let mut stop = ServerError::new("measured", None);
+        let extensions = stop.extensions.get_or_insert_with(Default::default);
+        extensions.set(MEASURED_DEPTH, result.depth as u64);
+        extensions.set(MEASURED_COMPLEXITY, result.complexity as u64);
+        Err(vec![stop])
     }
 }
 

@@ -3,32 +3,26 @@
 
 pub mod accounts;
 pub mod connection;
+pub mod engine;
 pub mod federation;
 pub mod invitations;
 pub mod limits;
 pub mod loaders;
-pub mod metrics;
 pub mod organizations;
 pub mod subscriptions;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    Context, MergedObject, Response, SDLExportOptions, Schema, SchemaBuilder, ServerError,
-};
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
+use async_graphql::{Context, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::client_ip::ClientIp;
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::service::rate_limits::Action;
+
+pub use engine::Engine;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -50,19 +44,24 @@ pub struct Subscription(subscriptions::InvitationsSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// The schema with the app state; per-request data (viewer, loaders) is added by the transport.
-pub fn build_schema(state: AppState) -> AppSchema {
-    let metrics = metrics::Observe(state.metrics.clone());
+/// The schema with the app state and its limits, in the [`Engine`] that runs its requests;
+/// per-request data (viewer, loaders) is added by the transport. The schema has no extensions
+/// (see [`engine`]).
+pub fn build_engine(state: AppState) -> Engine {
     let limits = Arc::new(state.settings.limits.clone());
+    let metrics = Arc::clone(&state.metrics);
     let mut builder = schema_builder()
         .disable_suggestions()
-        .extension(ErrorCodes)
-        .extension(limits::Limits(Arc::clone(&limits)))
-        .extension(metrics);
+        .limit_depth(limits.max_query_depth)
+        .limit_complexity(limits.max_query_complexity);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
-    builder.data(state).finish()
+    let measure = schema_builder()
+        .disable_suggestions()
+        .extension(limits::Measure)
+        .finish();
+    Engine::new(builder.data(state).finish(), measure, limits, metrics)
 }
 
 /// The SDL that `schema.graphql` holds, `doorman schema` prints and `_service { sdl }` serves:
@@ -105,94 +104,4 @@ pub(crate) fn throttle(ctx: &Context<'_>, action: Action<'_>) -> Result<(), AppE
     state(ctx)
         .rate_limits
         .check(action, client_ip(ctx), viewer(ctx))
-}
-
-/// Safety net: every error leaves with an `extensions.code`. A document that does not parse is
-/// `GRAPHQL_PARSE_FAILED`, one refused before execution `GRAPHQL_VALIDATION_FAILED`. An argument
-/// value that does not fit its type (an `Int` out of range, a number for an `ID`, a `DateTime`
-/// that does not parse, a `@oneOf` with two fields) is `BAD_USER_INPUT`, whether validation or
-/// execution caught it: the engine checks literals and variables before execution but scalars
-/// inside input objects during it, and clients must not see the difference. Anything else
-/// that lacks a code is a forgotten `.extend()`: it is logged and replaced by a bare
-/// `INTERNAL_SERVER_ERROR`. Codes already set (the transport's, e.g. `PERSISTED_QUERY_NOT_FOUND`)
-/// are kept.
-struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        with_codes(next.run(ctx).await)
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &async_graphql::Variables,
-        next: NextParseQuery<'_>,
-    ) -> async_graphql::ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut error| {
-            if !has_code(&error) {
-                error
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", "GRAPHQL_PARSE_FAILED");
-            }
-            error
-        })
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream).map(with_codes).boxed()
-    }
-}
-
-fn with_codes(mut response: Response) -> Response {
-    let executed = !matches!(response.data, async_graphql::Value::Null)
-        || response.errors.iter().any(|err| !err.path.is_empty());
-    for error in &mut response.errors {
-        ensure_code(error, executed);
-    }
-    response
-}
-
-fn has_code(error: &ServerError) -> bool {
-    error
-        .extensions
-        .as_ref()
-        .is_some_and(|ext| ext.get("code").is_some())
-}
-
-fn ensure_code(error: &mut ServerError, executed: bool) {
-    if has_code(error) {
-        return;
-    }
-    let input_error = error.message.starts_with("Failed to parse")
-        || error.message.starts_with("Invalid value for argument")
-        || error.message.starts_with("Expected input type")
-        || error.message.contains("Oneof");
-    let code = if input_error {
-        ErrorCode::BadUserInput.as_str()
-    } else if !executed {
-        "GRAPHQL_VALIDATION_FAILED"
-    } else {
-        tracing::error!(message = %error.message, path = ?error.path, "error without a code");
-        error.message = "internal server error".to_owned();
-        ErrorCode::InternalServerError.as_str()
-    };
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code);
 }

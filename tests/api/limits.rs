@@ -4,6 +4,7 @@
 
 use serde_json::{Value as Json, json};
 
+use crate::support::ws::{Protocol, WsClient};
 use crate::support::*;
 
 /// GraphiQL's schema query: the deepest thing a legitimate client sends.
@@ -85,6 +86,22 @@ async fn a_query_16_levels_deep_runs_and_17_is_refused() {
     let over = app.graphql(&nested(17), json!({}), Some(&alice)).await;
 
     assert_eq!(data(&at_limit)["me"]["memberships"], json!([]));
+    assert_limit(&over, "DOORMAN_MAX_QUERY_DEPTH");
+    assert!(str_of(&over["errors"][0]["message"]).contains("17 levels"));
+}
+
+#[tokio::test]
+async fn over_websocket_the_same_depth_limit_holds_with_the_same_refusal() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    let mut client = WsClient::connect_as(&app, Protocol::TransportWs, &alice).await;
+
+    client.subscribe("at", &nested(16), json!({})).await;
+    let at_limit = client.next_data("at").await;
+    client.subscribe("over", &nested(17), json!({})).await;
+    let over = json!({ "errors": client.errors("over").await });
+
+    assert_eq!(at_limit["me"]["memberships"], json!([]));
     assert_limit(&over, "DOORMAN_MAX_QUERY_DEPTH");
     assert!(str_of(&over["errors"][0]["message"]).contains("17 levels"));
 }
