@@ -123,6 +123,7 @@ impl App {
             Arc::clone(&self.state.rate_limits),
             stopping_rx.clone(),
         ));
+        tokio::spawn(db::checkpoints(self.state.db.clone(), stopping_rx.clone()));
         let mut server_stopping = stopping_rx.clone();
         // The peer address is the client's IP unless a trusted proxy forwards another.
         let service = self

@@ -45,6 +45,16 @@ pub struct Settings {
     )]
     pub database_max_connections: u32,
 
+    /// SQLite only: the page cache of each pooled connection, in KiB. The operating system
+    /// caches the file too, so pages missing here cost a copy, not a disk read.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_SQLITE_CACHE_KIB",
+        default_value_t = 512
+    )]
+    pub sqlite_cache_kib: u32,
+
     /// Seconds a query waits for a pooled connection (or for the database to accept a new one)
     /// before it fails; bounds how long requests and `/readyz` hang while the database is down.
     #[arg(
@@ -506,6 +516,7 @@ impl Default for Settings {
         Self {
             database_url: "sqlite://doorman.db?mode=rwc".to_owned(),
             database_max_connections: 10,
+            sqlite_cache_kib: 512,
             database_acquire_timeout_seconds: 5,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".to_owned(),
@@ -627,6 +638,7 @@ impl Settings {
         const KNOWN: &[&str] = &[
             "DOORMAN_DATABASE_URL",
             "DOORMAN_DATABASE_MAX_CONNECTIONS",
+            "DOORMAN_SQLITE_CACHE_KIB",
             "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
             "DOORMAN_LISTEN",
             "DOORMAN_PUBLIC_URL",
