@@ -14,8 +14,7 @@ use std::time::Instant;
 use async_graphql::parser::types::{
     Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{Data, Executor, Request, Response, ServerError, Variables};
-use async_graphql::{Name, Positioned};
+use async_graphql::{Data, Executor, Name, Positioned, Request, Response, ServerError, Variables};
 use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
 
