@@ -242,23 +242,19 @@ impl Bench<'_> {
     }
 
     /// Average sizes of the emails Doorman queued (for pgbench's equivalent rows).
-    async fn email_sizes(&self) -> (usize, usize) {
+    /// The average length of the links Doorman queued with its emails (80 if none).
+    async fn link_size(&self) -> usize {
         let row = self
             .db
             .query_one_raw(Statement::from_string(
                 self.db.get_database_backend(),
-                "SELECT CAST(COALESCE(AVG(LENGTH(text_body)), 1000) AS BIGINT) AS t, \
-                 CAST(COALESCE(AVG(LENGTH(html_body)), 3000) AS BIGINT) AS h FROM email_outbox",
+                "SELECT CAST(COALESCE(AVG(LENGTH(link)), 80) AS BIGINT) AS l FROM email_outbox",
             ))
             .await
             .ok()
             .flatten();
-        let get = |name: &str, default: usize| {
-            row.as_ref()
-                .and_then(|row| row.try_get::<i64>("", name).ok())
-                .map_or(default, |n| n as usize)
-        };
-        (get("t", 1000), get("h", 3000))
+        row.and_then(|row| row.try_get::<i64>("", "l").ok())
+            .map_or(80, |n| n as usize)
     }
 
     async fn workload(&mut self, path: Path) -> anyhow::Result<Arc<dyn Workload>> {
@@ -346,7 +342,7 @@ impl Bench<'_> {
             return Ok(());
         }
         // pgbench while the server is down, so the two never hold connections at once.
-        let (text_bytes, html_bytes) = self.email_sizes().await;
+        let link_bytes = self.link_size().await;
         let scripts_dir = config.out_dir.join("pgbench");
         let pgbench = pgbench::Pgbench {
             program: &config.pgbench,
@@ -360,8 +356,7 @@ impl Bench<'_> {
                     sizes: config.sizes,
                     ubase: self.next_fresh_user().await?,
                     run: self.create_runs,
-                    text_bytes,
-                    html_bytes,
+                    link_bytes,
                 };
                 let postgres_cpu = server::postgres_cpu_seconds();
                 let result = pgbench::run(

@@ -116,10 +116,10 @@ pub fn script(path: Path) -> Option<String> {
                  events AS (\n\
                    INSERT INTO invitation_events (invitation_id, organization_id, kind, actor_id, created_at)\n\
                    SELECT id, organization_id, 'CREATED', :o, now() FROM new RETURNING id)\n\
-                 INSERT INTO email_outbox (invitation_id, recipient, subject, text_body, html_body, status,\n\
+                 INSERT INTO email_outbox (invitation_id, recipient, subject, link, status,\n\
                    attempts, next_attempt_at, created_at)\n\
-                 SELECT id, email, 'You are invited to join Organization ' || :o, repeat('t', :text_bytes),\n\
-                   repeat('h', :html_bytes), 'QUEUED', 0, now(), now() FROM new;\n\
+                 SELECT id, email, 'You are invited to join Organization ' || :o, repeat('l', :link_bytes),\n\
+                   'QUEUED', 0, now(), now() FROM new;\n\
                  END;\n"
             )
         }
@@ -145,9 +145,9 @@ pub struct Variables {
     pub ubase: u64,
     /// Makes this run's new emails and tokens unique.
     pub run: u64,
-    /// Bytes of the text and HTML parts of one queued email, as Doorman renders them.
-    pub text_bytes: usize,
-    pub html_bytes: usize,
+    /// Bytes of the link of one queued email, as Doorman stores it (the message is rendered
+    /// when it is sent).
+    pub link_bytes: usize,
 }
 
 /// Where pgbench runs: the program, a folder for its scripts, the database.
@@ -193,8 +193,7 @@ pub fn run(
         ("ubase", vars.ubase.to_string()),
         ("run", vars.run.to_string()),
         ("n", "0".to_owned()),
-        ("text_bytes", vars.text_bytes.to_string()),
-        ("html_bytes", vars.html_bytes.to_string()),
+        ("link_bytes", vars.link_bytes.to_string()),
     ];
     for (name, value) in defines {
         command.arg("-D").arg(format!("{name}={value}"));

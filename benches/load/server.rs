@@ -27,8 +27,8 @@ impl Server {
     /// rate limits and the daily quota are off (`DOORMAN_RATE_LIMITS=false`: the load comes
     /// from one IP and a few accounts), the pending cap is raised (`createOrgInvites` adds 100
     /// pending invitations per call), and the outbox worker is off so that mail delivery does
-    /// not run behind later measurements; the emails are still rendered and queued in the
-    /// request's transaction. Every other setting is the default, unless the caller's own
+    /// not run behind later measurements; the emails are still queued in the request's
+    /// transaction (they are rendered when sent). Every other setting is the default, unless the caller's own
     /// `DOORMAN_*` variables say otherwise.
     pub async fn start(
         database_url: &str,

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_tables;
 mod m20261123_000001_create_email_outbox;
 mod m20261124_000001_invitation_quota_index;
+mod m20261201_000001_outbox_link;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_tables::Migration),
             Box::new(m20261123_000001_create_email_outbox::Migration),
             Box::new(m20261124_000001_invitation_quota_index::Migration),
+            Box::new(m20261201_000001_outbox_link::Migration),
         ]
     }
 }

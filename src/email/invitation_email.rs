@@ -4,7 +4,10 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use entity::{invitation, organization, user};
 use minijinja::{Environment, context};
+
+use crate::domain::invitation_rules::InvitationAction;
 
 /// What an invitation email says.
 pub struct InvitationEmail<'a> {
@@ -59,11 +62,28 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-impl InvitationEmail<'_> {
-    pub fn render(&self) -> Result<Rendered, minijinja::Error> {
-        let role = self.role.map(|role| role.to_lowercase());
-        let expires = self.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
-        let subject = if self.registration {
+impl<'a> InvitationEmail<'a> {
+    /// The email of `invitation` with `link`, naming its organization and inviter (their
+    /// display names where they have one).
+    pub fn of(
+        invitation: &'a invitation::Model,
+        organization: Option<&'a organization::Model>,
+        inviter: Option<&'a user::Model>,
+        link: &'a str,
+    ) -> Self {
+        Self {
+            inviter: inviter.map(|user| user.display_name.as_deref().unwrap_or(&user.username)),
+            organization: organization.map(|org| org.display_name.as_deref().unwrap_or(&org.name)),
+            role: invitation.role.as_deref(),
+            message: invitation.message.as_deref(),
+            expires_at: invitation.expires_at,
+            link,
+            registration: invitation.action == InvitationAction::RegisterAccount.as_str(),
+        }
+    }
+
+    pub fn subject(&self) -> String {
+        if self.registration {
             match self.organization {
                 Some(org) => format!("You're invited to create a Doorman account and join {org}"),
                 None => "You're invited to create a Doorman account".to_owned(),
@@ -74,7 +94,13 @@ impl InvitationEmail<'_> {
                 self.inviter.unwrap_or("Someone"),
                 self.organization.unwrap_or("an organization")
             )
-        };
+        }
+    }
+
+    pub fn render(&self) -> Result<Rendered, minijinja::Error> {
+        let role = self.role.map(|role| role.to_lowercase());
+        let expires = self.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
+        let subject = self.subject();
         let values = context! {
             subject => subject,
             inviter => self.inviter,

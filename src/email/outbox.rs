@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::{email_outbox, invitation};
+use entity::{email_outbox, invitation, organization, user};
 use lettre::Message;
 use lettre::message::MultiPart;
 use rand::Rng;
@@ -18,6 +18,7 @@ use sea_orm::{
 };
 
 use super::SendError;
+use super::invitation_email::{InvitationEmail, Rendered};
 use crate::app::AppState;
 use crate::db;
 use crate::domain::EmailDeliveryStatus;
@@ -44,13 +45,13 @@ impl OutboxStatus {
     }
 }
 
-/// A message to queue for one invitation.
+/// A message to queue for one invitation: rendered when it is sent.
 pub struct QueuedEmail {
     pub invitation_id: i64,
     pub recipient: String,
     pub subject: String,
-    pub text: String,
-    pub html: String,
+    /// The invitation link, with the raw token.
+    pub link: String,
 }
 
 /// Queues messages inside the caller's transaction; they are due at once.
@@ -66,8 +67,9 @@ pub async fn enqueue(
         invitation_id: Set(email.invitation_id),
         recipient: Set(email.recipient),
         subject: Set(email.subject),
-        text_body: Set(Some(email.text)),
-        html_body: Set(Some(email.html)),
+        text_body: Set(None),
+        html_body: Set(None),
+        link: Set(Some(email.link)),
         status: Set(OutboxStatus::Queued.as_str().to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -194,9 +196,14 @@ fn set_status(status: OutboxStatus) -> UpdateMany<email_outbox::Entity> {
         .col_expr(email_outbox::Column::Status, Expr::value(status.as_str()))
 }
 
-/// Adds erasing the message bodies (the only copy of the raw token) to an update.
+/// Adds erasing the link and any stored bodies (the only copies of the raw token) to an
+/// update.
 fn erasing_bodies(update: UpdateMany<email_outbox::Entity>) -> UpdateMany<email_outbox::Entity> {
     update
+        .col_expr(
+            email_outbox::Column::Link,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(
             email_outbox::Column::TextBody,
             Expr::value(Option::<String>::None),
@@ -244,10 +251,53 @@ fn claimed_by_us(row: &email_outbox::Model) -> Condition {
         .add(email_outbox::Column::Attempts.eq(row.attempts))
 }
 
-async fn send(state: &AppState, row: &email_outbox::Model) -> Result<(), SendError> {
-    let (Some(text), Some(html)) = (&row.text_body, &row.html_body) else {
+/// The message's subject and bodies: rendered now from the invitation as it stands (its
+/// expiry, message and names may have changed since it was queued, e.g. by a resend), or, for
+/// rows queued before messages were rendered at delivery, as stored.
+async fn render(state: &AppState, row: &email_outbox::Model) -> Result<Rendered, SendError> {
+    if let (Some(text), Some(html)) = (&row.text_body, &row.html_body) {
+        return Ok(Rendered {
+            subject: row.subject.clone(),
+            text: text.clone(),
+            html: html.clone(),
+        });
+    }
+    let Some(link) = &row.link else {
         return Err(SendError::Permanent("the message body is gone".to_owned()));
     };
+    let temporary = |err: sea_orm::DbErr| SendError::Temporary(format!("database: {err}"));
+    let Some(invitation) = invitation::Entity::find_by_id(row.invitation_id)
+        .one(&state.db)
+        .await
+        .map_err(temporary)?
+    else {
+        return Err(SendError::Permanent("the invitation is gone".to_owned()));
+    };
+    let organization = match invitation.organization_id {
+        Some(id) => organization::Entity::find_by_id(id)
+            .one(&state.db)
+            .await
+            .map_err(temporary)?,
+        None => None,
+    };
+    let inviter = match invitation.invited_by {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(&state.db)
+            .await
+            .map_err(temporary)?,
+        None => None,
+    };
+    InvitationEmail::of(&invitation, organization.as_ref(), inviter.as_ref(), link)
+        .render()
+        .map_err(|err| SendError::Permanent(format!("cannot render the message: {err}")))
+}
+
+async fn send(state: &AppState, row: &email_outbox::Model) -> Result<(), SendError> {
+    let Rendered {
+        subject,
+        text,
+        html,
+    } = render(state, row).await?;
     let recipient = row
         .recipient
         .parse()
@@ -255,11 +305,8 @@ async fn send(state: &AppState, row: &email_outbox::Model) -> Result<(), SendErr
     let message = Message::builder()
         .from(state.outgoing.from.clone())
         .to(recipient)
-        .subject(row.subject.clone())
-        .multipart(MultiPart::alternative_plain_html(
-            text.clone(),
-            html.clone(),
-        ))
+        .subject(subject)
+        .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|err| SendError::Permanent(format!("cannot build the message: {err}")))?;
     state.outgoing.send(message).await
 }

@@ -99,10 +99,11 @@ async fn outbox_statuses(app: &TestApp, invitation_id: &str) -> Vec<String> {
     .await
 }
 
-/// Outbox rows that still hold a message body (and so a raw token).
+/// Outbox rows that still hold the invitation link or a message body (and so a raw token).
 async fn outbox_rows_with_a_body(app: &TestApp) -> i64 {
     app.count(
-        "SELECT COUNT(*) FROM email_outbox WHERE text_body IS NOT NULL OR html_body IS NOT NULL",
+        "SELECT COUNT(*) FROM email_outbox
+         WHERE link IS NOT NULL OR text_body IS NOT NULL OR html_body IS NOT NULL",
         vec![],
     )
     .await
@@ -191,6 +192,79 @@ async fn an_invitation_email_names_the_inviter_organization_role_message_expiry_
         );
     }
     assert_eq!(message.invitation_link(), link);
+}
+
+#[tokio::test]
+async fn a_queued_email_is_rendered_when_sent_and_holds_only_its_link_until_then() {
+    let sink = SmtpSink::start();
+    let (app, alice) = acme_mailing_to(&sink.url()).await;
+    let response = create_org_invites(&app, &alice, "acme", &["bob@example.com"], json!({})).await;
+    let created = &invitations_of(&data(&response)["createOrgInvites"])[0];
+    let link = str_of(&created["invitationLink"]);
+    // Queued: the link, no rendered message.
+    assert_eq!(
+        app.strings(
+            "SELECT link FROM email_outbox WHERE text_body IS NULL AND html_body IS NULL",
+            vec![],
+        )
+        .await,
+        std::slice::from_ref(&link)
+    );
+    // The organization is renamed before the message goes out.
+    app.execute(
+        "UPDATE organizations SET display_name = $1 WHERE name = $2",
+        vec!["Acme Worldwide".into(), "acme".into()],
+    )
+    .await;
+
+    assert_eq!(app.deliver_due_emails().await, 1);
+
+    let message = only_message(&sink);
+    assert!(
+        message.text().contains("Acme Worldwide") && !message.text().contains("Acme Inc."),
+        "the message names the organization as it was when queued:\n{}",
+        message.text()
+    );
+    assert_eq!(message.invitation_link(), link);
+    assert_eq!(outbox_rows_with_a_body(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_message_queued_with_its_bodies_by_an_earlier_version_is_sent_as_stored() {
+    let sink = SmtpSink::start();
+    let (app, alice) = acme_mailing_to(&sink.url()).await;
+    let response = create_org_invites(
+        &app,
+        &alice,
+        "acme",
+        &["bob@example.com"],
+        json!({ "sendEmail": false }),
+    )
+    .await;
+    let created = &invitations_of(&data(&response)["createOrgInvites"])[0];
+    let now = Utc::now();
+    app.execute(
+        "INSERT INTO email_outbox (invitation_id, recipient, subject, text_body, html_body,
+             status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, 'QUEUED', 0, $6, $6)",
+        vec![
+            db_id(&str_of(&created["id"])).into(),
+            "bob@example.com".into(),
+            "Stored subject".into(),
+            "Stored text".into(),
+            "<p>Stored html</p>".into(),
+            now.into(),
+        ],
+    )
+    .await;
+
+    assert_eq!(app.deliver_due_emails().await, 1);
+
+    let message = only_message(&sink);
+    assert_eq!(message.subject(), "Stored subject");
+    assert!(message.text().contains("Stored text"), "{}", message.text());
+    assert!(message.html().contains("Stored html"), "{}", message.html());
+    assert_eq!(outbox_rows_with_a_body(&app).await, 0);
 }
 
 #[tokio::test]

@@ -392,8 +392,10 @@ pub(crate) async fn require_org(
 }
 
 /// Queues the email of every view whose email was requested, in the caller's transaction,
-/// naming `organization` and `inviter`. Merge what it returns into the transaction's
-/// [`Committed`], so that announcing it wakes the outbox worker.
+/// with its link and the subject naming `organization` and `inviter`; the worker renders the
+/// message when it sends it (rendering 100 of them here made a bulk invite write four times
+/// the bytes). Merge what it returns into the transaction's [`Committed`], so that announcing
+/// it wakes the outbox worker.
 pub(crate) async fn queue_emails(
     txn: &DatabaseTransaction,
     views: &[InvitationView],
@@ -409,23 +411,11 @@ pub(crate) async fn queue_emails(
         if model.email_status != EmailDeliveryStatus::Queued.as_str() {
             continue;
         }
-        let rendered = InvitationEmail {
-            inviter: inviter.map(|user| user.display_name.as_deref().unwrap_or(&user.username)),
-            organization: organization.map(|org| org.display_name.as_deref().unwrap_or(&org.name)),
-            role: model.role.as_deref(),
-            message: model.message.as_deref(),
-            expires_at: model.expires_at,
-            link,
-            registration: model.action == InvitationAction::RegisterAccount.as_str(),
-        }
-        .render()
-        .map_err(|err| anyhow::anyhow!("cannot render the invitation email: {err}"))?;
         emails.push(QueuedEmail {
             invitation_id: model.id,
             recipient: recipient.clone(),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
+            subject: InvitationEmail::of(model, organization, inviter, link).subject(),
+            link: link.clone(),
         });
     }
     let queued = emails.len();
