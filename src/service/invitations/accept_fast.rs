@@ -23,7 +23,6 @@ use sea_orm::{
     IdenStatic, Iterable, SqlErr, Statement,
 };
 
-use super::InvitationView;
 use super::redeem::Accepted;
 use crate::app::AppState;
 use crate::db;
@@ -202,16 +201,7 @@ async fn accept_postgres(
         actor_id: Some(user.id),
     }]);
     Ok(Some((
-        Accepted {
-            invitation: InvitationView {
-                viewer_is_admin: membership.role == OrgRole::Admin.as_str(),
-                viewer_is_invitee: model.email.is_some(),
-                model,
-                link: None,
-            },
-            membership,
-            organization,
-        },
+        Accepted::new(model, membership, organization),
         committed,
     )))
 }
@@ -281,16 +271,7 @@ async fn accept_sqlite(
         .await?
         .ok_or_else(|| AppError::not_found("the organization no longer exists"))?;
     Ok(Some((
-        Accepted {
-            invitation: InvitationView {
-                viewer_is_admin: membership.role == OrgRole::Admin.as_str(),
-                viewer_is_invitee: model.email.is_some(),
-                model,
-                link: None,
-            },
-            membership,
-            organization,
-        },
+        Accepted::new(model, membership, organization),
         committed,
     )))
 }

@@ -29,6 +29,26 @@ pub struct Accepted {
     pub organization: organization::Model,
 }
 
+impl Accepted {
+    /// The accepted invitation `model` as the new member sees it, with their membership.
+    pub(crate) fn new(
+        model: invitation::Model,
+        membership: membership::Model,
+        organization: organization::Model,
+    ) -> Self {
+        Self {
+            invitation: InvitationView {
+                viewer_is_admin: membership.role == OrgRole::Admin.as_str(),
+                viewer_is_invitee: model.email.is_some(),
+                model,
+                link: None,
+            },
+            membership,
+            organization,
+        }
+    }
+}
+
 /// Whether an account with `account_email` may redeem `model` now.
 pub(crate) fn check(model: &invitation::Model, account_email: &str) -> Result<(), AppError> {
     let domains = allowed_domains(model);
@@ -181,16 +201,7 @@ pub async fn accept_invitation(
     tracing::info!(invitation_id = model.id, org_id, "invitation accepted");
     let membership =
         membership.ok_or_else(|| anyhow::anyhow!("accepting created no membership"))?;
-    Ok(Accepted {
-        invitation: InvitationView {
-            viewer_is_admin: membership.role == OrgRole::Admin.as_str(),
-            viewer_is_invitee: model.email.is_some(),
-            model,
-            link: None,
-        },
-        membership,
-        organization,
-    })
+    Ok(Accepted::new(model, membership, organization))
 }
 
 /// Declines an email invitation. The token proves receipt; a signed-in caller must be the invitee.
