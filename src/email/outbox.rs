@@ -251,6 +251,22 @@ fn claimed_by_us(row: &email_outbox::Model) -> Condition {
         .add(email_outbox::Column::Attempts.eq(row.attempts))
 }
 
+/// The organization and inviter an invitation's email names.
+pub async fn email_names(
+    db: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+) -> Result<(Option<organization::Model>, Option<user::Model>), sea_orm::DbErr> {
+    let organization = match invitation.organization_id {
+        Some(id) => organization::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let inviter = match invitation.invited_by {
+        Some(id) => user::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok((organization, inviter))
+}
+
 /// The message's subject and bodies: rendered now from the invitation as it stands (its
 /// expiry, message and names may have changed since it was queued, e.g. by a resend), or, for
 /// rows queued before messages were rendered at delivery, as stored.
@@ -273,20 +289,9 @@ async fn render(state: &AppState, row: &email_outbox::Model) -> Result<Rendered,
     else {
         return Err(SendError::Permanent("the invitation is gone".to_owned()));
     };
-    let organization = match invitation.organization_id {
-        Some(id) => organization::Entity::find_by_id(id)
-            .one(&state.db)
-            .await
-            .map_err(temporary)?,
-        None => None,
-    };
-    let inviter = match invitation.invited_by {
-        Some(id) => user::Entity::find_by_id(id)
-            .one(&state.db)
-            .await
-            .map_err(temporary)?,
-        None => None,
-    };
+    let (organization, inviter) = email_names(&state.db, &invitation)
+        .await
+        .map_err(temporary)?;
     InvitationEmail::of(&invitation, organization.as_ref(), inviter.as_ref(), link)
         .render()
         .map_err(|err| SendError::Permanent(format!("cannot render the message: {err}")))

@@ -318,7 +318,7 @@ async fn renew(
     .await?;
     let mut view = admin_view(model);
     view.link = Some(link_for(&state.settings, &token));
-    let (organization, inviter) = super::email_names(txn, &view.model).await?;
+    let (organization, inviter) = outbox::email_names(txn, &view.model).await?;
     let views = std::slice::from_ref(&view);
     let emails = super::queue_emails(txn, views, organization.as_ref(), inviter.as_ref()).await?;
     Ok((view, committed.merge(emails)))

@@ -422,19 +422,3 @@ pub(crate) async fn queue_emails(
     outbox::enqueue(txn, emails).await?;
     Ok(Committed::emails(queued))
 }
-
-/// The organization and inviter an invitation's email names.
-pub(crate) async fn email_names(
-    txn: &DatabaseTransaction,
-    model: &invitation::Model,
-) -> Result<(Option<organization::Model>, Option<user::Model>), AppError> {
-    let organization = match model.organization_id {
-        Some(id) => organization::Entity::find_by_id(id).one(txn).await?,
-        None => None,
-    };
-    let inviter = match model.invited_by {
-        Some(id) => user::Entity::find_by_id(id).one(txn).await?,
-        None => None,
-    };
-    Ok((organization, inviter))
-}
