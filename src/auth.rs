@@ -59,6 +59,32 @@ pub struct TokenKeys {
     lifetime: Duration,
 }
 
+/// Why an access token that was sent is refused (`extensions.reason` of `UNAUTHENTICATED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// It was valid, and its time has run out: sign in (or refresh) again.
+    Expired,
+    /// Not signed by this server, malformed, or naming an account that no longer exists.
+    Invalid,
+}
+
+impl TokenProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "EXPIRED",
+            Self::Invalid => "INVALID",
+        }
+    }
+
+    /// What to tell the client.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Expired => "the access token has expired; sign in again",
+            Self::Invalid => "the access token is not valid; sign in again",
+        }
+    }
+}
+
 /// An access token and when it stops working.
 pub struct AccessToken {
     pub token: SecretString,
@@ -101,18 +127,20 @@ impl TokenKeys {
         })
     }
 
-    /// The user id and expiry of a valid, unexpired token; `None` for anything else.
-    pub fn verify(&self, token: &str) -> Option<(i64, DateTime<Utc>)> {
+    /// The user id and expiry of a valid, unexpired token; otherwise why it is refused.
+    pub fn verify(&self, token: &str) -> Result<(i64, DateTime<Utc>), TokenProblem> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .ok()?
+            .map_err(|err| match err.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
+                _ => TokenProblem::Invalid,
+            })?
             .claims;
-        Some((
-            claims.sub.parse().ok()?,
-            DateTime::from_timestamp(claims.exp, 0)?,
-        ))
+        let user_id = claims.sub.parse().map_err(|_| TokenProblem::Invalid)?;
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenProblem::Invalid)?;
+        Ok((user_id, expires_at))
     }
 }
 

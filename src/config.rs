@@ -272,6 +272,43 @@ pub struct QueryLimits {
     )]
     pub max_document_chars: usize,
 
+    /// Most tokens (names, punctuation, values) in one document, counted before it is parsed.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_TOKENS",
+        default_value_t = 2000
+    )]
+    pub max_tokens: usize,
+
+    /// Most directives (`@include`, `@skip`, …) in one document.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_DIRECTIVES",
+        default_value_t = 50
+    )]
+    pub max_directives: usize,
+
+    /// Most fields in one document's operations, each fragment counted once per spread
+    /// (GraphiQL's schema query has 230).
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_FIELDS",
+        default_value_t = 1000
+    )]
+    pub max_fields: usize,
+
+    /// Most entity representations one request's `_entities` fields may name.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_MAX_ENTITIES",
+        default_value_t = 100
+    )]
+    pub max_entities: usize,
+
     /// Most operations in one batch request.
     #[arg(long, global = true, env = "DOORMAN_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
@@ -288,6 +325,10 @@ impl Default for QueryLimits {
             max_query_complexity: 5000,
             max_aliases: 15,
             max_document_chars: 15_000,
+            max_tokens: 2000,
+            max_directives: 50,
+            max_fields: 1000,
+            max_entities: 100,
             max_batch: 10,
             introspection: true,
         }
@@ -409,6 +450,29 @@ pub struct RateLimits {
     pub max_pending_invitations: u64,
 }
 
+impl RateLimits {
+    /// The rate limits with their settings' names.
+    pub fn rates(&self) -> [(&'static str, Rate); 6] {
+        [
+            ("DOORMAN_RATE_LIMIT_TOKEN_PER_IP", self.token_per_ip),
+            (
+                "DOORMAN_RATE_LIMIT_TOKEN_PER_ACCOUNT",
+                self.token_per_account,
+            ),
+            ("DOORMAN_RATE_LIMIT_LOGIN_PER_IP", self.login_per_ip),
+            (
+                "DOORMAN_RATE_LIMIT_LOGIN_PER_IDENTIFIER",
+                self.login_per_identifier,
+            ),
+            ("DOORMAN_RATE_LIMIT_REGISTER_PER_IP", self.register_per_ip),
+            (
+                "DOORMAN_RATE_LIMIT_INVITES_PER_ACCOUNT",
+                self.invites_per_account,
+            ),
+        ]
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         const MINUTE: Duration = Duration::from_secs(60);
@@ -426,6 +490,60 @@ impl Default for RateLimits {
             resend_cooldown_seconds: 60,
             max_pending_invitations: 1000,
         }
+    }
+}
+
+/// Most calls a rate limit may allow per period.
+pub const MAX_RATE_COUNT: u32 = 1_000_000;
+/// Longest period of a rate limit.
+pub const MAX_RATE_PERIOD: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// A numeric setting, its value and the values it may take.
+#[derive(Clone, Copy, Debug)]
+pub struct SettingRange {
+    pub name: &'static str,
+    pub value: u64,
+    pub min: u64,
+    pub max: u64,
+    /// The setting whose value is `max`, when another setting bounds this one.
+    pub bounded_by: Option<&'static str>,
+}
+
+impl SettingRange {
+    const fn new(name: &'static str, value: u64, min: u64, max: u64) -> Self {
+        Self {
+            name,
+            value,
+            min,
+            max,
+            bounded_by: None,
+        }
+    }
+
+    const fn bounded_by(self, setting: &'static str) -> Self {
+        Self {
+            bounded_by: Some(setting),
+            ..self
+        }
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let Self {
+            name,
+            value,
+            min,
+            max,
+            ..
+        } = *self;
+        let max = match self.bounded_by {
+            Some(setting) => format!("{max} ({setting})"),
+            None => max.to_string(),
+        };
+        anyhow::ensure!(
+            (self.min..=self.max).contains(&value),
+            "{name} must be between {min} and {max}; got {value}"
+        );
+        Ok(())
     }
 }
 
@@ -546,68 +664,174 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Checks the values that clap's types cannot; call once before building the app.
+    /// Checks every setting against its range ([`Settings::ranges`]) and the values clap's
+    /// types cannot; call once before building the app. The error is one line naming the
+    /// setting and what it allows.
     pub fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
             "DOORMAN_PUBLIC_URL must start with http:// or https://, got {:?}",
             self.public_url
         );
-        anyhow::ensure!(
-            (1..=self.invitation_max_expiry_days).contains(&self.invitation_expiry_days),
-            "DOORMAN_INVITATION_EXPIRY_DAYS must be between 1 and DOORMAN_INVITATION_MAX_EXPIRY_DAYS"
-        );
-        anyhow::ensure!(
-            self.bulk_limit >= 1,
-            "DOORMAN_BULK_LIMIT must be at least 1"
-        );
-        anyhow::ensure!(
-            self.token_lifetime_minutes >= 1,
-            "DOORMAN_TOKEN_LIFETIME_MINUTES must be at least 1"
-        );
-        anyhow::ensure!(
-            self.database_max_connections >= 1,
-            "DOORMAN_DATABASE_MAX_CONNECTIONS must be at least 1"
-        );
-        anyhow::ensure!(
-            self.database_acquire_timeout_seconds >= 1,
-            "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS must be at least 1"
-        );
-        anyhow::ensure!(
-            self.email_max_attempts >= 1,
-            "DOORMAN_EMAIL_MAX_ATTEMPTS must be at least 1"
-        );
-        anyhow::ensure!(
-            self.request_timeout_seconds >= 1,
-            "DOORMAN_REQUEST_TIMEOUT_SECONDS must be at least 1"
-        );
-        let limits = &self.limits;
-        anyhow::ensure!(
-            [
-                limits.max_query_depth,
-                limits.max_query_complexity,
-                limits.max_aliases,
-                limits.max_document_chars,
-                limits.max_batch,
-            ]
-            .iter()
-            .all(|limit| *limit >= 1),
-            "DOORMAN_MAX_* limits must be at least 1"
-        );
-        anyhow::ensure!(
-            self.email_lease_seconds >= 1,
-            "DOORMAN_EMAIL_LEASE_SECONDS must be at least 1"
-        );
-        let quotas = &self.rate_limits;
-        anyhow::ensure!(
-            quotas.org_invitations_per_day >= 1 && quotas.new_org_invitations_per_day >= 1,
-            "DOORMAN_ORG_INVITATIONS_PER_DAY and DOORMAN_NEW_ORG_INVITATIONS_PER_DAY must be at least 1"
-        );
-        anyhow::ensure!(
-            quotas.max_pending_invitations >= 1,
-            "DOORMAN_MAX_PENDING_INVITATIONS must be at least 1"
-        );
+        for range in self.ranges() {
+            range.check()?;
+        }
+        for (name, rate) in self.rate_limits.rates() {
+            anyhow::ensure!(
+                rate.count.get() <= MAX_RATE_COUNT && rate.period <= MAX_RATE_PERIOD,
+                "{name} must be at most {MAX_RATE_COUNT} calls per at most 365d; got {rate}"
+            );
+        }
         Ok(())
+    }
+
+    /// Every numeric setting with the values it may take. Durations stay far inside what
+    /// dates can hold, so nothing computed from them overflows.
+    pub fn ranges(&self) -> Vec<SettingRange> {
+        let limits = &self.limits;
+        let quotas = &self.rate_limits;
+        let count = |n: usize| n as u64;
+        vec![
+            SettingRange::new(
+                "DOORMAN_DATABASE_MAX_CONNECTIONS",
+                self.database_max_connections.into(),
+                1,
+                1000,
+            ),
+            SettingRange::new(
+                "DOORMAN_SQLITE_CACHE_KIB",
+                self.sqlite_cache_kib.into(),
+                1,
+                1_048_576,
+            ),
+            SettingRange::new(
+                "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+                self.database_acquire_timeout_seconds,
+                1,
+                600,
+            ),
+            SettingRange::new(
+                "DOORMAN_TOKEN_LIFETIME_MINUTES",
+                self.token_lifetime_minutes.into(),
+                1,
+                527_040,
+            ),
+            SettingRange::new(
+                "DOORMAN_INVITATION_MAX_EXPIRY_DAYS",
+                self.invitation_max_expiry_days.into(),
+                1,
+                3650,
+            ),
+            SettingRange::new(
+                "DOORMAN_INVITATION_EXPIRY_DAYS",
+                self.invitation_expiry_days.into(),
+                1,
+                self.invitation_max_expiry_days.clamp(1, 3650).into(),
+            )
+            .bounded_by("DOORMAN_INVITATION_MAX_EXPIRY_DAYS"),
+            SettingRange::new("DOORMAN_BULK_LIMIT", count(self.bulk_limit), 1, 10_000),
+            SettingRange::new(
+                "DOORMAN_EMAIL_MAX_ATTEMPTS",
+                self.email_max_attempts.into(),
+                1,
+                100,
+            ),
+            SettingRange::new(
+                "DOORMAN_EMAIL_RETRY_BASE_SECONDS",
+                self.email_retry_base_seconds,
+                0,
+                86_400,
+            ),
+            SettingRange::new(
+                "DOORMAN_EMAIL_RETRY_MAX_SECONDS",
+                self.email_retry_max_seconds,
+                0,
+                604_800,
+            ),
+            SettingRange::new(
+                "DOORMAN_EMAIL_LEASE_SECONDS",
+                self.email_lease_seconds,
+                1,
+                86_400,
+            ),
+            SettingRange::new(
+                "DOORMAN_SMTP_TIMEOUT_SECONDS",
+                self.smtp_timeout_seconds,
+                1,
+                600,
+            ),
+            SettingRange::new(
+                "DOORMAN_OUTBOX_POLL_INTERVAL_MS",
+                self.outbox_poll_interval_ms,
+                10,
+                3_600_000,
+            ),
+            SettingRange::new(
+                "DOORMAN_REQUEST_TIMEOUT_SECONDS",
+                self.request_timeout_seconds,
+                1,
+                3600,
+            ),
+            SettingRange::new(
+                "DOORMAN_MAX_QUERY_DEPTH",
+                count(limits.max_query_depth),
+                1,
+                64,
+            ),
+            SettingRange::new(
+                "DOORMAN_MAX_QUERY_COMPLEXITY",
+                count(limits.max_query_complexity),
+                1,
+                1_000_000,
+            ),
+            SettingRange::new("DOORMAN_MAX_ALIASES", count(limits.max_aliases), 1, 1000),
+            SettingRange::new(
+                "DOORMAN_MAX_DOCUMENT_CHARS",
+                count(limits.max_document_chars),
+                1,
+                1_000_000,
+            ),
+            SettingRange::new("DOORMAN_MAX_TOKENS", count(limits.max_tokens), 1, 100_000),
+            SettingRange::new(
+                "DOORMAN_MAX_DIRECTIVES",
+                count(limits.max_directives),
+                0,
+                1000,
+            ),
+            SettingRange::new("DOORMAN_MAX_FIELDS", count(limits.max_fields), 1, 100_000),
+            SettingRange::new(
+                "DOORMAN_MAX_ENTITIES",
+                count(limits.max_entities),
+                1,
+                10_000,
+            ),
+            SettingRange::new("DOORMAN_MAX_BATCH", count(limits.max_batch), 1, 100),
+            SettingRange::new(
+                "DOORMAN_ORG_INVITATIONS_PER_DAY",
+                quotas.org_invitations_per_day.into(),
+                1,
+                10_000_000,
+            ),
+            SettingRange::new(
+                "DOORMAN_NEW_ORG_INVITATIONS_PER_DAY",
+                quotas.new_org_invitations_per_day.into(),
+                1,
+                10_000_000,
+            ),
+            SettingRange::new("DOORMAN_NEW_ORG_DAYS", quotas.new_org_days.into(), 0, 3650),
+            SettingRange::new(
+                "DOORMAN_RESEND_COOLDOWN_SECONDS",
+                quotas.resend_cooldown_seconds,
+                0,
+                2_592_000,
+            ),
+            SettingRange::new(
+                "DOORMAN_MAX_PENDING_INVITATIONS",
+                quotas.max_pending_invitations,
+                1,
+                10_000_000,
+            ),
+        ]
     }
 
     /// Where the file transport writes: the configured folder, else `mail/` beside the SQLite

@@ -26,6 +26,10 @@ use crate::config::Settings;
 /// made ten connections a third of the server's memory under a read load) and checkpoints
 /// left to [`checkpoints`] (the committing writer checkpoints only past a backstop).
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    check_url(&settings.database_url)?;
+    if is_postgres(&settings.database_url) {
+        probe_postgres(settings).await?;
+    }
     let cache_size = format!("-{}", settings.sqlite_cache_kib);
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
@@ -55,6 +59,74 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .await
         .map_err(|err| open_error(&settings.database_url, &err))?;
     Ok(db)
+}
+
+/// The forms of database URL Doorman opens, for errors that must show them.
+const URL_FORMS: &str =
+    "sqlite://path/to/doorman.db?mode=rwc or postgres://user:password@host:5432/database";
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Refuses a database URL of another kind before any driver sees it, showing the forms that
+/// work.
+fn check_url(url: &str) -> anyhow::Result<()> {
+    use std::str::FromStr;
+    let parses = if url.starts_with("sqlite:") {
+        sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url).is_ok()
+    } else {
+        is_postgres(url) && sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).is_ok()
+    };
+    anyhow::ensure!(
+        parses,
+        "DOORMAN_DATABASE_URL {} is not a database URL Doorman can open: use {URL_FORMS}",
+        redact_url(url)
+    );
+    Ok(())
+}
+
+/// Opens one PostgreSQL connection first, so that a server that refuses it is reported with
+/// its cause (refused, unknown host, authentication failed, no such database) within the
+/// acquire timeout, rather than as the pool's bare "timed out".
+async fn probe_postgres(settings: &Settings) -> anyhow::Result<()> {
+    use sea_orm::sqlx::Connection;
+    let url = &settings.database_url;
+    let timeout = Duration::from_secs(settings.database_acquire_timeout_seconds);
+    let cause = match tokio::time::timeout(timeout, sea_orm::sqlx::PgConnection::connect(url)).await
+    {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Ok(Err(err)) => postgres_cause(&err),
+        Err(_) => format!(
+            "no answer within {} seconds (DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS)",
+            timeout.as_secs()
+        ),
+    };
+    anyhow::bail!(
+        "cannot connect to the PostgreSQL database {}: {cause}",
+        redact_url(url)
+    )
+}
+
+/// What sqlx says went wrong, without its wrapping ("error communicating with database: …").
+fn postgres_cause(err: &sea_orm::sqlx::Error) -> String {
+    match err {
+        sea_orm::sqlx::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => {
+                "the server refused the connection (is PostgreSQL running on that host and port?)"
+                    .to_owned()
+            }
+            _ => io.to_string(),
+        },
+        sea_orm::sqlx::Error::Database(db_err) => db_err.message().to_owned(),
+        sea_orm::sqlx::Error::Configuration(cause) => {
+            format!("{cause}; use {URL_FORMS}")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Why the database could not be opened, in one line. For a SQLite file it names the file and,

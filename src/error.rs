@@ -4,6 +4,7 @@
 use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, SqlErr};
 
+use crate::auth::TokenProblem;
 use crate::domain::invitation_rules::Refusal;
 
 /// The `extensions.code` values of the API contract, spelled as clients see them.
@@ -24,6 +25,8 @@ pub enum ErrorCode {
     AlreadyMember,
     Conflict,
     RateLimited,
+    /// The request outlived `DOORMAN_REQUEST_TIMEOUT_SECONDS` (HTTP 408).
+    RequestTimeout,
     InternalServerError,
 }
 
@@ -45,6 +48,7 @@ impl ErrorCode {
             Self::AlreadyMember => "ALREADY_MEMBER",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -65,6 +69,10 @@ pub enum AppError {
         message: String,
         setting: &'static str,
     },
+    /// `UNAUTHENTICATED` for an access token that was sent but is refused;
+    /// `extensions.reason` says why.
+    #[error("{}", .0.message())]
+    BadToken(TokenProblem),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -117,6 +125,7 @@ impl AppError {
             Self::Client { code, .. } => *code,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::OverLimit { .. } => ErrorCode::BadUserInput,
+            Self::BadToken(_) => ErrorCode::Unauthenticated,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -188,6 +197,12 @@ impl ErrorExtensions for AppError {
                     ext.set("code", ErrorCode::BadUserInput.as_str());
                     ext.set("limit", *setting);
                 }),
+            Self::BadToken(problem) => {
+                async_graphql::Error::new(problem.message()).extend_with(|_, ext| {
+                    ext.set("code", ErrorCode::Unauthenticated.as_str());
+                    ext.set("reason", problem.as_str());
+                })
+            }
             Self::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 async_graphql::Error::new("internal server error")

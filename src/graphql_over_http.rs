@@ -10,12 +10,15 @@
 //! | malformed request (bad JSON, shape, batch) | 400 | 400 |
 //! | `PERSISTED_QUERY_NOT_FOUND` | 200 | 200 |
 
+use std::collections::BTreeMap;
+
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json};
 
+use crate::auth::TokenProblem;
 use crate::error::ErrorCode;
 use crate::persisted_queries::{self, ApqError};
 
@@ -105,7 +108,10 @@ pub struct Rejection {
     status: StatusCode,
     code: &'static str,
     message: String,
-    allow: Option<&'static str>,
+    /// `extensions` besides the code: `limit`, `reason`.
+    extension: Option<(&'static str, &'static str)>,
+    /// A header to answer with, by its (lower-case) name.
+    header: Option<(&'static str, &'static str)>,
 }
 
 impl Rejection {
@@ -114,7 +120,53 @@ impl Rejection {
             status,
             code: ErrorCode::BadUserInput.as_str(),
             message: message.into(),
-            allow: None,
+            extension: None,
+            header: None,
+        }
+    }
+
+    /// 401 with `WWW-Authenticate`: the access token sent is expired or invalid
+    /// (`UNAUTHENTICATED`, `extensions.reason`).
+    pub fn bad_token(problem: TokenProblem) -> Self {
+        Self {
+            code: ErrorCode::Unauthenticated.as_str(),
+            extension: Some(("reason", problem.as_str())),
+            header: Some((
+                "www-authenticate",
+                match problem {
+                    TokenProblem::Expired => {
+                        r#"Bearer error="invalid_token", error_description="the access token has expired""#
+                    }
+                    TokenProblem::Invalid => {
+                        r#"Bearer error="invalid_token", error_description="the access token is not valid""#
+                    }
+                },
+            )),
+            ..Self::new(StatusCode::UNAUTHORIZED, problem.message())
+        }
+    }
+
+    /// 500: what the request needed first failed (the database is down); logged by the caller.
+    pub fn internal() -> Self {
+        Self {
+            code: ErrorCode::InternalServerError.as_str(),
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+        }
+    }
+
+    /// 408: the request was still running when its time was up; what it changed is rolled
+    /// back.
+    pub fn timeout(limit: std::time::Duration) -> Self {
+        Self {
+            code: ErrorCode::RequestTimeout.as_str(),
+            extension: Some(("limit", "DOORMAN_REQUEST_TIMEOUT_SECONDS")),
+            ..Self::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request took longer than {} seconds and was stopped; nothing it did was kept",
+                    limit.as_secs()
+                ),
+            )
         }
     }
 
@@ -160,7 +212,7 @@ impl Rejection {
     /// 405 with `Allow: POST`: a mutation sent by GET.
     pub fn mutation_over_get() -> Self {
         Self {
-            allow: Some("POST"),
+            header: Some(("allow", "POST")),
             ..Self::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "mutations must be sent with POST",
@@ -170,19 +222,32 @@ impl Rejection {
 
     /// The error as it appears in a GraphQL response (an item of a batch).
     pub fn into_server_error(self) -> ServerError {
-        server_error(self.message, self.code)
+        let mut error = server_error(self.message, self.code);
+        if let Some((name, value)) = self.extension {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set(name, value);
+        }
+        error
     }
 
     /// The HTTP answer, with the error in `media` (JSON when `Accept` was unacceptable).
     pub fn into_response(self, media: MediaType) -> Response {
         let status = self.status;
-        let allow = self.allow;
-        let body = serde_json::json!({ "errors": [self.into_server_error()] });
-        let mut response = json_response(status, media, &body);
-        if let Some(methods) = allow {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(methods));
+        let extra = self.header;
+        let error = self.into_server_error();
+        let body = Body {
+            data: None,
+            extensions: &BTreeMap::new(),
+            errors: std::slice::from_ref(&error),
+        };
+        let mut response = json_response(status, media, serialize(&body));
+        if let Some((name, value)) = extra {
+            response.headers_mut().insert(
+                header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
         }
         response
     }
@@ -414,13 +479,15 @@ fn has_code(response: &async_graphql::Response, code: &str) -> bool {
 /// The HTTP answer for what the schema returned (see the table in the module docs).
 pub fn respond(media: MediaType, answer: BatchResponse) -> Response {
     let (status, body) = match &answer {
-        BatchResponse::Single(response) => (status_of(media, response), body_of(response)),
+        BatchResponse::Single(response) => {
+            (status_of(media, response), serialize(&Body::of(response)))
+        }
         BatchResponse::Batch(responses) => (
             StatusCode::OK,
-            Json::Array(responses.iter().map(body_of).collect()),
+            serialize(&responses.iter().map(Body::of).collect::<Vec<_>>()),
         ),
     };
-    let mut http = json_response(status, media, &body);
+    let mut http = json_response(status, media, body);
     let headers = http.headers_mut();
     let not_found = match &answer {
         BatchResponse::Single(response) => has_code(response, persisted_queries::NOT_FOUND_CODE),
@@ -462,23 +529,41 @@ fn status_of(media: MediaType, response: &async_graphql::Response) -> StatusCode
     }
 }
 
-/// The response as JSON, without `data` when execution did not start.
-fn body_of(response: &async_graphql::Response) -> Json {
-    let mut body = serde_json::to_value(response).unwrap_or_else(|err| {
-        tracing::error!(error = %err, "cannot serialize a GraphQL response");
-        serde_json::json!({ "errors": [server_error("internal server error", ErrorCode::InternalServerError.as_str())] })
-    });
-    if !executed(response)
-        && !response.errors.is_empty()
-        && let Some(object) = body.as_object_mut()
-    {
-        object.remove("data");
-    }
-    body
+/// A response as it goes on the wire: its fields in the order the operation asked for them
+/// (a JSON object of our own would sort them), and the response's own keys in the order
+/// async-graphql writes them over WebSocket (`data`, `extensions`, `errors`); no `data` when
+/// execution did not start.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
 }
 
-fn json_response(status: StatusCode, media: MediaType, body: &Json) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+impl<'a> Body<'a> {
+    fn of(response: &'a async_graphql::Response) -> Self {
+        let request_error = !executed(response) && !response.errors.is_empty();
+        Self {
+            data: (!request_error).then_some(&response.data),
+            extensions: &response.extensions,
+            errors: &response.errors,
+        }
+    }
+}
+
+fn serialize(body: &impl serde::Serialize) -> String {
+    serde_json::to_string(body).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "cannot serialize a GraphQL response");
+        serde_json::json!({ "errors": [server_error("internal server error", ErrorCode::InternalServerError.as_str())] })
+            .to_string()
+    })
+}
+
+fn json_response(status: StatusCode, media: MediaType, body: String) -> Response {
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

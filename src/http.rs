@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -14,21 +15,23 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message as WsFrame, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
+use tokio_util::task::AbortOnDropHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Instrument;
 
 use crate::app::AppState;
-use crate::auth::{self, Viewer};
+use crate::auth::{self, TokenProblem, Viewer};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
-use crate::graphql::subscriptions::SessionExpiry;
 use crate::graphql::{Engine, loaders};
 use crate::graphql_over_http::{self, MediaType, Rejection};
 use crate::persisted_queries::PersistedQueries;
@@ -68,9 +71,9 @@ pub fn router(app: AppState, engine: Engine) -> Router {
         // Bodies are read up to the limit, never further; more is a 413 in JSON.
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(cors)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(
             request_timeout,
+            answer_within,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -79,6 +82,24 @@ pub fn router(app: AppState, engine: Engine) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Answers 408 (`REQUEST_TIMEOUT`, in JSON) for a request still running after `timeout`;
+/// dropping its future stops its work and rolls back its transaction. Upgraded WebSockets
+/// are not held to it: their handler returns at once.
+async fn answer_within(
+    State(timeout): State<Duration>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let media = MediaType::negotiate(request.headers()).unwrap_or(MediaType::Json);
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout_seconds = timeout.as_secs(), "request timed out");
+            Rejection::timeout(timeout).into_response(media)
+        }
+    }
 }
 
 /// CORS for the configured origins only; with none, browsers on other origins get no access.
@@ -114,41 +135,51 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
     )
 }
 
-/// The caller named by the `Authorization` header; invalid tokens make an anonymous caller.
-async fn viewer_from(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Viewer, async_graphql::Error> {
-    let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(auth::bearer_token)
-    else {
+/// The caller named by the `Authorization` header: anonymous without one (or with an empty
+/// one); a token that is sent but expired or invalid refuses the whole request with 401, so
+/// the client learns at once that it must sign in again.
+async fn viewer_from(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
-    accounts::viewer_for_token(state, token)
-        .await
-        .map_err(|err| err.extend())
+    let value = value
+        .to_str()
+        .map_err(|_| Rejection::bad_token(TokenProblem::Invalid))?
+        .trim();
+    if value.is_empty() {
+        return Ok(Viewer::Anonymous);
+    }
+    let token = auth::bearer_token(value).ok_or(Rejection::bad_token(TokenProblem::Invalid))?;
+    match accounts::session_for_token(state, token).await {
+        Ok((viewer, _)) => Ok(viewer),
+        Err(AppError::BadToken(problem)) => Err(Rejection::bad_token(problem)),
+        Err(err) => {
+            // Logged with its cause; the client hears only that something went wrong.
+            let _ = err.extend();
+            Err(Rejection::internal())
+        }
+    }
 }
 
+/// Runs one request for `viewer` in a task of its own: the request timeout then answers 408
+/// on time even while the request's own work runs, and the task stops at its next await.
 async fn execute(
     state: &HttpState,
-    headers: &HeaderMap,
-    peer: SocketAddr,
+    viewer: &Viewer,
+    client: ClientIp,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let viewer = match viewer_from(&state.app, headers).await {
-        Ok(viewer) => viewer,
-        Err(err) => {
-            return async_graphql::Response::from_errors(vec![
-                err.into_server_error(async_graphql::Pos::default()),
-            ]);
-        }
-    };
     let loader = loaders::request_loader(state.app.clone(), viewer.clone());
-    let client = ClientIp::resolve(peer.ip(), headers, &state.app.settings.trusted_proxies);
-    let request = request.data(viewer).data(client).data(loader);
-    state.engine.execute(request).await
+    let request = request.data(viewer.clone()).data(client).data(loader);
+    let engine = state.engine.clone();
+    let task = tokio::spawn(async move { engine.execute(request).await }.in_current_span());
+    match AbortOnDropHandle::new(task).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::error!(error = %err, "a GraphQL request failed");
+            async_graphql::Response::from_errors(vec![Rejection::internal().into_server_error()])
+        }
+    }
 }
 
 /// One GraphQL request, from either method: its persisted query applied, a mutation refused
@@ -156,19 +187,24 @@ async fn execute(
 /// validation.
 async fn run(
     state: &HttpState,
-    headers: &HeaderMap,
-    peer: SocketAddr,
+    viewer: &Viewer,
+    client: ClientIp,
     method: &Method,
     mut request: async_graphql::Request,
 ) -> Result<async_graphql::Response, Rejection> {
-    let registration = match state.persisted.resolve(&mut request).await {
+    let engine = &state.engine;
+    let resolved = state
+        .persisted
+        .resolve(&mut request, |request| engine.document(request))
+        .await;
+    let registration = match resolved {
         Ok(registration) => registration,
         Err(error) => return graphql_over_http::persisted_query_error(error),
     };
     if method == Method::GET && is_mutation(&state.engine, &mut request) {
         return Err(Rejection::mutation_over_get());
     }
-    let response = execute(state, headers, peer, request).await;
+    let response = execute(state, viewer, client, request).await;
     if let Some(registration) = registration
         && graphql_over_http::executed(&response)
     {
@@ -197,30 +233,36 @@ async fn graphql_post(
         }
         Err(err) => return Rejection::bad_request(err.body_text()).into_response(media),
     };
-    let answer =
+    let batch =
         match graphql_over_http::read_post(&headers, &body, state.app.settings.limits.max_batch) {
-            Ok(BatchRequest::Single(request)) => {
-                match run(&state, &headers, peer, &Method::POST, request).await {
-                    Ok(response) => BatchResponse::Single(response),
-                    Err(rejection) => return rejection.into_response(media),
-                }
-            }
-            Ok(BatchRequest::Batch(requests)) => {
-                let mut responses = Vec::with_capacity(requests.len());
-                for request in requests {
-                    let response = run(&state, &headers, peer, &Method::POST, request)
-                        .await
-                        .unwrap_or_else(|rejection| {
-                            async_graphql::Response::from_errors(vec![
-                                rejection.into_server_error(),
-                            ])
-                        });
-                    responses.push(response);
-                }
-                BatchResponse::Batch(responses)
-            }
+            Ok(batch) => batch,
             Err(rejection) => return rejection.into_response(media),
         };
+    let viewer = match viewer_from(&state.app, &headers).await {
+        Ok(viewer) => viewer,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    let client = ClientIp::resolve(peer.ip(), &headers, &state.app.settings.trusted_proxies);
+    let answer = match batch {
+        BatchRequest::Single(request) => {
+            match run(&state, &viewer, client, &Method::POST, request).await {
+                Ok(response) => BatchResponse::Single(response),
+                Err(rejection) => return rejection.into_response(media),
+            }
+        }
+        BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                let response = run(&state, &viewer, client, &Method::POST, request)
+                    .await
+                    .unwrap_or_else(|rejection| {
+                        async_graphql::Response::from_errors(vec![rejection.into_server_error()])
+                    });
+                responses.push(response);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
     graphql_over_http::respond(media, answer)
 }
 
@@ -251,7 +293,12 @@ async fn graphql_get(
         Ok(request) => request,
         Err(rejection) => return rejection.into_response(media),
     };
-    match run(&state, &headers, peer, &Method::GET, request).await {
+    let viewer = match viewer_from(&state.app, &headers).await {
+        Ok(viewer) => viewer,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    let client = ClientIp::resolve(peer.ip(), &headers, &state.app.settings.trusted_proxies);
+    match run(&state, &viewer, client, &Method::GET, request).await {
         Ok(response) => graphql_over_http::respond(media, response.into()),
         Err(rejection) => rejection.into_response(media),
     }
@@ -338,11 +385,19 @@ async fn serve_ws(
     let app = state.app.clone();
     let rejected = Arc::new(AtomicBool::new(false));
     let rejected_tx = Arc::clone(&rejected);
+    // When the access token of the connection expires: the socket then closes with 4403.
+    let session_expiry: Arc<OnceLock<DateTime<Utc>>> = Arc::default();
+    let session_expiry_tx = Arc::clone(&session_expiry);
     let on_init = move |payload: serde_json::Value| async move {
         initialised_tx.store(true, Ordering::Relaxed);
         let data = connection_data(&app, &payload, client).await;
         rejected_tx.store(data.is_err(), Ordering::Relaxed);
-        data
+        data.map(|(data, expiry)| {
+            if let Some(expiry) = expiry {
+                let _ = session_expiry_tx.set(expiry);
+            }
+            data
+        })
     };
     let connection = async_graphql::http::WebSocket::new(state.engine.clone(), input, protocol)
         .on_connection_init(on_init);
@@ -354,8 +409,18 @@ async fn serve_ws(
     futures_util::pin_mut!(stop_signal);
     let init_deadline = tokio::time::sleep(WS_INIT_TIMEOUT);
     futures_util::pin_mut!(init_deadline);
+    let session_end = tokio::time::sleep(WS_INIT_TIMEOUT);
+    futures_util::pin_mut!(session_end);
+    let mut session_armed = false;
     let close = loop {
         let awaiting_init = !initialised.load(Ordering::Relaxed);
+        if !session_armed && let Some(expiry) = session_expiry.get() {
+            let left = (*expiry - Utc::now()).to_std().unwrap_or_default();
+            session_end
+                .as_mut()
+                .reset(tokio::time::Instant::now() + left);
+            session_armed = true;
+        }
         tokio::select! {
             message = connection.next() => match message {
                 Some(WsMessage::Text(text)) => {
@@ -376,6 +441,11 @@ async fn serve_ws(
             () = &mut init_deadline, if awaiting_init => {
                 break Some((4408, "Connection initialisation timeout".to_owned()));
             }
+            // As for a refused token: graphql-ws clients connect again, with fresh
+            // `connectionParams` when those are a function.
+            () = &mut session_end, if session_armed => {
+                break Some((4403, ws_close_reason(TokenProblem::Expired)));
+            }
             () = &mut stop_signal => {
                 break Some((1001, "server shutting down".to_owned()));
             }
@@ -392,31 +462,34 @@ async fn serve_ws(
 }
 
 /// The viewer named in a `connection_init` payload (`Authorization`, `authorization` or
-/// `authToken`), with per-connection loaders and the token's expiry.
+/// `authToken`), with per-connection loaders, and when its token expires. A credential that
+/// is sent but expired or invalid refuses the connection: it closes with 4403 and the reason
+/// first in the close reason (`EXPIRED: …`, `INVALID: …`).
 async fn connection_data(
     app: &AppState,
     payload: &serde_json::Value,
     client: ClientIp,
-) -> async_graphql::Result<async_graphql::Data> {
+) -> async_graphql::Result<(async_graphql::Data, Option<DateTime<Utc>>)> {
     let credential = ["Authorization", "authorization", "authToken"]
         .iter()
-        .find_map(|key| payload.get(*key).and_then(serde_json::Value::as_str));
+        .find_map(|key| payload.get(*key).and_then(serde_json::Value::as_str))
+        .map(str::trim)
+        .filter(|value| !value.is_empty());
     let mut data = async_graphql::Data::default();
+    let mut expiry = None;
     let viewer = match credential {
         None => Viewer::Anonymous,
         Some(value) => {
-            let token = auth::bearer_token(value).unwrap_or(value.trim());
-            match accounts::session_for_token(app, token)
-                .await
-                .map_err(|err| err.extend())?
-            {
-                Some((viewer, expires_at)) => {
-                    data.insert(SessionExpiry(expires_at));
+            let token = auth::bearer_token(value).unwrap_or(value);
+            match accounts::session_for_token(app, token).await {
+                Ok((viewer, expires_at)) => {
+                    expiry = Some(expires_at);
                     viewer
                 }
-                None => {
-                    return Err(AppError::unauthenticated().extend());
+                Err(AppError::BadToken(problem)) => {
+                    return Err(async_graphql::Error::new(ws_close_reason(problem)));
                 }
+                Err(err) => return Err(err.extend()),
             }
         }
     };
@@ -426,7 +499,12 @@ async fn connection_data(
     data.insert(loader);
     data.insert(viewer);
     data.insert(client);
-    Ok(data)
+    Ok((data, expiry))
+}
+
+/// The close reason of a socket whose token is refused: the reason code, then a sentence.
+fn ws_close_reason(problem: TokenProblem) -> String {
+    format!("{}: {}", problem.as_str(), problem.message())
 }
 
 async fn healthz() -> Json<serde_json::Value> {

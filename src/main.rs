@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use doorman::app::{App, AppState};
 use doorman::config::Settings;
 use doorman::service::{accounts, invitations};
@@ -70,7 +70,10 @@ enum AdminCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     doorman::telemetry::init();
     for name in Settings::unknown_env_variables() {
         tracing::warn!(variable = %name, "unknown DOORMAN_ variable ignored");
@@ -82,6 +85,51 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A value clap cannot read (not a number, too large for its type, not one of the choices)
+/// is one `error:` line naming the environment variable that sets it; help and version are
+/// printed as clap prints them.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = err.to_string();
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    let flag = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.split_whitespace().next().map(str::to_owned),
+        _ => None,
+    };
+    let env = flag.as_deref().and_then(|flag| {
+        let command = Cli::command();
+        let long = flag.trim_start_matches("--");
+        command
+            .get_arguments()
+            .chain(
+                command
+                    .get_subcommands()
+                    .flat_map(|sub| sub.get_arguments()),
+            )
+            .find(|arg| arg.get_long() == Some(long))
+            .and_then(|arg| arg.get_env())
+            .map(|env| env.to_string_lossy().into_owned())
+    });
+    match env {
+        Some(env) => eprintln!("error: {env}: {message}"),
+        None => eprintln!("error: {message}"),
+    }
+    ExitCode::from(2)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@
 //! This runs in the transport, before the schema sees the request, so that a hash-only GET that
 //! names a mutation can still be refused with 405 like a GET that spells it out.
 
+use async_graphql::ServerError;
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::ExecutableDocument;
 use sha2::{Digest, Sha256};
@@ -81,11 +82,17 @@ impl PersistedQueries {
     /// Applies the request's `persistedQuery` extension, if any: a hash-only request gets the
     /// stored query (already parsed); a request with the query and its hash is checked and
     /// returns the registration to [`register`](Self::register) once the query has run.
-    /// A query that does not parse is not registered and is left to the executor to report.
-    pub async fn resolve(
+    /// The query is parsed by `parse`, which checks it against the document limits first; a
+    /// query that they refuse, or that does not parse, is not registered and is left to the
+    /// executor to report.
+    pub async fn resolve<F>(
         &self,
         request: &mut async_graphql::Request,
-    ) -> Result<Option<Registration>, ApqError> {
+        parse: F,
+    ) -> Result<Option<Registration>, ApqError>
+    where
+        F: FnOnce(&mut async_graphql::Request) -> Result<&ExecutableDocument, ServerError>,
+    {
         let Some(value) = request.extensions.remove("persistedQuery") else {
             return Ok(None);
         };
@@ -112,7 +119,7 @@ impl PersistedQueries {
         if sha256_hex(&request.query) != hash {
             return Err(ApqError::HashMismatch);
         }
-        Ok(request.parsed_query().ok().map(|document| Registration {
+        Ok(parse(request).ok().map(|document| Registration {
             hash,
             document: document.clone(),
         }))
@@ -141,6 +148,10 @@ pub fn sha256_hex(query: &str) -> String {
 mod tests {
     use super::*;
 
+    fn parse(request: &mut async_graphql::Request) -> Result<&ExecutableDocument, ServerError> {
+        request.parsed_query()
+    }
+
     fn with_extension(query: &str, extension: serde_json::Value) -> async_graphql::Request {
         let mut request = async_graphql::Request::new(query);
         request.extensions.0.insert(
@@ -159,7 +170,7 @@ mod tests {
             || with_extension("", serde_json::json!({ "version": 1, "sha256Hash": hash }));
 
         assert_eq!(
-            store.resolve(&mut hash_only()).await.err(),
+            store.resolve(&mut hash_only(), parse).await.err(),
             Some(ApqError::NotFound)
         );
 
@@ -167,11 +178,11 @@ mod tests {
             query,
             serde_json::json!({ "version": 1, "sha256Hash": hash }),
         );
-        let registration = store.resolve(&mut full).await.unwrap().unwrap();
+        let registration = store.resolve(&mut full, parse).await.unwrap().unwrap();
         store.register(registration).await;
 
         let mut again = hash_only();
-        assert!(store.resolve(&mut again).await.unwrap().is_none());
+        assert!(store.resolve(&mut again, parse).await.unwrap().is_none());
         assert!(again.parsed_query().is_ok());
         assert!(again.extensions.0.is_empty());
     }
@@ -184,7 +195,7 @@ mod tests {
             serde_json::json!({ "version": 1, "sha256Hash": sha256_hex("{ other }") }),
         );
         assert_eq!(
-            store.resolve(&mut wrong).await.err(),
+            store.resolve(&mut wrong, parse).await.err(),
             Some(ApqError::HashMismatch)
         );
         let mut version = with_extension(
@@ -192,7 +203,7 @@ mod tests {
             serde_json::json!({ "version": 2, "sha256Hash": sha256_hex("{ me { id } }") }),
         );
         assert!(matches!(
-            store.resolve(&mut version).await,
+            store.resolve(&mut version, parse).await,
             Err(ApqError::Invalid(_))
         ));
     }

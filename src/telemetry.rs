@@ -107,6 +107,8 @@ pub struct Metrics {
     pub db_statements: Counter,
     pub db_statement_errors: Counter,
     pub db_statement_seconds: Histogram,
+    /// Documents parsed: one whose text is over a limit is refused unparsed.
+    pub documents_parsed: Counter,
 }
 
 impl Default for Metrics {
@@ -130,6 +132,7 @@ impl Default for Metrics {
             db_statements: Counter::default(),
             db_statement_errors: Counter::default(),
             db_statement_seconds: latency_histogram(),
+            documents_parsed: Counter::default(),
         };
         metrics.registered()
     }
@@ -193,6 +196,11 @@ impl Metrics {
                 "emails_failed",
                 "Emails given up after the last attempt",
                 &self.emails_failed,
+            ),
+            (
+                "graphql_documents_parsed",
+                "GraphQL documents parsed (those refused by their length or tokens are not)",
+                &self.documents_parsed,
             ),
             ("db_statements", "SQL statements run", &self.db_statements),
             (

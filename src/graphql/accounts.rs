@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::user;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -66,8 +65,8 @@ impl User {
         self.model.is_server_admin
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
+    async fn created_at(&self) -> super::scalars::DateTime {
+        self.model.created_at.into()
     }
 
     /// The caller's own memberships, oldest first; empty for other users.
@@ -83,7 +82,7 @@ impl User {
 #[derive(SimpleObject)]
 pub struct AuthPayload {
     pub access_token: String,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: super::scalars::DateTime,
     pub user: User,
 }
 
@@ -91,7 +90,7 @@ impl From<SignedIn> for AuthPayload {
     fn from(signed_in: SignedIn) -> Self {
         Self {
             access_token: signed_in.access_token.token.expose_secret().to_owned(),
-            expires_at: signed_in.access_token.expires_at,
+            expires_at: signed_in.access_token.expires_at.into(),
             user: User {
                 model: signed_in.user,
                 signed_in: true,

@@ -8,8 +8,9 @@
 //! The depth and complexity limits are the schema's own; a copy of the schema without them
 //! measures the requests they refuse, for the refusal's message ([`limits::Measure`]).
 
+use std::any::TypeId;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::{
     Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
@@ -19,7 +20,9 @@ use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
 
 use super::AppSchema;
+use super::completion::{OutputTypes, Shape};
 use super::limits::{self, Measures};
+use super::shape;
 use crate::config::QueryLimits;
 use crate::error::ErrorCode;
 use crate::telemetry::{GaugeGuard, Metrics, OperationLabels};
@@ -32,7 +35,15 @@ pub struct Engine {
     measure: AppSchema,
     limits: Arc<QueryLimits>,
     metrics: Arc<Metrics>,
+    /// The schema's output types, for completing responses ([`completion`]).
+    types: Arc<OutputTypes>,
+    /// How long a query or mutation sent over WebSocket may run (HTTP requests are held to
+    /// the same time by the transport).
+    request_timeout: Duration,
 }
+
+/// Marks a request whose text [`Engine::document`] has parsed.
+struct Parsed;
 
 /// What the measuring schema needs of a request: a copy of its text, variables and name.
 struct Measurable {
@@ -57,13 +68,24 @@ impl Engine {
         measure: AppSchema,
         limits: Arc<QueryLimits>,
         metrics: Arc<Metrics>,
+        request_timeout: Duration,
     ) -> Self {
+        let types = Arc::new(OutputTypes::from_sdl(&measure.sdl()));
         Self {
             schema,
             measure,
             limits,
             metrics,
+            types,
+            request_timeout,
         }
+    }
+
+    /// The shape of the operation a parsed request runs, to complete its responses with.
+    fn shape(&self, request: &mut Request) -> Option<Shape> {
+        let operation_name = request.operation_name.clone();
+        let document = request.parsed_query().ok()?;
+        self.types.shape(document, operation_name.as_deref())
     }
 
     /// The request's depth and complexity; `None` when it does not pass validation.
@@ -75,9 +97,13 @@ impl Engine {
 
     /// Runs a request and gives every error its code; a request over the depth or complexity
     /// limit is measured for the refusal's message.
-    async fn run(&self, request: Request) -> Response {
+    async fn run(&self, mut request: Request) -> Response {
         let measurable = Measurable::of(&request);
-        let response = self.schema.execute(request).await;
+        let shape = self.shape(&mut request);
+        let mut response = self.schema.execute(request).await;
+        if let Some(shape) = shape {
+            shape.complete(&mut response);
+        }
         let measures = if response.errors.iter().any(limits::is_limit_refusal) {
             self.measures(measurable).await
         } else {
@@ -86,27 +112,49 @@ impl Engine {
         self.with_codes(response, measures)
     }
 
-    /// The request's document, parsed once (the schema reuses it) after its length passed
-    /// the limit, and with its aliases counted. Errors carry their codes.
+    /// The request's document, parsed once (the schema reuses it) after its text passed the
+    /// length and shape limits, and refused when its operations would be over the field,
+    /// alias, recursion or entity limits once expanded. Errors carry their codes. A request
+    /// without text carries a document already (a persisted query, checked when it was
+    /// registered).
     pub fn document<'r>(
         &self,
         request: &'r mut Request,
     ) -> Result<&'r ExecutableDocument, ServerError> {
-        limits::check_length(&request.query, &self.limits)?;
-        let document = request.parsed_query().map_err(parse_failed)?;
-        limits::check_aliases(document, &self.limits)?;
-        Ok(document)
+        if !request.query.is_empty() && !request.data.contains_key(&TypeId::of::<Parsed>()) {
+            let document = self.parse(&request.query)?;
+            request.set_parsed_query(document);
+            request.data.insert(Parsed);
+        }
+        // The variables are set aside while the document is borrowed from the request.
+        let variables = std::mem::take(&mut request.variables);
+        let checked = match request.parsed_query() {
+            Ok(document) => shape::check_document(document, &self.limits).and_then(|_| {
+                limits::check_entities(document, &variables, self.limits.max_entities)
+            }),
+            Err(error) => Err(parse_failed(error)),
+        };
+        request.variables = variables;
+        checked?;
+        request.parsed_query().map_err(parse_failed)
+    }
+
+    /// Parses a document's text once it has passed the length and token limits.
+    fn parse(&self, text: &str) -> Result<ExecutableDocument, ServerError> {
+        limits::check_length(text, &self.limits)?;
+        shape::check_text(text, &self.limits)?;
+        self.metrics.documents_parsed.inc();
+        async_graphql::parser::parse_query(text).map_err(|error| parse_failed(error.into()))
     }
 
     /// Parses a long-lived operation's document with no spare room in it: the parser's
     /// vectors grow by doubling, and a subscription keeps its document for as long as it is
     /// open (half of a typical one's 4.6 KB was spare capacity).
     fn parse_compact(&self, request: &mut Request) -> Result<(), ServerError> {
-        limits::check_length(&request.query, &self.limits)?;
-        let mut document = async_graphql::parser::parse_query(&request.query)
-            .map_err(|error| parse_failed(error.into()))?;
+        let mut document = self.parse(&request.query)?;
         compact_document(&mut document);
         request.set_parsed_query(document);
+        request.data.insert(Parsed);
         Ok(())
     }
 
@@ -204,9 +252,11 @@ impl Executor for Engine {
         // Boxed, so that what starting takes (the measuring run) is freed once it has run: a
         // subscription may stay open for days.
         let start = Box::pin(async move {
+            let mut shape = None;
             let (labels, measured, responses) = match prepared {
                 Err(error) => (OperationLabels::unknown(), None, refused(refusal(error))),
                 Ok(labels) => {
+                    shape = engine.shape(&mut request);
                     let measured = engine.measures(Measurable::of(&request)).await;
                     match measured.and_then(|m| m.refusal(&engine.limits)) {
                         Some(over) => (labels, None, refused(refusal(over))),
@@ -215,14 +265,22 @@ impl Executor for Engine {
                             let responses = engine
                                 .schema
                                 .execute_stream_with_session_data(request, session_data);
+                            let responses = if labels.r#type == "subscription" {
+                                responses
+                            } else {
+                                within(engine.request_timeout, responses)
+                            };
                             (labels, measured, responses)
                         }
                     }
                 }
             };
             let mut labels = Some(labels);
-            responses.map(move |response| {
+            responses.map(move |mut response| {
                 let _open = &open;
+                if let Some(shape) = &shape {
+                    shape.complete(&mut response);
+                }
                 let response = engine.with_codes(response, measured);
                 if let Some(labels) = labels.take() {
                     engine
@@ -234,6 +292,35 @@ impl Executor for Engine {
         });
         stream::once(start).flatten().boxed()
     }
+}
+
+/// The one response of a query or mutation sent over WebSocket, or `REQUEST_TIMEOUT` when it
+/// is not ready within `timeout` (its work is dropped, and its transaction rolled back).
+fn within(
+    timeout: Duration,
+    responses: BoxStream<'static, Response>,
+) -> BoxStream<'static, Response> {
+    stream::once(async move {
+        match tokio::time::timeout(timeout, responses.into_future()).await {
+            Ok((Some(response), _)) => response,
+            Ok((None, _)) => Response::default(),
+            Err(_) => {
+                let mut error = ServerError::new(
+                    format!(
+                        "the operation took longer than {} seconds and was stopped; nothing it \
+                         did was kept",
+                        timeout.as_secs()
+                    ),
+                    None,
+                );
+                let extensions = error.extensions.get_or_insert_with(Default::default);
+                extensions.set("code", ErrorCode::RequestTimeout.as_str());
+                extensions.set("limit", "DOORMAN_REQUEST_TIMEOUT_SECONDS");
+                Response::from_errors(vec![error])
+            }
+        }
+    })
+    .boxed()
 }
 
 /// The response of a request refused before it ran.

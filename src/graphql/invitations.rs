@@ -1,10 +1,10 @@
 //! `Invitation` and its inputs, payloads and resolvers. The type wraps the row plus what the
 //! viewer may see; the token digest is never exposed.
 
+use super::scalars::DateTime;
 use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject,
 };
-use chrono::{DateTime, Utc};
 use entity::invitation_redemption;
 
 use super::accounts::User;
@@ -150,12 +150,12 @@ impl Invitation {
         uses_remaining(self.0.model.max_uses, self.0.model.usage_count)
     }
 
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.model.expires_at
+    async fn expires_at(&self) -> DateTime {
+        self.0.model.expires_at.into()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.model.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.model.created_at.into()
     }
 
     async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -205,9 +205,9 @@ impl Invitation {
     }
 
     /// Org admins only.
-    async fn last_sent_at(&self) -> Result<Option<DateTime<Utc>>> {
+    async fn last_sent_at(&self) -> Result<Option<DateTime>> {
         self.admin_only()?;
-        Ok(self.0.model.last_sent_at)
+        Ok(self.0.model.last_sent_at.map(DateTime))
     }
 
     /// Org admins only: messages delivered for this invitation.
@@ -264,8 +264,8 @@ impl Redemption {
             .map(User::new))
     }
 
-    async fn redeemed_at(&self) -> DateTime<Utc> {
-        self.0.redeemed_at
+    async fn redeemed_at(&self) -> DateTime {
+        self.0.redeemed_at.into()
     }
 }
 
@@ -277,7 +277,7 @@ pub struct CreateOrgInvitesInput {
     #[graphql(default_with = "OrgRole::Member")]
     pub role: OrgRole,
     /// Default 7 days from now; at most 30 days ahead.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime>,
     /// A personal note shown in the email (at most 1000 characters).
     pub message: Option<String>,
     #[graphql(default = true)]
@@ -323,7 +323,7 @@ pub struct CreateInviteLinkInput {
     pub role: OrgRole,
     /// Null means unlimited.
     pub max_uses: Option<i32>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime>,
     /// Only accounts with an email in these domains may accept (empty = any).
     #[graphql(default)]
     pub allowed_email_domains: Vec<String>,
@@ -335,7 +335,7 @@ pub struct CreateRegistrationInviteInput {
     pub email: Option<String>,
     /// Null means unlimited (for an invitation without an email).
     pub max_uses: Option<i32>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime>,
     /// Also join this organization on registering.
     pub org: Option<OrgSelector>,
     /// The role in `org` (default MEMBER).
@@ -421,14 +421,8 @@ impl InvitationsQuery {
         let found = async {
             let mut page = page_request(first, after, 20)?;
             page.count_total = ctx.look_ahead().field("totalCount").exists();
-            let filter = InvitationFilter {
-                statuses: status
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(Into::into)
-                    .collect(),
-                email,
-            };
+            let statuses = status.unwrap_or_default().into_iter().map(Into::into);
+            let filter = InvitationFilter::new(statuses.collect(), email)?;
             manage::org_invitations(state(ctx), viewer(ctx), &org.to_ref(), filter, page).await
         }
         .await
@@ -492,7 +486,7 @@ impl InvitationsMutation {
             org: input.org.to_ref(),
             emails: input.emails,
             role: input.role.into(),
-            expires_at: input.expires_at,
+            expires_at: input.expires_at.map(|at| at.0),
             message: input.message,
             send_email: input.send_email,
             validate_only: input.validate_only,
@@ -520,7 +514,7 @@ impl InvitationsMutation {
             org: input.org.to_ref(),
             role: input.role.into(),
             max_uses: input.max_uses,
-            expires_at: input.expires_at,
+            expires_at: input.expires_at.map(|at| at.0),
             allowed_email_domains: input.allowed_email_domains,
         };
         async {
@@ -541,7 +535,7 @@ impl InvitationsMutation {
         let request = RegistrationInvite {
             email: input.email,
             max_uses: input.max_uses,
-            expires_at: input.expires_at,
+            expires_at: input.expires_at.map(|at| at.0),
             org: input.org.as_ref().map(OrgSelector::to_ref),
             role: input.role.map(org_role::OrgRole::from),
             send_email: input.send_email,

@@ -1,17 +1,16 @@
-//! Limits on what one GraphQL operation may ask for: document length and aliases (checked
-//! as the document parses, [`super::engine::Engine::document`]), depth and complexity (the
+//! Limits on what one GraphQL operation may ask for: document length, then its shape (tokens,
+//! directives, nesting, fields and aliases with fragments expanded: [`super::shape`]) as the
+//! document parses ([`super::engine::Engine::document`]), depth and complexity (the
 //! schema's own limits, checked during validation, and measured for the message by a copy of
 //! the schema, [`Measure`]). Each refusal is `BAD_USER_INPUT` and names the limit, its value and
 //! the setting that raises it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::parser::types::{
-    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
-};
-use async_graphql::{Name, Positioned, Response, ServerError, ValidationResult, Value};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Positioned, Response, ServerError, ValidationResult, Value, Variables};
+use async_graphql_value::Value as ConstOrVariable;
 
 use crate::config::QueryLimits;
 use crate::error::ErrorCode;
@@ -26,23 +25,6 @@ pub fn check_length(query: &str, limits: &QueryLimits) -> Result<(), ServerError
                 limits.max_document_chars
             ),
             "DOORMAN_MAX_DOCUMENT_CHARS",
-        ));
-    }
-    Ok(())
-}
-
-/// Refuses a document with more aliases than the limit.
-pub fn check_aliases(
-    document: &ExecutableDocument,
-    limits: &QueryLimits,
-) -> Result<(), ServerError> {
-    if count_aliases(document, limits.max_aliases) > limits.max_aliases {
-        return Err(refusal(
-            format!(
-                "the operation uses more than {} aliases",
-                limits.max_aliases
-            ),
-            "DOORMAN_MAX_ALIASES",
         ));
     }
     Ok(())
@@ -167,7 +149,8 @@ impl Extension for Measure {
     }
 }
 
-fn refusal(message: String, setting: &str) -> ServerError {
+/// `BAD_USER_INPUT` naming the setting that raises the limit.
+pub(crate) fn refusal(message: String, setting: &str) -> ServerError {
     let mut error = ServerError::new(message, None);
     let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", ErrorCode::BadUserInput.as_str());
@@ -175,55 +158,70 @@ fn refusal(message: String, setting: &str) -> ServerError {
     error
 }
 
-/// Aliased fields across the document's operations, each fragment counted every time it is
-/// spread; counting stops once past `max` (and at fragment cycles, which validation refuses).
-fn count_aliases(document: &ExecutableDocument, max: usize) -> usize {
-    let mut counter = AliasCounter {
-        fragments: &document.fragments,
-        max,
-        count: 0,
-        spreading: Vec::new(),
-    };
-    for (_, operation) in document.operations.iter() {
-        counter.visit(&operation.node.selection_set);
-    }
-    counter.count
-}
-
-struct AliasCounter<'a> {
-    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+/// Refuses a request whose `_entities` fields name more than `max` representations in all,
+/// counted in the literal lists and in the variables they name, before any is resolved.
+pub fn check_entities(
+    document: &ExecutableDocument,
+    variables: &Variables,
     max: usize,
-    count: usize,
-    /// The fragments being expanded, to stop at cycles.
-    spreading: Vec<&'a Name>,
+) -> Result<(), ServerError> {
+    let mut count = 0_usize;
+    for (_, operation) in document.operations.iter() {
+        count = count.saturating_add(root_entities(
+            document,
+            &operation.node.selection_set,
+            variables,
+            0,
+        ));
+    }
+    if count > max {
+        return Err(refusal(
+            format!("the request names {count} entity representations; at most {max} are allowed"),
+            "DOORMAN_MAX_ENTITIES",
+        ));
+    }
+    Ok(())
 }
 
-impl<'a> AliasCounter<'a> {
-    fn visit(&mut self, selections: &'a Positioned<SelectionSet>) {
-        for selection in &selections.node.items {
-            if self.count > self.max {
-                return;
-            }
-            match &selection.node {
-                Selection::Field(field) => {
-                    if field.node.alias.is_some() {
-                        self.count += 1;
-                    }
-                    self.visit(&field.node.selection_set);
-                }
-                Selection::InlineFragment(inline) => self.visit(&inline.node.selection_set),
-                Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    if self.spreading.contains(&name) {
-                        continue;
-                    }
-                    if let Some(fragment) = self.fragments.get(name) {
-                        self.spreading.push(name);
-                        self.visit(&fragment.node.selection_set);
-                        self.spreading.pop();
-                    }
-                }
-            }
-        }
+/// Representations named by the `_entities` fields of a root selection set (and of the
+/// fragments it spreads, which [`super::shape`] has already bounded).
+fn root_entities(
+    document: &ExecutableDocument,
+    set: &Positioned<SelectionSet>,
+    variables: &Variables,
+    level: usize,
+) -> usize {
+    if level > MAX_ROOT_FRAGMENT_LEVELS {
+        return 0;
     }
+    set.node
+        .items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(field) if field.node.name.node == "_entities" => field
+                .node
+                .get_argument("representations")
+                .map_or(0, |value| match &value.node {
+                    ConstOrVariable::List(items) => items.len(),
+                    ConstOrVariable::Variable(name) => match variables.get(name) {
+                        Some(Value::List(items)) => items.len(),
+                        _ => 0,
+                    },
+                    _ => 0,
+                }),
+            Selection::Field(_) => 0,
+            Selection::InlineFragment(inline) => {
+                root_entities(document, &inline.node.selection_set, variables, level + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |fragment| {
+                    root_entities(document, &fragment.node.selection_set, variables, level + 1)
+                }),
+        })
+        .fold(0, usize::saturating_add)
 }
+
+/// Deeper than this, fragments at the root are over the recursion limit anyway.
+const MAX_ROOT_FRAGMENT_LEVELS: usize = 256;

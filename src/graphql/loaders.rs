@@ -36,6 +36,12 @@ pub struct ViewerRoleIn(pub i64);
 /// Key: whether the viewer may read a user's email.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EmailVisible(pub i64);
+/// Key: a user by id, if the viewer may see it (federation references).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VisibleUser(pub i64);
+/// Key: an organization by id, if the viewer may see it (federation references).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VisibleOrg(pub i64);
 /// Key: an invitation by id, if the viewer may see it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InvitationId(pub i64);
@@ -194,6 +200,44 @@ impl Loader<InvitationId> for RequestLoader {
         Ok(views
             .into_iter()
             .map(|(id, view)| (InvitationId(id), view))
+            .collect())
+    }
+}
+
+impl Loader<VisibleUser> for RequestLoader {
+    type Value = user::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[VisibleUser],
+    ) -> Result<HashMap<VisibleUser, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let users = accounts::visible_users(&self.state, &self.viewer, &ids)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(users
+            .into_iter()
+            .map(|(id, user)| (VisibleUser(id), user))
+            .collect())
+    }
+}
+
+impl Loader<VisibleOrg> for RequestLoader {
+    type Value = organization::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[VisibleOrg],
+    ) -> Result<HashMap<VisibleOrg, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let orgs = organizations::visible_organizations(&self.state, &self.viewer, &ids)
+            .await
+            .map_err(|err| err.extend())?;
+        Ok(orgs
+            .into_iter()
+            .map(|(id, org)| (VisibleOrg(id), org))
             .collect())
     }
 }

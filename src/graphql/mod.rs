@@ -2,6 +2,7 @@
 //! Resolvers are thin: read state and viewer, call one service function, `.extend()` the error.
 
 pub mod accounts;
+pub mod completion;
 pub mod connection;
 pub mod engine;
 pub mod federation;
@@ -9,10 +10,13 @@ pub mod invitations;
 pub mod limits;
 pub mod loaders;
 pub mod organizations;
+pub mod scalars;
+pub mod shape;
 pub mod subscriptions;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::{Context, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
@@ -53,23 +57,36 @@ pub fn build_engine(state: AppState) -> Engine {
     let mut builder = schema_builder()
         .disable_suggestions()
         .limit_depth(limits.max_query_depth)
-        .limit_complexity(limits.max_query_complexity);
+        .limit_complexity(limits.max_query_complexity)
+        // The engine refuses deeper documents first, in its own words (`shape`).
+        .limit_recursive_depth(shape::max_recursion(&limits) + 1);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
     let measure = schema_builder()
         .disable_suggestions()
+        .limit_recursive_depth(shape::max_recursion(&limits) + 1)
         .extension(limits::Measure)
         .finish();
-    Engine::new(builder.data(state).finish(), measure, limits, metrics)
+    let request_timeout = Duration::from_secs(state.settings.request_timeout_seconds);
+    Engine::new(
+        builder.data(state).finish(),
+        measure,
+        limits,
+        metrics,
+        request_timeout,
+    )
 }
 
 /// The SDL that `schema.graphql` holds, `doorman schema` prints and `_service { sdl }` serves:
 /// an Apollo Federation v2 subgraph, subscriptions included.
 pub fn export_sdl() -> String {
-    schema_builder()
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+    schema_builder().finish().sdl_with_options(
+        SDLExportOptions::new()
+            .federation()
+            .compose_directive()
+            .include_specified_by(),
+    )
 }
 
 fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {

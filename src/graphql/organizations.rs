@@ -1,7 +1,6 @@
 //! `Organization`, `Membership`, `OrgSelector`, `createOrganization`, `organization`.
 
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, OneofObject, Result};
-use chrono::{DateTime, Utc};
 use entity::{membership, organization};
 
 use super::accounts::User;
@@ -86,8 +85,8 @@ impl Organization {
         self.0.members_can_invite
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> super::scalars::DateTime {
+        self.0.created_at.into()
     }
 
     /// The caller's role here; null when not a member.
@@ -134,8 +133,8 @@ impl Membership {
         stored_role(&self.0.role)
     }
 
-    async fn joined_at(&self) -> DateTime<Utc> {
-        self.0.joined_at
+    async fn joined_at(&self) -> super::scalars::DateTime {
+        self.0.joined_at.into()
     }
 
     /// The invitation this membership came through, when the caller may see it.

@@ -1,8 +1,11 @@
 //! `invitationAccepted` and `invitationEvents`: live feeds of an organization's committed
-//! invitation events, for its admins. A feed ends when the subscriber's access token expires.
+//! invitation events, for its admins. A feed lasts as long as its connection, which closes
+//! when the access token expires (4403, so clients connect again with a fresh one and their
+//! subscriptions resume); it ends with `FORBIDDEN` at the first event after the subscriber stopped being an admin of
+//! the organization: rights are checked again with every event (from the admins read with
+//! it, so this costs no query of its own).
 
 use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject, Subscription};
-use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::broadcast;
 
@@ -13,11 +16,8 @@ use super::{state, viewer};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain;
+use crate::error::AppError;
 use crate::service::events::{self, BusEvent, LoadedEvent};
-
-/// When the subscriber's access token stops working; the feed ends then.
-#[derive(Clone, Copy)]
-pub struct SessionExpiry(pub DateTime<Utc>);
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationEventKind {
@@ -47,7 +47,7 @@ pub struct InvitationEvent {
     pub invitation: Invitation,
     /// Who did it; null for the command line or a deleted account.
     pub actor: Option<User>,
-    pub at: DateTime<Utc>,
+    pub at: super::scalars::DateTime,
 }
 
 /// Someone joined through an invitation.
@@ -56,7 +56,7 @@ pub struct InvitationAcceptedEvent {
     pub invitation: Invitation,
     pub user: User,
     pub membership: Membership,
-    pub accepted_at: DateTime<Utc>,
+    pub accepted_at: super::scalars::DateTime,
 }
 
 #[derive(Default)]
@@ -75,7 +75,7 @@ impl InvitationsSubscription {
                 kind: loaded.kind.into(),
                 invitation: Invitation(loaded.invitation),
                 actor: loaded.actor.map(User::new),
-                at: loaded.at,
+                at: loaded.at.into(),
             })
         })
         .await
@@ -98,7 +98,7 @@ impl InvitationsSubscription {
                 invitation: Invitation(invitation),
                 user: User::new(user),
                 membership: Membership(membership),
-                accepted_at: at,
+                accepted_at: at.into(),
             }),
             _ => None,
         })
@@ -112,8 +112,9 @@ struct Feed<F> {
     state: AppState,
     viewer: Viewer,
     org_id: i64,
-    expiry: Option<DateTime<Utc>>,
     item: F,
+    /// The subscriber lost the right to this feed: it has said so and ends.
+    revoked: bool,
 }
 
 /// The organization's committed events, loaded for the viewer and made into items by `item`
@@ -142,8 +143,8 @@ where
         state,
         viewer,
         org_id: org.id,
-        expiry: ctx.data_opt::<SessionExpiry>().map(|expiry| expiry.0),
         item,
+        revoked: false,
     };
     Ok(futures_util::stream::unfold(feed, |mut feed| {
         Box::pin(async move {
@@ -154,13 +155,14 @@ where
 }
 
 impl<T, F: FnMut(LoadedEvent) -> Option<T>> Feed<F> {
-    /// The next item; `None` once the session has expired (or the bus is gone).
+    /// The next item; `None` once the bus is gone, and after the
+    /// `FORBIDDEN` that ends a feed whose subscriber is no longer an admin.
     async fn next(&mut self) -> Option<Result<T>> {
+        if self.revoked {
+            return None;
+        }
         loop {
-            let received = tokio::select! {
-                received = self.received.recv() => received,
-                () = session_end(self.expiry) => return None,
-            };
+            let received = self.received.recv().await;
             let event = match received {
                 Ok(event) if event.organization_id == Some(self.org_id) => event,
                 Ok(_) => continue,
@@ -171,6 +173,13 @@ impl<T, F: FnMut(LoadedEvent) -> Option<T>> Feed<F> {
                 Err(broadcast::error::RecvError::Closed) => return None,
             };
             match events::load(&self.state, &self.viewer, &event).await {
+                Ok(Some(loaded)) if !loaded.invitation.viewer_is_admin => {
+                    self.revoked = true;
+                    return Some(Err(AppError::forbidden(
+                        "you are no longer an admin of this organization: its events stop here",
+                    )
+                    .extend()));
+                }
                 Ok(Some(loaded)) => {
                     if let Some(item) = (self.item)(loaded) {
                         return Some(Ok(item));
@@ -180,16 +189,5 @@ impl<T, F: FnMut(LoadedEvent) -> Option<T>> Feed<F> {
                 Err(err) => return Some(Err(err.extend())),
             }
         }
-    }
-}
-
-/// Resolves when the access token expires; never without one.
-async fn session_end(expiry: Option<DateTime<Utc>>) {
-    match expiry {
-        Some(at) => {
-            let left = (at - Utc::now()).to_std().unwrap_or_default();
-            tokio::time::sleep(left).await;
-        }
-        None => std::future::pending::<()>().await,
     }
 }

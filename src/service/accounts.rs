@@ -12,7 +12,7 @@ use sea_orm::{
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::app::AppState;
-use crate::auth::{self, AccessToken, Viewer};
+use crate::auth::{self, AccessToken, TokenProblem, Viewer};
 use crate::config::RegistrationMode;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
@@ -141,24 +141,18 @@ pub async fn login(
     }
 }
 
-/// Loads the user an access token names; `None` when the token is invalid or the user is gone.
-pub async fn viewer_for_token(state: &AppState, token: &str) -> Result<Viewer, AppError> {
-    Ok(session_for_token(state, token)
-        .await?
-        .map_or(Viewer::Anonymous, |(viewer, _)| viewer))
-}
-
-/// The user an access token names and when the token expires; `None` when the token is
-/// invalid or the user is gone.
+/// The user an access token names and when the token expires. A token that does not verify
+/// is `UNAUTHENTICATED` with its reason (`EXPIRED`, `INVALID`); so is one whose account is gone.
 pub async fn session_for_token(
     state: &AppState,
     token: &str,
-) -> Result<Option<(Viewer, DateTime<Utc>)>, AppError> {
-    let Some((user_id, expires_at)) = state.keys.verify(token) else {
-        return Ok(None);
-    };
-    let user = user::Entity::find_by_id(user_id).one(&state.db).await?;
-    Ok(user.map(|user| (Viewer::User(user.into()), expires_at)))
+) -> Result<(Viewer, DateTime<Utc>), AppError> {
+    let (user_id, expires_at) = state.keys.verify(token).map_err(AppError::BadToken)?;
+    let user = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::BadToken(TokenProblem::Invalid))?;
+    Ok((Viewer::User(user.into()), expires_at))
 }
 
 /// Creates an account from the command line (no invitation, any server mode).
@@ -204,6 +198,34 @@ pub async fn users_by_ids(
         .filter(user::Column::Id.is_in(ids.iter().copied()))
         .all(&state.db)
         .await?;
+    Ok(users.into_iter().map(|user| (user.id, user)).collect())
+}
+
+/// Of the users `ids` names, those the viewer may see: itself, anyone for server admins, and
+/// the members of organizations the viewer belongs to; for batch loading.
+pub async fn visible_users(
+    state: &AppState,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> Result<HashMap<i64, user::Model>, AppError> {
+    let me = super::require_user(viewer)?;
+    let mut select = user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied()));
+    if !me.is_server_admin {
+        let fellow_members = Query::select()
+            .column(membership::Column::UserId)
+            .from(membership::Entity)
+            .and_where(
+                membership::Column::OrganizationId
+                    .in_subquery(super::organizations::memberships_of(me.id)),
+            )
+            .to_owned();
+        select = select.filter(
+            Condition::any()
+                .add(user::Column::Id.eq(me.id))
+                .add(user::Column::Id.in_subquery(fellow_members)),
+        );
+    }
+    let users = select.all(&state.db).await?;
     Ok(users.into_iter().map(|user| (user.id, user)).collect())
 }
 

@@ -72,14 +72,45 @@ pub async fn create_organization(
     Ok(org)
 }
 
-/// Any signed-in user may look an organization up; `None` when it does not exist.
+/// An organization its members and server admins may see; `None` when it does not exist or
+/// the viewer may not see it (the two look the same).
 pub async fn find_organization(
     state: &AppState,
     viewer: &Viewer,
     org: &OrgRef,
 ) -> Result<Option<organization::Model>, AppError> {
-    require_user(viewer)?;
-    find(&state.db, org, false).await
+    let user = require_user(viewer)?;
+    let Some(found) = find(&state.db, org, false).await? else {
+        return Ok(None);
+    };
+    let visible = user.is_server_admin || role_in(&state.db, user.id, found.id).await?.is_some();
+    Ok(visible.then_some(found))
+}
+
+/// Of the organizations `ids` names, those the viewer may see (its own, or all for server
+/// admins), for batch loading.
+pub async fn visible_organizations(
+    state: &AppState,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> Result<HashMap<i64, organization::Model>, AppError> {
+    let user = require_user(viewer)?;
+    let mut select =
+        organization::Entity::find().filter(organization::Column::Id.is_in(ids.iter().copied()));
+    if !user.is_server_admin {
+        select = select.filter(organization::Column::Id.in_subquery(memberships_of(user.id)));
+    }
+    let orgs = select.all(&state.db).await?;
+    Ok(orgs.into_iter().map(|org| (org.id, org)).collect())
+}
+
+/// `SELECT organization_id FROM memberships WHERE user_id = …`.
+pub(crate) fn memberships_of(user_id: i64) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(membership::Column::OrganizationId)
+        .from(membership::Entity)
+        .and_where(membership::Column::UserId.eq(user_id))
+        .to_owned()
 }
 
 /// Finds an organization; with `lock`, holds its row until the transaction ends (PostgreSQL),

@@ -234,55 +234,58 @@ fn sqlite_file(url: &str) -> std::path::PathBuf {
     rest.split('?').next().unwrap_or(rest).into()
 }
 
-#[tokio::test]
-async fn on_sqlite_committed_writes_reach_the_database_file_in_the_background() {
-    if uses_postgres() {
+/// Tests of SQLite itself: the SQLite profiles run them (`.config/nextest.toml`).
+mod sqlite_only {
+    use super::*;
+
+    #[tokio::test]
+    async fn on_sqlite_committed_writes_reach_the_database_file_in_the_background() {
         // PostgreSQL checkpoints by itself.
-        return;
-    }
-    let app = TestApp::spawn().await;
-    let pool = &app.state().db;
-    let pragma = |name: &'static str| async move {
-        pool.query_one_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            format!("PRAGMA {name}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap()
-    };
-    // The server's connections: the configured cache, and writers that leave checkpoints to
-    // the background until the log is 64 MiB long.
-    assert_eq!(pragma("cache_size").await, -512);
-    assert_eq!(pragma("wal_autocheckpoint").await, 16_384);
-    let (alice, _) = register(&app, "alice").await;
-    create_org(&app, &alice, "acme").await;
-    let file = sqlite_file(app.database_url());
-    let before = std::fs::metadata(&file).unwrap().len();
+        require_sqlite();
+        let app = TestApp::spawn().await;
+        let pool = &app.state().db;
+        let pragma = |name: &'static str| async move {
+            pool.query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+        };
+        // The server's connections: the configured cache, and writers that leave checkpoints to
+        // the background until the log is 64 MiB long.
+        assert_eq!(pragma("cache_size").await, -512);
+        assert_eq!(pragma("wal_autocheckpoint").await, 16_384);
+        let (alice, _) = register(&app, "alice").await;
+        create_org(&app, &alice, "acme").await;
+        let file = sqlite_file(app.database_url());
+        let before = std::fs::metadata(&file).unwrap().len();
 
-    // 100 invitations with their events and queued emails: new pages, in the log at first.
-    let emails: Vec<String> = (1..=100).map(|i| format!("guest{i}@example.com")).collect();
-    let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
-    let created = create_org_invites(&app, &alice, "acme", &emails, json!({})).await;
-    assert_eq!(
-        invitations_of(&created["data"]["createOrgInvites"]).len(),
-        100
-    );
-
-    // Nothing here checkpoints: the database file grows only once the background has copied
-    // the pages in.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let now = std::fs::metadata(&file).unwrap().len();
-        if now > before {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the database file stayed at {before} bytes for 10 s after the writes"
+        // 100 invitations with their events and queued emails: new pages, in the log at first.
+        let emails: Vec<String> = (1..=100).map(|i| format!("guest{i}@example.com")).collect();
+        let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+        let created = create_org_invites(&app, &alice, "acme", &emails, json!({})).await;
+        assert_eq!(
+            invitations_of(&created["data"]["createOrgInvites"]).len(),
+            100
         );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
+        // Nothing here checkpoints: the database file grows only once the background has copied
+        // the pages in.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let now = std::fs::metadata(&file).unwrap().len();
+            if now > before {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the database file stayed at {before} bytes for 10 s after the writes"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 }

@@ -762,40 +762,43 @@ async fn without_smtp_the_file_transport_writes_an_eml_file_with_the_link() {
     );
 }
 
-#[tokio::test]
-async fn by_default_the_file_transport_writes_into_a_mail_folder_next_to_the_sqlite_database() {
-    if uses_postgres() {
+/// Tests of SQLite itself: the SQLite profiles run them (`.config/nextest.toml`).
+mod sqlite_only {
+    use super::*;
+
+    #[tokio::test]
+    async fn by_default_the_file_transport_writes_into_a_mail_folder_next_to_the_sqlite_database() {
         // No database file to put the folder next to (and no `mail/` left in the working tree).
-        return;
+        require_sqlite();
+        let app = TestApp::spawn_with(|settings| {
+            deliver_by_hand(settings, None);
+            settings.mail_dir = None;
+        })
+        .await;
+        let database_file = app
+            .database_url()
+            .strip_prefix("sqlite://")
+            .map(|rest| PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+            .expect("a SQLite database URL");
+        let mail_dir = database_file
+            .parent()
+            .expect("the database file has a folder")
+            .join("mail");
+        let alice = alice_with_acme(&app).await;
+        let (_, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
+
+        assert_eq!(app.deliver_due_emails().await, 1);
+
+        let files = eml_files(&mail_dir);
+        assert_eq!(
+            files.len(),
+            1,
+            "no single .eml file in {}",
+            mail_dir.display()
+        );
+        let message = CapturedMessage::from_eml(
+            &std::fs::read_to_string(&files[0]).expect("a readable .eml file"),
+        );
+        assert_eq!(message.invitation_token(), token);
     }
-    let app = TestApp::spawn_with(|settings| {
-        deliver_by_hand(settings, None);
-        settings.mail_dir = None;
-    })
-    .await;
-    let database_file = app
-        .database_url()
-        .strip_prefix("sqlite://")
-        .map(|rest| PathBuf::from(rest.split('?').next().unwrap_or(rest)))
-        .expect("a SQLite database URL");
-    let mail_dir = database_file
-        .parent()
-        .expect("the database file has a folder")
-        .join("mail");
-    let alice = alice_with_acme(&app).await;
-    let (_, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
-
-    assert_eq!(app.deliver_due_emails().await, 1);
-
-    let files = eml_files(&mail_dir);
-    assert_eq!(
-        files.len(),
-        1,
-        "no single .eml file in {}",
-        mail_dir.display()
-    );
-    let message = CapturedMessage::from_eml(
-        &std::fs::read_to_string(&files[0]).expect("a readable .eml file"),
-    );
-    assert_eq!(message.invitation_token(), token);
 }

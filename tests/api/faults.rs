@@ -497,215 +497,14 @@ fn classify(status: u16, body: &Json) -> Answer {
     }
 }
 
-/// The binary on a private PostgreSQL cluster, with a small pool and a 1 s acquire timeout,
-/// under light load from four clients. The cluster is stopped (`-m immediate`): `/readyz`
-/// answers 503 within the acquire timeout, `/healthz` 200, and GraphQL requests get only
-/// `INTERNAL_SERVER_ERROR` with the generic message (no driver or SQL text). Then the cluster
-/// starts again and the same process serves again, without a restart.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_outage_under_load_is_reported_then_healed_without_restart() {
-    let Some(bin) = PrivatePostgres::bin_dir() else {
-        assert!(
-            std::env::var_os("CI").is_none() && !uses_postgres(),
-            "PostgreSQL server binaries (initdb, pg_ctl) are needed for this test"
-        );
-        eprintln!("SKIPPED: no PostgreSQL server binaries (initdb, pg_ctl) found");
-        return;
-    };
-    let cluster = tokio::task::block_in_place(|| PrivatePostgres::create(bin));
-    let files = tempfile::tempdir().unwrap();
-    let (mut server, base) = serve_binary_on(
-        &cluster.url(),
-        files.path(),
-        &[
-            ("DOORMAN_TOKEN_SECRET", TOKEN_SECRET),
-            ("DOORMAN_LOG", "warn"),
-            ("DOORMAN_DATABASE_MAX_CONNECTIONS", "3"),
-            ("DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS", "1"),
-            ("DOORMAN_OUTBOX_POLL_INTERVAL_MS", "200"),
-            ("DOORMAN_RATE_LIMITS", "false"),
-        ],
-    )
-    .await;
-    let stderr = drain_stderr(&mut server);
-    let client = reqwest::Client::new();
-    let (_, body) = post(
-        &client,
-        &base,
-        REGISTER,
-        json!({ "input": { "username": "alice", "email": "alice@example.com", "password": PASSWORD } }),
-        None,
-    )
-    .await
-    .unwrap();
-    let alice = str_of(&data(&body)["register"]["accessToken"]);
-    let (_, body) = post(
-        &client,
-        &base,
-        "mutation { createOrganization(input: { name: \"acme\" }) { id } }",
-        json!({}),
-        Some(&alice),
-    )
-    .await
-    .unwrap();
-    data(&body);
-
-    // Light load: four clients reading through the whole outage.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let load: Vec<_> = (0..4)
-        .map(|_| {
-            let (client, base, token, stop) =
-                (client.clone(), base.clone(), alice.clone(), stop_rx.clone());
-            tokio::spawn(async move {
-                let mut answers = Vec::new();
-                while !*stop.borrow() {
-                    let (status, body) =
-                        post(&client, &base, READS_THE_DATABASE, json!({}), Some(&token))
-                            .await
-                            .expect("the server answers during the outage");
-                    answers.push(classify(status, &body));
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                answers
-            })
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(status_of(&base, "/readyz").await, Some(200));
-
-    tokio::task::block_in_place(|| cluster.stop_immediately());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let asked = Instant::now();
-        let ready = status_of(&base, "/readyz").await;
-        if ready == Some(503) {
-            assert!(
-                asked.elapsed() < Duration::from_secs(5),
-                "/readyz took {:?} to say 503",
-                asked.elapsed()
-            );
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "/readyz still says {ready:?} with the database down"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status_of(&base, "/healthz").await, Some(200));
-    let asked = Instant::now();
-    let (status, body) = post(&client, &base, READS_THE_DATABASE, json!({}), Some(&alice))
-        .await
-        .unwrap();
-    assert!(
-        matches!(classify(status, &body), Answer::Internal),
-        "HTTP {status}: {body:#}"
-    );
-    assert!(
-        asked.elapsed() < Duration::from_secs(5),
-        "a request took {:?} to fail with the database down",
-        asked.elapsed()
-    );
-    // A write as well: the error says nothing about the database.
-    let (status, body) = post(
-        &client,
-        &base,
-        "mutation { createInviteLink(input: { org: { name: \"acme\" }, maxUses: 5 }) { id } }",
-        json!({}),
-        Some(&alice),
-    )
-    .await
-    .unwrap();
-    assert!(
-        matches!(classify(status, &body), Answer::Internal),
-        "HTTP {status}: {body:#}"
-    );
-    let text = body.to_string().to_lowercase();
-    for leak in [
-        "sqlx",
-        "pool",
-        "connection",
-        "refused",
-        "postgres",
-        "select",
-        "5432",
-    ] {
-        assert!(!text.contains(leak), "{leak:?} leaked in {body}");
-    }
-
-    tokio::task::block_in_place(|| cluster.start());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while status_of(&base, "/readyz").await != Some(200) {
-        assert!(
-            Instant::now() < deadline,
-            "/readyz did not recover after the database came back"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, body) = post(&client, &base, READS_THE_DATABASE, json!({}), Some(&alice))
-            .await
-            .unwrap();
-        match classify(status, &body) {
-            Answer::Ok => break,
-            Answer::Internal if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            other => panic!("no recovery: {other:?}"),
-        }
-    }
-    let (_, body) = post(
-        &client,
-        &base,
-        "mutation { createInviteLink(input: { org: { name: \"acme\" }, maxUses: 5 }) { usageCount } }",
-        json!({}),
-        Some(&alice),
-    )
-    .await
-    .unwrap();
-    assert_eq!(data(&body)["createInviteLink"]["usageCount"], 0);
-
-    stop_tx.send(true).unwrap();
-    let answers: Vec<Answer> = join_all(load)
-        .await
-        .into_iter()
-        .flat_map(|answers| answers.unwrap())
-        .collect();
-    let others: Vec<&String> = answers
-        .iter()
-        .filter_map(|answer| match answer {
-            Answer::Other(text) => Some(text),
-            _ => None,
-        })
-        .collect();
-    assert!(
-        others.is_empty(),
-        "answers under load other than data or a bare INTERNAL_SERVER_ERROR: {others:#?}"
-    );
-    assert!(answers.iter().any(|answer| matches!(answer, Answer::Ok)));
-    assert!(
-        answers
-            .iter()
-            .any(|answer| matches!(answer, Answer::Internal)),
-        "the load never saw the outage"
-    );
-    assert!(
-        server.try_wait().unwrap().is_none(),
-        "the server exited during the outage"
-    );
-    let log = stderr.lock().unwrap().clone();
-    assert!(!log.contains("panicked"), "{log}");
-    assert!(!log.contains(PASSWORD), "a password reached the log");
-}
-
 // ---- c. a SQLite file the process cannot write ----
 
-/// A tmpfs mounted for one case; unmounted on drop. `None` when mounting is not permitted.
+/// A tmpfs mounted for one case; unmounted on drop.
 struct Mount(PathBuf);
 
 impl Mount {
-    fn tmpfs(at: &Path, options: &str) -> Option<Mount> {
+    #[track_caller]
+    fn tmpfs(at: &Path, options: &str) -> Mount {
         std::fs::create_dir_all(at).unwrap();
         let mounted = Command::new("mount")
             .args(["-t", "tmpfs", "-o", options, "tmpfs"])
@@ -713,7 +512,8 @@ impl Mount {
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|status| status.success());
-        mounted.then(|| Mount(at.to_owned()))
+        assert!(mounted, "cannot mount a tmpfs at {}", at.display());
+        Mount(at.to_owned())
     }
 }
 
@@ -776,83 +576,6 @@ fn assert_one_line_error(stderr: &str, file: &Path, cause: &str) {
         "expected one line `{expected}…{cause}…`, got:\n{stderr}"
     );
     assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
-}
-
-/// A SQLite file that cannot be created or written stops `doorman serve` at once, with one
-/// `error:` line naming the file and the cause: a parent that is a file, a directory the
-/// process may not write (run as `nobody`), a read-only file system and a full one (tmpfs
-/// mounts, when this process may mount).
-#[tokio::test]
-async fn an_unwritable_sqlite_file_stops_startup_with_one_clear_line() {
-    let root = tempfile::tempdir().unwrap();
-    // Let `nobody` reach into the folder (tempdir makes it 0700).
-    let status = Command::new("chmod")
-        .arg("755")
-        .arg(root.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-
-    // The parent "directory" is a file.
-    let not_a_dir = root.path().join("plain-file");
-    std::fs::write(&not_a_dir, "x").unwrap();
-    let file = not_a_dir.join("doorman.db");
-    let stderr = startup_failure(&file, None).await;
-    assert_one_line_error(&stderr, &file, "is not a directory");
-
-    // A directory this process may not write. Root writes anywhere, so it runs as `nobody`.
-    let locked = root.path().join("locked");
-    std::fs::create_dir(&locked).unwrap();
-    let file = locked.join("doorman.db");
-    let stderr = if is_root() {
-        startup_failure(&file, Some("nobody")).await
-    } else {
-        let status = Command::new("chmod")
-            .arg("555")
-            .arg(&locked)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        startup_failure(&file, None).await
-    };
-    assert_one_line_error(&stderr, &file, "permission denied");
-    if is_root() {
-        // An existing database that `nobody` may read but not write.
-        let existing = root.path().join("existing");
-        std::fs::create_dir(&existing).unwrap();
-        let status = Command::new("chmod")
-            .arg("777")
-            .arg(&existing)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let file = existing.join("doorman.db");
-        std::fs::write(&file, "").unwrap();
-        let stderr = startup_failure(&file, Some("nobody")).await;
-        assert_one_line_error(&stderr, &file, "cannot write the file: permission denied");
-    }
-
-    // A read-only file system.
-    match Mount::tmpfs(&root.path().join("read-only"), "ro,size=1m") {
-        Some(mount) => {
-            let file = mount.0.join("doorman.db");
-            let stderr = startup_failure(&file, None).await;
-            assert_one_line_error(&stderr, &file, "read-only file system");
-        }
-        None => eprintln!("mounting a tmpfs is not permitted here: read-only case skipped"),
-    }
-
-    // A full file system: a 64 KiB tmpfs filled to the last byte.
-    match Mount::tmpfs(&root.path().join("full"), "size=64k") {
-        Some(mount) => {
-            let filled = std::fs::write(mount.0.join("filler"), vec![0u8; 128 * 1024]);
-            assert!(filled.is_err(), "128 KiB fit on a 64 KiB tmpfs");
-            let file = mount.0.join("doorman.db");
-            let stderr = startup_failure(&file, None).await;
-            assert_one_line_error(&stderr, &file, "disk is full");
-        }
-        None => eprintln!("mounting a tmpfs is not permitted here: full-disk case skipped"),
-    }
 }
 
 // ---- d. what fuzzing found (.ci/fuzz) ----
@@ -982,4 +705,293 @@ async fn resend_naming_an_invitation_twice_renews_it_once() {
         "INVITATION_SUPERSEDED",
     );
     assert_eq!(app.event_kinds(&id).await, ["CREATED", "RESENT", "RESENT"]);
+}
+
+/// Tests that need PostgreSQL: the `postgres` profiles run them (`.config/nextest.toml`).
+mod postgres_only {
+    use super::*;
+
+    /// The binary on a private PostgreSQL cluster, with a small pool and a 1 s acquire timeout,
+    /// under light load from four clients. The cluster is stopped (`-m immediate`): `/readyz`
+    /// answers 503 within the acquire timeout, `/healthz` 200, and GraphQL requests get only
+    /// `INTERNAL_SERVER_ERROR` with the generic message (no driver or SQL text). Then the cluster
+    /// starts again and the same process serves again, without a restart.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn database_outage_under_load_is_reported_then_healed_without_restart() {
+        require_postgres();
+        let bin = PrivatePostgres::bin_dir()
+            .expect("PostgreSQL server binaries (initdb, pg_ctl) are needed for this test");
+        let cluster = tokio::task::block_in_place(|| PrivatePostgres::create(bin));
+        let files = tempfile::tempdir().unwrap();
+        let (mut server, base) = serve_binary_on(
+            &cluster.url(),
+            files.path(),
+            &[
+                ("DOORMAN_TOKEN_SECRET", TOKEN_SECRET),
+                ("DOORMAN_LOG", "warn"),
+                ("DOORMAN_DATABASE_MAX_CONNECTIONS", "3"),
+                ("DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS", "1"),
+                ("DOORMAN_OUTBOX_POLL_INTERVAL_MS", "200"),
+                ("DOORMAN_RATE_LIMITS", "false"),
+            ],
+        )
+        .await;
+        let stderr = drain_stderr(&mut server);
+        let client = reqwest::Client::new();
+        let (_, body) = post(
+            &client,
+            &base,
+            REGISTER,
+            json!({ "input": { "username": "alice", "email": "alice@example.com", "password": PASSWORD } }),
+            None,
+        )
+        .await
+        .unwrap();
+        let alice = str_of(&data(&body)["register"]["accessToken"]);
+        let (_, body) = post(
+            &client,
+            &base,
+            "mutation { createOrganization(input: { name: \"acme\" }) { id } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await
+        .unwrap();
+        data(&body);
+
+        // Light load: four clients reading through the whole outage.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let load: Vec<_> = (0..4)
+            .map(|_| {
+                let (client, base, token, stop) =
+                    (client.clone(), base.clone(), alice.clone(), stop_rx.clone());
+                tokio::spawn(async move {
+                    let mut answers = Vec::new();
+                    while !*stop.borrow() {
+                        let (status, body) =
+                            post(&client, &base, READS_THE_DATABASE, json!({}), Some(&token))
+                                .await
+                                .expect("the server answers during the outage");
+                        answers.push(classify(status, &body));
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    answers
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(status_of(&base, "/readyz").await, Some(200));
+
+        tokio::task::block_in_place(|| cluster.stop_immediately());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let asked = Instant::now();
+            let ready = status_of(&base, "/readyz").await;
+            if ready == Some(503) {
+                assert!(
+                    asked.elapsed() < Duration::from_secs(5),
+                    "/readyz took {:?} to say 503",
+                    asked.elapsed()
+                );
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "/readyz still says {ready:?} with the database down"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(status_of(&base, "/healthz").await, Some(200));
+        let asked = Instant::now();
+        let (status, body) = post(&client, &base, READS_THE_DATABASE, json!({}), Some(&alice))
+            .await
+            .unwrap();
+        assert!(
+            matches!(classify(status, &body), Answer::Internal),
+            "HTTP {status}: {body:#}"
+        );
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "a request took {:?} to fail with the database down",
+            asked.elapsed()
+        );
+        // A write as well: the error says nothing about the database.
+        let (status, body) = post(
+            &client,
+            &base,
+            "mutation { createInviteLink(input: { org: { name: \"acme\" }, maxUses: 5 }) { id } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(classify(status, &body), Answer::Internal),
+            "HTTP {status}: {body:#}"
+        );
+        let text = body.to_string().to_lowercase();
+        for leak in [
+            "sqlx",
+            "pool",
+            "connection",
+            "refused",
+            "postgres",
+            "select",
+            "5432",
+        ] {
+            assert!(!text.contains(leak), "{leak:?} leaked in {body}");
+        }
+
+        tokio::task::block_in_place(|| cluster.start());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while status_of(&base, "/readyz").await != Some(200) {
+            assert!(
+                Instant::now() < deadline,
+                "/readyz did not recover after the database came back"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = post(&client, &base, READS_THE_DATABASE, json!({}), Some(&alice))
+                .await
+                .unwrap();
+            match classify(status, &body) {
+                Answer::Ok => break,
+                Answer::Internal if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                other => panic!("no recovery: {other:?}"),
+            }
+        }
+        let (_, body) = post(
+            &client,
+            &base,
+            "mutation { createInviteLink(input: { org: { name: \"acme\" }, maxUses: 5 }) { usageCount } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await
+        .unwrap();
+        assert_eq!(data(&body)["createInviteLink"]["usageCount"], 0);
+
+        stop_tx.send(true).unwrap();
+        let answers: Vec<Answer> = join_all(load)
+            .await
+            .into_iter()
+            .flat_map(|answers| answers.unwrap())
+            .collect();
+        let others: Vec<&String> = answers
+            .iter()
+            .filter_map(|answer| match answer {
+                Answer::Other(text) => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            others.is_empty(),
+            "answers under load other than data or a bare INTERNAL_SERVER_ERROR: {others:#?}"
+        );
+        assert!(answers.iter().any(|answer| matches!(answer, Answer::Ok)));
+        assert!(
+            answers
+                .iter()
+                .any(|answer| matches!(answer, Answer::Internal)),
+            "the load never saw the outage"
+        );
+        assert!(
+            server.try_wait().unwrap().is_none(),
+            "the server exited during the outage"
+        );
+        let log = stderr.lock().unwrap().clone();
+        assert!(!log.contains("panicked"), "{log}");
+        assert!(!log.contains(PASSWORD), "a password reached the log");
+    }
+}
+
+/// Tests of SQLite itself: the SQLite profiles run them (`.config/nextest.toml`).
+mod sqlite_only {
+    use super::*;
+
+    /// A SQLite file that cannot be created or written stops `doorman serve` at once, with one
+    /// `error:` line naming the file and the cause: a parent that is a file, a directory the
+    /// process may not write (run as `nobody`); a read-only and a full file system follow in
+    /// `sqlite_only::needs_root`.
+    #[tokio::test]
+    async fn an_unwritable_sqlite_file_stops_startup_with_one_clear_line() {
+        let root = tempfile::tempdir().unwrap();
+        // Let `nobody` reach into the folder (tempdir makes it 0700).
+        let status = Command::new("chmod")
+            .arg("755")
+            .arg(root.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+
+        // The parent "directory" is a file.
+        let not_a_dir = root.path().join("plain-file");
+        std::fs::write(&not_a_dir, "x").unwrap();
+        let file = not_a_dir.join("doorman.db");
+        let stderr = startup_failure(&file, None).await;
+        assert_one_line_error(&stderr, &file, "is not a directory");
+
+        // A directory this process may not write. Root writes anywhere, so it runs as `nobody`.
+        let locked = root.path().join("locked");
+        std::fs::create_dir(&locked).unwrap();
+        let file = locked.join("doorman.db");
+        let stderr = if is_root() {
+            startup_failure(&file, Some("nobody")).await
+        } else {
+            let status = Command::new("chmod")
+                .arg("555")
+                .arg(&locked)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            startup_failure(&file, None).await
+        };
+        assert_one_line_error(&stderr, &file, "permission denied");
+        if is_root() {
+            // An existing database that `nobody` may read but not write.
+            let existing = root.path().join("existing");
+            std::fs::create_dir(&existing).unwrap();
+            let status = Command::new("chmod")
+                .arg("777")
+                .arg(&existing)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let file = existing.join("doorman.db");
+            std::fs::write(&file, "").unwrap();
+            let stderr = startup_failure(&file, Some("nobody")).await;
+            assert_one_line_error(&stderr, &file, "cannot write the file: permission denied");
+        }
+    }
+
+    /// Tests that mount file systems: the `ci-*` profiles run them, as root.
+    mod needs_root {
+        use super::*;
+
+        /// A read-only and a full file system (tmpfs mounts) stop `doorman serve` at once, with
+        /// one `error:` line naming the file and the cause.
+        #[tokio::test]
+        async fn a_read_only_or_full_file_system_stops_startup_with_one_clear_line() {
+            require_sqlite();
+            require_root();
+            let root = tempfile::tempdir().unwrap();
+
+            let mount = Mount::tmpfs(&root.path().join("read-only"), "ro,size=1m");
+            let file = mount.0.join("doorman.db");
+            let stderr = startup_failure(&file, None).await;
+            assert_one_line_error(&stderr, &file, "read-only file system");
+
+            // A 64 KiB tmpfs filled to the last byte.
+            let mount = Mount::tmpfs(&root.path().join("full"), "size=64k");
+            let filled = std::fs::write(mount.0.join("filler"), vec![0u8; 128 * 1024]);
+            assert!(filled.is_err(), "128 KiB fit on a 64 KiB tmpfs");
+            let file = mount.0.join("doorman.db");
+            let stderr = startup_failure(&file, None).await;
+            assert_one_line_error(&stderr, &file, "disk is full");
+        }
+    }
 }

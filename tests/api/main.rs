@@ -1,12 +1,16 @@
 //! API tests: one binary, a real server and a fresh database per test (`support::TestApp`).
 
 mod accounts;
+mod authorization;
 mod cli;
 mod concurrency;
 mod dataloader;
+mod document_shape;
 mod email_delivery;
+mod error_codes;
 mod faults;
 mod federation;
+mod hostile_inputs;
 mod hostile_requests;
 mod invitations_accept;
 mod invitations_admin;
@@ -16,6 +20,7 @@ mod observability;
 mod organizations;
 mod persisted_queries;
 mod rate_limits;
+mod response_shape;
 mod schema;
 mod shutdown;
 mod subscriptions;

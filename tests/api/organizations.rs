@@ -144,29 +144,53 @@ async fn looking_up_an_organization_anonymously_returns_unauthenticated() {
 }
 
 #[tokio::test]
-async fn a_non_member_has_no_viewer_role_and_listing_members_returns_forbidden() {
+async fn an_organization_is_hidden_from_non_members_and_server_admins_see_it_without_a_role() {
     let app = TestApp::spawn().await;
-    let (alice, _) = register(&app, "alice").await;
+    // The first account is server admin; acme belongs to bob only.
+    let (admin, _) = register(&app, "admin").await;
     let (bob, _) = register(&app, "bob").await;
-    create_org(&app, &alice, "acme").await;
+    let (mallory, _) = register(&app, "mallory").await;
+    create_org(&app, &bob, "acme").await;
 
-    let role = app
+    let stranger = app
         .graphql(
             ORGANIZATION,
             json!({ "org": { "name": "acme" } }),
-            Some(&bob),
+            Some(&mallory),
         )
         .await;
-    let members = app
+    let stranger_members = app
         .graphql(
             MEMBERS,
             json!({ "org": { "name": "acme" }, "first": 10 }),
-            Some(&bob),
+            Some(&mallory),
+        )
+        .await;
+    let server_admin = app
+        .graphql(
+            MEMBERS,
+            json!({ "org": { "name": "acme" }, "first": 10 }),
+            Some(&admin),
+        )
+        .await;
+    let server_admin_role = app
+        .graphql(
+            ORGANIZATION,
+            json!({ "org": { "name": "acme" } }),
+            Some(&admin),
         )
         .await;
 
-    assert_eq!(data(&role)["organization"]["viewerRole"], json!(null));
-    assert_error_code(&members, "FORBIDDEN");
+    assert_eq!(data(&stranger)["organization"], json!(null));
+    assert_eq!(data(&stranger_members)["organization"], json!(null));
+    assert_eq!(
+        data(&server_admin)["organization"]["members"]["totalCount"],
+        1
+    );
+    assert_eq!(
+        data(&server_admin_role)["organization"]["viewerRole"],
+        json!(null)
+    );
 }
 
 #[tokio::test]

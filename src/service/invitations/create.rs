@@ -63,11 +63,14 @@ pub async fn create_org_invites(
         return Err(AppError::bad_input("name at least one email"));
     }
     if input.emails.len() > state.settings.bulk_limit {
-        return Err(AppError::bad_input(format!(
-            "at most {} emails per request, got {}",
-            state.settings.bulk_limit,
-            input.emails.len()
-        )));
+        return Err(AppError::over_limit(
+            format!(
+                "at most {} emails per request, got {}",
+                state.settings.bulk_limit,
+                input.emails.len()
+            ),
+            "DOORMAN_BULK_LIMIT",
+        ));
     }
     let now = crate::service::now();
     let expires_at = resolve_expiry(&state.settings, input.expires_at, now)?;
@@ -283,8 +286,19 @@ pub async fn admin_registration_invite(
     expires_in_days: Option<u32>,
     email: Option<String>,
 ) -> Result<InvitationView, AppError> {
-    let expires_at =
-        expires_in_days.map(|days| crate::service::now() + chrono::Duration::days(i64::from(days)));
+    let max_days = state.settings.invitation_max_expiry_days;
+    let expires_at = match expires_in_days {
+        None => None,
+        Some(days @ 1..) if days <= max_days => {
+            Some(crate::service::now() + chrono::Duration::days(i64::from(days)))
+        }
+        Some(days) => {
+            return Err(AppError::bad_input(format!(
+                "--expires-in-days must be between 1 and {max_days} \
+                 (DOORMAN_INVITATION_MAX_EXPIRY_DAYS); got {days}"
+            )));
+        }
+    };
     let txn = db::begin_write(&state.db).await?;
     let (created, committed) = insert_registration_invite(
         state,
@@ -481,7 +495,16 @@ fn check_max_uses(max_uses: Option<i32>) -> Result<(), AppError> {
     }
 }
 
+/// Most domains one link may allow.
+const MAX_ALLOWED_DOMAINS: usize = 50;
+
 fn parse_domains(raw: &[String]) -> Result<Vec<String>, AppError> {
+    if raw.len() > MAX_ALLOWED_DOMAINS {
+        return Err(AppError::bad_input(format!(
+            "allowedEmailDomains may list at most {MAX_ALLOWED_DOMAINS} domains; got {}",
+            raw.len()
+        )));
+    }
     let mut domains = Vec::new();
     for domain in raw {
         let parsed = parse_domain(domain)

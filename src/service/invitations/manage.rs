@@ -153,10 +153,13 @@ pub async fn resend(
         return Err(AppError::bad_input("name at least one invitation"));
     }
     if count > state.settings.bulk_limit {
-        return Err(AppError::bad_input(format!(
-            "at most {} invitations per request, got {count}",
-            state.settings.bulk_limit
-        )));
+        return Err(AppError::over_limit(
+            format!(
+                "at most {} invitations per request, got {count}",
+                state.settings.bulk_limit
+            ),
+            "DOORMAN_BULK_LIMIT",
+        ));
     }
     let txn = db::begin_write(&state.db).await?;
     let mut found: Vec<(Option<String>, String, Result<invitation::Model, AppError>)> = Vec::new();
@@ -215,6 +218,7 @@ pub async fn resend(
     // One outcome per invitation: named twice (the same id, or emails equal once normalised),
     // the second renewal would start from the row read before the first and collide with it.
     let mut seen = HashSet::new();
+    let mut renewing = Vec::new();
     for (id, email, model) in found {
         if let Ok(model) = &model
             && !seen.insert(model.id)
@@ -242,11 +246,7 @@ pub async fn resend(
             Err(err) => Err(err),
         };
         match model {
-            Ok(model) => {
-                let (resent, events) = renew(state, &txn, viewer, model, send_email).await?;
-                outcome.invitations.push(resent);
-                committed = committed.merge(events);
-            }
+            Ok(model) => renewing.push(model),
             Err(
                 err @ (AppError::Internal(_)
                 | AppError::Client {
@@ -271,9 +271,43 @@ pub async fn resend(
             }),
         }
     }
+    check_revived_fit(&txn, state, &renewing, now).await?;
+    for model in renewing {
+        let (resent, events) = renew(state, &txn, viewer, model, send_email).await?;
+        outcome.invitations.push(resent);
+        committed = committed.merge(events);
+    }
     txn.commit().await?;
     events::announce(state, committed).await;
     Ok(outcome)
+}
+
+/// A resend makes expired invitations pending again: each organization must have room for
+/// its revived ones under the pending cap, as if they were created now (the whole request is
+/// refused otherwise, like a bulk invite). Locks each organization's row, as creating does.
+async fn check_revived_fit(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    renewing: &[invitation::Model],
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut revived: Vec<(i64, u64)> = Vec::new();
+    for model in renewing {
+        let expired = model.status == InvitationStatus::Pending.as_str() && model.expires_at <= now;
+        let Some(org_id) = model.organization_id.filter(|_| expired) else {
+            continue;
+        };
+        match revived.iter_mut().find(|(id, _)| *id == org_id) {
+            Some((_, count)) => *count += 1,
+            None => revived.push((org_id, 1)),
+        }
+    }
+    revived.sort_unstable();
+    for (org_id, adding) in revived {
+        let org = require_org(txn, &OrgRef::Id(org_id), true).await?;
+        quotas::check_pending_cap(txn, &state.settings.rate_limits, &org, adding, now).await?;
+    }
+    Ok(())
 }
 
 async fn renew(
@@ -324,10 +358,48 @@ async fn renew(
     Ok((view, committed.merge(emails)))
 }
 
-/// Filters for `orgInvitations`.
+/// Filters for `orgInvitations`, checked: each status at most once, a bounded email.
 pub struct InvitationFilter {
-    pub statuses: Vec<InvitationStatus>,
-    pub email: Option<String>,
+    statuses: Vec<InvitationStatus>,
+    email: Option<String>,
+}
+
+/// How many statuses there are: a status filter names each at most once.
+const STATUS_COUNT: usize = 6;
+/// The longest email address (RFC 5321): a longer search matches nothing.
+const MAX_EMAIL_FILTER_CHARS: usize = 254;
+
+impl InvitationFilter {
+    /// A filter for rows with any of `statuses` (all when empty; duplicates count once) whose
+    /// email contains `email` (trimmed, case-insensitive).
+    pub fn new(statuses: Vec<InvitationStatus>, email: Option<String>) -> Result<Self, AppError> {
+        if statuses.len() > STATUS_COUNT {
+            return Err(AppError::bad_input(format!(
+                "status names at most {STATUS_COUNT} statuses, each once; got {} entries",
+                statuses.len()
+            )));
+        }
+        let mut unique = Vec::with_capacity(statuses.len());
+        for status in statuses {
+            if !unique.contains(&status) {
+                unique.push(status);
+            }
+        }
+        let email = email
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty());
+        if let Some(email) = &email
+            && email.chars().count() > MAX_EMAIL_FILTER_CHARS
+        {
+            return Err(AppError::bad_input(format!(
+                "email may be at most {MAX_EMAIL_FILTER_CHARS} characters"
+            )));
+        }
+        Ok(Self {
+            statuses: unique,
+            email,
+        })
+    }
 }
 
 /// One page of an organization's invitations, with the organization and the inviters it
@@ -353,11 +425,7 @@ pub async fn org_invitations(
     if !filter.statuses.is_empty() {
         select = select.filter(status_condition(&filter.statuses));
     }
-    if let Some(email) = filter
-        .email
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
-    {
+    if let Some(email) = filter.email {
         select = select.filter(invitation::Column::Email.contains(email));
     }
     let (page, inviters) = super::fetch_page_with_inviters(&state.db, select, page).await?;
@@ -369,21 +437,39 @@ pub async fn org_invitations(
 }
 
 /// Matches rows whose read-time status is one of `statuses` (`EXPIRED` and `PENDING` split
-/// stored `PENDING` rows by their expiry).
+/// stored `PENDING` rows by their expiry): at most three terms, whatever the list.
 fn status_condition(statuses: &[InvitationStatus]) -> Condition {
     let now = Utc::now();
-    let pending = invitation::Column::Status.eq(InvitationStatus::Pending.as_str());
-    statuses.iter().fold(Condition::any(), |any, status| {
-        any.add(match status {
-            InvitationStatus::Pending => Condition::all()
-                .add(pending.clone())
-                .add(invitation::Column::ExpiresAt.gt(now)),
-            InvitationStatus::Expired => Condition::all()
-                .add(pending.clone())
-                .add(invitation::Column::ExpiresAt.lte(now)),
-            other => Condition::all().add(invitation::Column::Status.eq(other.as_str())),
+    let pending = || invitation::Column::Status.eq(InvitationStatus::Pending.as_str());
+    let stored: Vec<&str> = statuses
+        .iter()
+        .filter(|status| {
+            !matches!(
+                status,
+                InvitationStatus::Pending | InvitationStatus::Expired
+            )
         })
-    })
+        .map(|status| status.as_str())
+        .collect();
+    let mut any = Condition::any();
+    if !stored.is_empty() {
+        any = any.add(invitation::Column::Status.is_in(stored));
+    }
+    if statuses.contains(&InvitationStatus::Pending) {
+        any = any.add(
+            Condition::all()
+                .add(pending())
+                .add(invitation::Column::ExpiresAt.gt(now)),
+        );
+    }
+    if statuses.contains(&InvitationStatus::Expired) {
+        any = any.add(
+            Condition::all()
+                .add(pending())
+                .add(invitation::Column::ExpiresAt.lte(now)),
+        );
+    }
+    any
 }
 
 /// Pending invitations addressed to the viewer's email, newest first.

@@ -34,7 +34,8 @@ pub(crate) async fn check_org_quotas(
     Ok(())
 }
 
-async fn check_pending_cap(
+/// Checks that `org` has room for `adding` more pending invitations.
+pub(crate) async fn check_pending_cap(
     db: &impl ConnectionTrait,
     limits: &RateLimits,
     org: &organization::Model,
@@ -52,7 +53,7 @@ async fn check_pending_cap(
         return Ok(());
     }
     let nothing = if adding > 1 {
-        "; nothing was created"
+        "; nothing was changed"
     } else {
         ""
     };

@@ -712,3 +712,39 @@ pub async fn serve_binary_on(
     }
     panic!("the server did not come up");
 }
+
+/// For tests of PostgreSQL itself (in a `postgres_only` module): fails, never passes, when
+/// the run is on SQLite.
+#[track_caller]
+pub fn require_postgres() {
+    assert!(
+        uses_postgres(),
+        "this test needs PostgreSQL: run it with DOORMAN_TEST_DATABASE_URL set and \
+         --profile postgres (see .config/nextest.toml)"
+    );
+}
+
+/// For tests of SQLite itself (in a `sqlite_only` module): fails, never passes, when the run
+/// is on PostgreSQL.
+#[track_caller]
+pub fn require_sqlite() {
+    assert!(
+        !uses_postgres(),
+        "this test needs SQLite: run it without DOORMAN_TEST_DATABASE_URL (see .config/nextest.toml)"
+    );
+}
+
+/// For tests that mount file systems (in a `needs_root` module): fails, never passes, when
+/// this process is not root.
+#[track_caller]
+pub fn require_root() {
+    let uid = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    assert_eq!(
+        uid.as_deref().ok(),
+        Some("0"),
+        "this test mounts file systems and needs root (see .config/nextest.toml)"
+    );
+}
