@@ -510,23 +510,6 @@ pub struct SettingRange {
 }
 
 impl SettingRange {
-    const fn new(name: &'static str, value: u64, min: u64, max: u64) -> Self {
-        Self {
-            name,
-            value,
-            min,
-            max,
-            bounded_by: None,
-        }
-    }
-
-    const fn bounded_by(self, setting: &'static str) -> Self {
-        Self {
-            bounded_by: Some(setting),
-            ..self
-        }
-    }
-
     fn check(&self) -> anyhow::Result<()> {
         let Self {
             name,
@@ -687,151 +670,53 @@ impl Settings {
 
     /// Every numeric setting with the values it may take. Durations stay far inside what
     /// dates can hold, so nothing computed from them overflows.
+    #[rustfmt::skip]
     pub fn ranges(&self) -> Vec<SettingRange> {
         let limits = &self.limits;
         let quotas = &self.rate_limits;
         let count = |n: usize| n as u64;
-        vec![
-            SettingRange::new(
-                "DOORMAN_DATABASE_MAX_CONNECTIONS",
-                self.database_max_connections.into(),
-                1,
-                1000,
-            ),
-            SettingRange::new(
-                "DOORMAN_SQLITE_CACHE_KIB",
-                self.sqlite_cache_kib.into(),
-                1,
-                1_048_576,
-            ),
-            SettingRange::new(
-                "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
-                self.database_acquire_timeout_seconds,
-                1,
-                600,
-            ),
-            SettingRange::new(
-                "DOORMAN_TOKEN_LIFETIME_MINUTES",
-                self.token_lifetime_minutes.into(),
-                1,
-                527_040,
-            ),
-            SettingRange::new(
-                "DOORMAN_INVITATION_MAX_EXPIRY_DAYS",
-                self.invitation_max_expiry_days.into(),
-                1,
-                3650,
-            ),
-            SettingRange::new(
-                "DOORMAN_INVITATION_EXPIRY_DAYS",
-                self.invitation_expiry_days.into(),
-                1,
-                self.invitation_max_expiry_days.clamp(1, 3650).into(),
-            )
-            .bounded_by("DOORMAN_INVITATION_MAX_EXPIRY_DAYS"),
-            SettingRange::new("DOORMAN_BULK_LIMIT", count(self.bulk_limit), 1, 10_000),
-            SettingRange::new(
-                "DOORMAN_EMAIL_MAX_ATTEMPTS",
-                self.email_max_attempts.into(),
-                1,
-                100,
-            ),
-            SettingRange::new(
-                "DOORMAN_EMAIL_RETRY_BASE_SECONDS",
-                self.email_retry_base_seconds,
-                0,
-                86_400,
-            ),
-            SettingRange::new(
-                "DOORMAN_EMAIL_RETRY_MAX_SECONDS",
-                self.email_retry_max_seconds,
-                0,
-                604_800,
-            ),
-            SettingRange::new(
-                "DOORMAN_EMAIL_LEASE_SECONDS",
-                self.email_lease_seconds,
-                1,
-                86_400,
-            ),
-            SettingRange::new(
-                "DOORMAN_SMTP_TIMEOUT_SECONDS",
-                self.smtp_timeout_seconds,
-                1,
-                600,
-            ),
-            SettingRange::new(
-                "DOORMAN_OUTBOX_POLL_INTERVAL_MS",
-                self.outbox_poll_interval_ms,
-                10,
-                3_600_000,
-            ),
-            SettingRange::new(
-                "DOORMAN_REQUEST_TIMEOUT_SECONDS",
-                self.request_timeout_seconds,
-                1,
-                3600,
-            ),
-            SettingRange::new(
-                "DOORMAN_MAX_QUERY_DEPTH",
-                count(limits.max_query_depth),
-                1,
-                64,
-            ),
-            SettingRange::new(
-                "DOORMAN_MAX_QUERY_COMPLEXITY",
-                count(limits.max_query_complexity),
-                1,
-                1_000_000,
-            ),
-            SettingRange::new("DOORMAN_MAX_ALIASES", count(limits.max_aliases), 1, 1000),
-            SettingRange::new(
-                "DOORMAN_MAX_DOCUMENT_CHARS",
-                count(limits.max_document_chars),
-                1,
-                1_000_000,
-            ),
-            SettingRange::new("DOORMAN_MAX_TOKENS", count(limits.max_tokens), 1, 100_000),
-            SettingRange::new(
-                "DOORMAN_MAX_DIRECTIVES",
-                count(limits.max_directives),
-                0,
-                1000,
-            ),
-            SettingRange::new("DOORMAN_MAX_FIELDS", count(limits.max_fields), 1, 100_000),
-            SettingRange::new(
-                "DOORMAN_MAX_ENTITIES",
-                count(limits.max_entities),
-                1,
-                10_000,
-            ),
-            SettingRange::new("DOORMAN_MAX_BATCH", count(limits.max_batch), 1, 100),
-            SettingRange::new(
-                "DOORMAN_ORG_INVITATIONS_PER_DAY",
-                quotas.org_invitations_per_day.into(),
-                1,
-                10_000_000,
-            ),
-            SettingRange::new(
-                "DOORMAN_NEW_ORG_INVITATIONS_PER_DAY",
-                quotas.new_org_invitations_per_day.into(),
-                1,
-                10_000_000,
-            ),
-            SettingRange::new("DOORMAN_NEW_ORG_DAYS", quotas.new_org_days.into(), 0, 3650),
-            SettingRange::new(
-                "DOORMAN_RESEND_COOLDOWN_SECONDS",
-                quotas.resend_cooldown_seconds,
-                0,
-                2_592_000,
-            ),
-            SettingRange::new(
-                "DOORMAN_MAX_PENDING_INVITATIONS",
-                quotas.max_pending_invitations,
-                1,
-                10_000_000,
-            ),
-        ]
+        let max_expiry = u64::from(self.invitation_max_expiry_days).clamp(1, 3650);
+        let ranges = [
+            ("DOORMAN_DATABASE_MAX_CONNECTIONS", self.database_max_connections.into(), 1, 1000),
+            ("DOORMAN_SQLITE_CACHE_KIB", self.sqlite_cache_kib.into(), 1, 1_048_576),
+            ("DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS", self.database_acquire_timeout_seconds, 1, 600),
+            ("DOORMAN_TOKEN_LIFETIME_MINUTES", self.token_lifetime_minutes.into(), 1, 527_040),
+            ("DOORMAN_INVITATION_MAX_EXPIRY_DAYS", self.invitation_max_expiry_days.into(), 1, 3650),
+            ("DOORMAN_INVITATION_EXPIRY_DAYS", self.invitation_expiry_days.into(), 1, max_expiry),
+            ("DOORMAN_BULK_LIMIT", count(self.bulk_limit), 1, 10_000),
+            ("DOORMAN_EMAIL_MAX_ATTEMPTS", self.email_max_attempts.into(), 1, 100),
+            ("DOORMAN_EMAIL_RETRY_BASE_SECONDS", self.email_retry_base_seconds, 0, 86_400),
+            ("DOORMAN_EMAIL_RETRY_MAX_SECONDS", self.email_retry_max_seconds, 0, 604_800),
+            ("DOORMAN_EMAIL_LEASE_SECONDS", self.email_lease_seconds, 1, 86_400),
+            ("DOORMAN_SMTP_TIMEOUT_SECONDS", self.smtp_timeout_seconds, 1, 600),
+            ("DOORMAN_OUTBOX_POLL_INTERVAL_MS", self.outbox_poll_interval_ms, 10, 3_600_000),
+            ("DOORMAN_REQUEST_TIMEOUT_SECONDS", self.request_timeout_seconds, 1, 3600),
+            ("DOORMAN_MAX_QUERY_DEPTH", count(limits.max_query_depth), 1, 64),
+            ("DOORMAN_MAX_QUERY_COMPLEXITY", count(limits.max_query_complexity), 1, 100_000),
+            ("DOORMAN_MAX_ALIASES", count(limits.max_aliases), 1, 1000),
+            ("DOORMAN_MAX_DOCUMENT_CHARS", count(limits.max_document_chars), 1, 200_000),
+            ("DOORMAN_MAX_TOKENS", count(limits.max_tokens), 1, 20_000),
+            ("DOORMAN_MAX_DIRECTIVES", count(limits.max_directives), 0, 500),
+            ("DOORMAN_MAX_FIELDS", count(limits.max_fields), 1, 10_000),
+            ("DOORMAN_MAX_ENTITIES", count(limits.max_entities), 1, 1000),
+            ("DOORMAN_MAX_BATCH", count(limits.max_batch), 1, 100),
+            ("DOORMAN_ORG_INVITATIONS_PER_DAY", quotas.org_invitations_per_day.into(), 1, 10_000_000),
+            ("DOORMAN_NEW_ORG_INVITATIONS_PER_DAY", quotas.new_org_invitations_per_day.into(), 1, 10_000_000),
+            ("DOORMAN_NEW_ORG_DAYS", quotas.new_org_days.into(), 0, 3650),
+            ("DOORMAN_RESEND_COOLDOWN_SECONDS", quotas.resend_cooldown_seconds, 0, 2_592_000),
+            ("DOORMAN_MAX_PENDING_INVITATIONS", quotas.max_pending_invitations, 1, 10_000_000),
+        ];
+        ranges
+            .into_iter()
+            .map(|(name, value, min, max)| SettingRange {
+                name,
+                value,
+                min,
+                max,
+                bounded_by: (name == "DOORMAN_INVITATION_EXPIRY_DAYS")
+                    .then_some("DOORMAN_INVITATION_MAX_EXPIRY_DAYS"),
+            })
+            .collect()
     }
 
     /// Where the file transport writes: the configured folder, else `mail/` beside the SQLite

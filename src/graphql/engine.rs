@@ -129,9 +129,11 @@ impl Engine {
         // The variables are set aside while the document is borrowed from the request.
         let variables = std::mem::take(&mut request.variables);
         let checked = match request.parsed_query() {
-            Ok(document) => shape::check_document(document, &self.limits).and_then(|_| {
-                limits::check_entities(document, &variables, self.limits.max_entities)
-            }),
+            Ok(document) => shape::check_document(document, &self.limits)
+                .and_then(|_| {
+                    limits::check_entities(document, &variables, self.limits.max_entities)
+                })
+                .and_then(|()| limits::check_no_nul(document, &variables)),
             Err(error) => Err(parse_failed(error)),
         };
         request.variables = variables;
@@ -207,10 +209,14 @@ impl Engine {
             *error = refusal;
             return;
         }
+        // async-graphql's words for an argument that does not fit its type, and for a
+        // federation representation that names no entity (`_entities` reads them as it runs).
         let input_error = error.message.starts_with("Failed to parse")
             || error.message.starts_with("Invalid value for argument")
             || error.message.starts_with("Expected input type")
-            || error.message.contains("Oneof");
+            || error.message.contains("Oneof")
+            || error.message == "Entity not found."
+            || error.message.ends_with("must be an existing string.");
         let code = if input_error {
             ErrorCode::BadUserInput.as_str()
         } else if !executed {

@@ -185,8 +185,8 @@ impl Invitation {
     }
 
     /// Org admins only.
-    async fn email_status(&self) -> Result<EmailDeliveryStatus> {
-        self.admin_only()?;
+    async fn email_status(&self, ctx: &Context<'_>) -> Result<EmailDeliveryStatus> {
+        self.admin_only(ctx)?;
         Ok(
             match self
                 .0
@@ -205,26 +205,26 @@ impl Invitation {
     }
 
     /// Org admins only.
-    async fn last_sent_at(&self) -> Result<Option<DateTime>> {
-        self.admin_only()?;
+    async fn last_sent_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime>> {
+        self.admin_only(ctx)?;
         Ok(self.0.model.last_sent_at.map(DateTime))
     }
 
     /// Org admins only: messages delivered for this invitation.
-    async fn send_count(&self) -> Result<i32> {
-        self.admin_only()?;
+    async fn send_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        self.admin_only(ctx)?;
         Ok(self.0.model.send_count)
     }
 
     /// Org admins only: delivery attempts of the current message, failed ones included.
-    async fn email_attempts(&self) -> Result<i32> {
-        self.admin_only()?;
+    async fn email_attempts(&self, ctx: &Context<'_>) -> Result<i32> {
+        self.admin_only(ctx)?;
         Ok(self.0.model.email_attempts)
     }
 
     /// Org admins only: why the last delivery attempt failed; null after a successful send.
-    async fn last_email_error(&self) -> Result<Option<&str>> {
-        self.admin_only()?;
+    async fn last_email_error(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.admin_only(ctx)?;
         Ok(self.0.model.last_email_error.as_deref())
     }
 
@@ -238,7 +238,7 @@ impl Invitation {
     ) -> Result<ListConnection<Redemption>> {
         let page = async {
             let page = page_request(first, after, 20)?;
-            manage::redemptions(state(ctx), &self.0, page).await
+            manage::redemptions(state(ctx), viewer(ctx), &self.0, page).await
         }
         .await
         .map_err(|err| err.extend())?;
@@ -247,8 +247,8 @@ impl Invitation {
 }
 
 impl Invitation {
-    fn admin_only(&self) -> Result<()> {
-        manage::require_admin_field(&self.0).map_err(|err| err.extend())
+    fn admin_only(&self, ctx: &Context<'_>) -> Result<()> {
+        manage::require_admin_field(viewer(ctx), &self.0).map_err(|err| err.extend())
     }
 }
 

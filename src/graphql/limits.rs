@@ -225,3 +225,79 @@ fn root_entities(
 
 /// Deeper than this, fragments at the root are over the recursion limit anyway.
 const MAX_ROOT_FRAGMENT_LEVELS: usize = 256;
+
+/// Refuses text with a NUL character anywhere in the request's arguments, literal or in
+/// variables: no name, email, token or message holds one, and PostgreSQL cannot store it
+/// (it would fail the statement), so every backend refuses it alike, before anything runs.
+pub fn check_no_nul(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> Result<(), ServerError> {
+    let in_variables = variables.iter().any(|(_, value)| const_has_nul(value));
+    let in_document = document
+        .operations
+        .iter()
+        .map(|(_, operation)| &operation.node.selection_set)
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|fragment| &fragment.node.selection_set),
+        )
+        .any(|set| set_has_nul(&set.node));
+    if in_variables || in_document {
+        let mut error = ServerError::new(
+            "text arguments may not contain the NUL character (\\u0000)",
+            None,
+        );
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", ErrorCode::BadUserInput.as_str());
+        return Err(error);
+    }
+    Ok(())
+}
+
+fn set_has_nul(set: &SelectionSet) -> bool {
+    set.items.iter().any(|selection| match &selection.node {
+        Selection::Field(field) => {
+            field
+                .node
+                .arguments
+                .iter()
+                .any(|(_, value)| value_has_nul(&value.node))
+                || field
+                    .node
+                    .directives
+                    .iter()
+                    .flat_map(|directive| &directive.node.arguments)
+                    .any(|(_, value)| value_has_nul(&value.node))
+                || set_has_nul(&field.node.selection_set.node)
+        }
+        Selection::InlineFragment(inline) => set_has_nul(&inline.node.selection_set.node),
+        Selection::FragmentSpread(_) => false,
+    })
+}
+
+fn value_has_nul(value: &ConstOrVariable) -> bool {
+    match value {
+        ConstOrVariable::String(text) => text.contains('\0'),
+        ConstOrVariable::List(items) => items.iter().any(value_has_nul),
+        ConstOrVariable::Object(fields) => fields
+            .iter()
+            .any(|(name, value)| name.contains('\0') || value_has_nul(value)),
+        _ => false,
+    }
+}
+
+fn const_has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::List(items) => items.iter().any(const_has_nul),
+        Value::Object(fields) => fields
+            .iter()
+            .any(|(name, value)| name.contains('\0') || const_has_nul(value)),
+        _ => false,
+    }
+}

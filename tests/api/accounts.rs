@@ -219,6 +219,91 @@ async fn an_invalid_access_token_returns_unauthenticated() {
     assert_eq!(app.rows("organizations").await, 0);
 }
 
+/// An access token that is sent is used or refused, never ignored: expired or invalid, the
+/// whole request is 401 `UNAUTHENTICATED` with `extensions.reason` and `WWW-Authenticate`, by
+/// POST and by GET, so a client learns at once to sign in again. No token at all (or an empty
+/// header) is an anonymous caller.
+#[tokio::test]
+async fn a_sent_token_that_is_expired_or_invalid_is_401_with_its_reason() {
+    let app = TestApp::spawn().await;
+    let (token, alice_id) = register(&app, "alice").await;
+    let (_, gone_id) = register(&app, "gone").await;
+    let mint = |sub: &str, exp: i64| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &json!({ "sub": sub, "iat": exp - 60, "exp": exp }),
+            &jsonwebtoken::EncodingKey::from_secret(TOKEN_SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let expired = mint(&alice_id, now - 10);
+    let of_a_deleted_account = mint(&gone_id, now + 600);
+    app.execute(
+        "DELETE FROM users WHERE id = $1",
+        vec![db_id(&gone_id).into()],
+    )
+    .await;
+    let post = |authorization: Option<String>| {
+        let mut request = app
+            .http()
+            .post(format!("{}/graphql", app.address))
+            .json(&json!({ "query": "{ me { id } }" }));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let get = |authorization: String| {
+        let request = app
+            .http()
+            .get(format!("{}/graphql", app.address))
+            .query(&[("query", "{ me { id } }")])
+            .header("authorization", authorization)
+            .send();
+        async move { request.await.unwrap() }
+    };
+
+    let cases = [
+        (post(Some(format!("Bearer {expired}"))).await, "EXPIRED"),
+        (get(format!("Bearer {expired}")).await, "EXPIRED"),
+        (post(Some(format!("Bearer {token}x"))).await, "INVALID"),
+        (post(Some("Bearer not-a-token".to_owned())).await, "INVALID"),
+        (
+            post(Some(format!("Bearer {of_a_deleted_account}"))).await,
+            "INVALID",
+        ),
+        (post(Some(format!("Basic {token}"))).await, "INVALID"),
+        (get("Bearer not-a-token".to_owned()).await, "INVALID"),
+    ];
+    for (response, reason) in cases {
+        assert_eq!(response.status(), 401, "{reason}");
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.starts_with("Bearer error=\"invalid_token\""),
+            "{challenge}"
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_error_code(&body, "UNAUTHENTICATED");
+        assert_eq!(
+            body["errors"][0]["extensions"]["reason"], reason,
+            "{body:#}"
+        );
+        assert!(body.get("data").is_none(), "{body:#}");
+    }
+
+    for anonymous in [post(None).await, post(Some(String::new())).await] {
+        assert_eq!(anonymous.status(), 200);
+        let body: serde_json::Value = anonymous.json().await.unwrap();
+        assert_eq!(data(&body)["me"], json!(null));
+    }
+    let signed_in = app.graphql("{ me { id } }", json!({}), Some(&token)).await;
+    assert_eq!(data(&signed_in)["me"]["id"], alice_id);
+}
+
 #[tokio::test]
 async fn server_info_reports_the_registration_mode_and_version() {
     let open = TestApp::spawn().await;

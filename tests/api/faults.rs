@@ -919,6 +919,7 @@ mod sqlite_only {
     /// `sqlite_only::needs_root`.
     #[tokio::test]
     async fn an_unwritable_sqlite_file_stops_startup_with_one_clear_line() {
+        require_sqlite();
         let root = tempfile::tempdir().unwrap();
         // Let `nobody` reach into the folder (tempdir makes it 0700).
         let status = Command::new("chmod")

@@ -149,3 +149,95 @@ async fn anonymous_references_are_unauthenticated() {
 
     assert_error_code(&response, "UNAUTHENTICATED");
 }
+
+/// A signed-in stranger may not read anyone through `_entities`: not a user (its username, its
+/// server-admin flag) nor an organization it does not belong to.
+#[tokio::test]
+async fn a_stranger_resolves_no_user_and_no_organization() {
+    let app = TestApp::spawn().await;
+    let (alice, alice_id) = register(&app, "alice").await;
+    let org_id = create_org(&app, &alice, "acme").await;
+    let (mallory, _) = register(&app, "mallory").await;
+
+    let response = app
+        .graphql(
+            "query($representations: [_Any!]!) { _entities(representations: $representations) {
+                ... on User { id username isServerAdmin }
+                ... on Organization { id name } } }",
+            json!({ "representations": [
+                { "__typename": "User", "id": alice_id },
+                { "__typename": "Organization", "id": org_id },
+            ] }),
+            Some(&mallory),
+        )
+        .await;
+
+    assert_eq!(data(&response)["_entities"], json!([null, null]));
+}
+
+#[tokio::test]
+async fn members_see_each_other_and_their_organization_and_a_server_admin_sees_all() {
+    let app = TestApp::spawn().await;
+    // The first account is server admin, and belongs to no organization.
+    let (admin, _) = register(&app, "admin").await;
+    let (alice, alice_id) = register(&app, "alice").await;
+    let org_id = create_org(&app, &alice, "acme").await;
+    let bob = add_member(&app, &alice, "acme", "bob", "MEMBER").await;
+    let representations = json!([
+        { "__typename": "User", "id": alice_id },
+        { "__typename": "Organization", "id": org_id },
+    ]);
+
+    for caller in [&bob, &admin] {
+        let response = entities(&app, Some(caller), representations.clone()).await;
+        assert_eq!(
+            data(&response)["_entities"][0]["username"],
+            "alice",
+            "{response:#}"
+        );
+        assert_eq!(
+            data(&response)["_entities"][1]["name"],
+            "acme",
+            "{response:#}"
+        );
+    }
+}
+
+/// References are capped per request (`DOORMAN_MAX_ENTITIES`, 100 by default), counted across
+/// every `_entities` field, and a request over the cap is refused before any lookup.
+#[tokio::test]
+async fn more_representations_than_the_cap_are_refused_before_any_lookup() {
+    let app = TestApp::spawn().await;
+    let (alice, alice_id) = register(&app, "alice").await;
+    let reference = json!({ "__typename": "User", "id": alice_id });
+    let references = |count: usize| json!(vec![reference.clone(); count]);
+
+    let at_cap = entities(&app, Some(&alice), references(100)).await;
+    let before = metric(&app, "doorman_db_statements_total").await;
+    let over = entities(&app, Some(&alice), references(101)).await;
+    let split = app
+        .graphql(
+            "query($a: [_Any!]!, $b: [_Any!]!) {
+                a: _entities(representations: $a) { __typename }
+                b: _entities(representations: $b) { __typename } }",
+            json!({ "a": references(60), "b": references(60) }),
+            Some(&alice),
+        )
+        .await;
+    let after = metric(&app, "doorman_db_statements_total").await;
+
+    assert_eq!(
+        data(&at_cap)["_entities"].as_array().map(Vec::len),
+        Some(100)
+    );
+    for refused in [&over, &split] {
+        assert_error_code(refused, "BAD_USER_INPUT");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["limit"], "DOORMAN_MAX_ENTITIES",
+            "{refused:#}"
+        );
+    }
+    // The two refused requests looked nothing up (the access token is checked, one statement
+    // each).
+    assert!(after - before <= 2.0, "{before} → {after}");
+}

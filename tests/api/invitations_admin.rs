@@ -294,7 +294,7 @@ async fn asking_for_more_than_100_org_invitations_returns_bad_user_input() {
 }
 
 #[tokio::test]
-async fn listing_org_invitations_as_a_member_returns_forbidden() {
+async fn listing_org_invitations_is_forbidden_to_a_member_and_not_found_to_an_outsider() {
     let (app, alice, _bob) = acme_and_bob().await;
     let member = add_member(&app, &alice, "acme", "carol", "MEMBER").await;
     let (outsider, _) = register(&app, "dave").await;
@@ -303,7 +303,8 @@ async fn listing_org_invitations_as_a_member_returns_forbidden() {
     let by_outsider = org_invitations(&app, &outsider, json!({})).await;
 
     assert_error_code(&by_member, "FORBIDDEN");
-    assert_error_code(&by_outsider, "FORBIDDEN");
+    // To an outsider the organization does not exist.
+    assert_error_code(&by_outsider, "NOT_FOUND");
 }
 
 // ---- myInvitations ----

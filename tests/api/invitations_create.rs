@@ -370,13 +370,14 @@ async fn a_member_may_invite_up_to_member_when_members_can_invite() {
 }
 
 #[tokio::test]
-async fn a_non_member_inviting_returns_forbidden() {
+async fn a_non_member_inviting_finds_no_organization() {
     let (app, _alice) = acme().await;
     let (mallory, _) = register(&app, "mallory").await;
 
     let response = create_org_invites(&app, &mallory, "acme", &["x@example.com"], json!({})).await;
 
-    assert_error_code(&response, "FORBIDDEN");
+    // To an outsider the organization does not exist: the same answer as an unknown name.
+    assert_error_code(&response, "NOT_FOUND");
     assert_eq!(app.rows("invitations").await, 0);
 }
 

@@ -24,5 +24,6 @@ mod response_shape;
 mod schema;
 mod shutdown;
 mod subscriptions;
+mod suite;
 mod support;
 mod transport;

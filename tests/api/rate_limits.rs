@@ -579,6 +579,49 @@ async fn an_organization_cannot_hold_more_pending_invitations_than_the_cap() {
     data(&invite_many(&app, &alice, "acme", &emails(1, 1)).await);
 }
 
+/// A resend makes an expired invitation pending again, so it needs room under the cap like a
+/// new one: with the cap full, resending an expired invitation is refused whole and changes
+/// nothing; resending one that is still pending (already counted) goes through.
+#[tokio::test]
+async fn resending_an_expired_invitation_counts_against_the_pending_cap() {
+    let app = TestApp::spawn_with(|s| s.rate_limits.max_pending_invitations = 2).await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (expired, _) = invite_one(&app, &alice, "acme", "a@example.com").await;
+    app.expire_invitation(&expired).await;
+    let (pending, _) = invite_one(&app, &alice, "acme", "b@example.com").await;
+    invite_one(&app, &alice, "acme", "c@example.com").await;
+
+    let revived = resend(&app, &alice, json!({ "ids": [expired] })).await;
+    let both = resend(&app, &alice, json!({ "ids": [pending, expired] })).await;
+
+    for refused in [&revived, &both] {
+        assert_error_code(refused, "BAD_USER_INPUT");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["limit"],
+            "DOORMAN_MAX_PENDING_INVITATIONS"
+        );
+    }
+    let statuses = app
+        .strings(
+            "SELECT status FROM invitations WHERE id = $1",
+            vec![db_id(&expired).into()],
+        )
+        .await;
+    assert_eq!(statuses, ["PENDING"]);
+    assert_eq!(app.event_kinds(&expired).await, ["CREATED"]);
+    assert_eq!(
+        data(&resend(&app, &alice, json!({ "ids": [pending] })).await)["resend"]["errors"],
+        json!([])
+    );
+
+    // With room again, the expired one comes back.
+    data(&cancel(&app, &alice, &pending).await);
+    let room = resend(&app, &alice, json!({ "ids": [expired] })).await;
+    assert_eq!(data(&room)["resend"]["errors"], json!([]));
+    assert_eq!(app.event_kinds(&expired).await, ["CREATED", "RESENT"]);
+}
+
 // ---- the switch ----
 
 #[tokio::test]

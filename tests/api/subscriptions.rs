@@ -152,6 +152,51 @@ async fn a_member_who_is_not_an_admin_gets_forbidden() {
     }
 }
 
+/// Rights are checked again with every event: an admin demoted while subscribed hears
+/// `FORBIDDEN` at the organization's next event, the feed completes, and nothing follows.
+#[tokio::test]
+async fn an_admin_who_loses_the_role_hears_forbidden_at_the_next_event_and_nothing_after() {
+    let app = TestApp::spawn().await;
+    let alice = acme_admin(&app).await;
+    let carol = add_member(&app, &alice, "acme", "carol", "ADMIN").await;
+    let set_alices_role = |role: &'static str| {
+        let app = &app;
+        async move {
+            app.execute(
+                "UPDATE memberships SET role = $1 \
+                 WHERE user_id = (SELECT id FROM users WHERE username = 'alice') \
+                 AND organization_id = (SELECT id FROM organizations WHERE name = 'acme')",
+                vec![role.into()],
+            )
+            .await;
+        }
+    };
+    for protocol in Protocol::ALL {
+        set_alices_role("ADMIN").await;
+        let mut client = WsClient::connect_as(&app, protocol, &alice).await;
+        client
+            .subscribe("1", INVITATION_EVENTS, json!({ "org": "acme" }))
+            .await;
+        client.wait_until_live(&app, &alice, PROBE_ORG).await;
+        create_link(&app, &carol, "acme", None).await;
+        let heard = client.next_data("1").await;
+        assert_eq!(heard["invitationEvents"]["kind"], "CREATED", "{protocol:?}");
+
+        set_alices_role("MEMBER").await;
+        create_link(&app, &carol, "acme", None).await;
+
+        let errors = client.errors("1").await;
+        assert_eq!(
+            errors[0]["extensions"]["code"], "FORBIDDEN",
+            "{protocol:?}: {errors:#}"
+        );
+        create_link(&app, &carol, "acme", None).await;
+        client
+            .assert_nothing_for("1", Duration::from_millis(500))
+            .await;
+    }
+}
+
 #[tokio::test]
 async fn an_anonymous_connection_gets_unauthenticated() {
     let app = TestApp::spawn().await;
@@ -182,33 +227,46 @@ async fn subscribing_to_an_unknown_org_gets_not_found() {
     assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{errors:#}");
 }
 
+/// A credential in `connection_init` that is refused closes the connection without an ack:
+/// with 4403 and the reason first in the close reason (`INVALID: …`, `EXPIRED: …`) in
+/// graphql-transport-ws, with a `connection_error` naming it in the legacy protocol.
 #[tokio::test]
-async fn an_invalid_token_in_connection_init_closes_the_connection_without_an_ack() {
+async fn an_invalid_or_expired_token_in_connection_init_closes_the_connection_with_its_reason() {
     let app = TestApp::spawn().await;
+    let (_, alice_id) = register(&app, "alice").await;
+    let past = Utc::now().timestamp() - 10;
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({ "sub": alice_id, "iat": past - 60, "exp": past }),
+        &jsonwebtoken::EncodingKey::from_secret(TOKEN_SECRET.as_bytes()),
+    )
+    .unwrap();
     for protocol in Protocol::ALL {
-        let mut client = WsClient::connect(&app, protocol).await;
-        client
-            .send_init(Some(json!({ "Authorization": "Bearer not-a-real-token" })))
-            .await;
-        let (close, before) = client.closed_within(Duration::from_secs(5)).await;
-        assert!(
-            before
-                .iter()
-                .all(|message| message["type"] != "connection_ack"),
-            "{protocol:?}: the server acked an invalid token: {before:#?}"
-        );
-        if protocol == Protocol::TransportWs {
-            assert_eq!(
-                close.map(|(code, _)| code),
-                Some(4403),
-                "{protocol:?}: a refused connection_init closes with 4403 Forbidden"
+        for (token, reason) in [
+            ("not-a-real-token", "INVALID"),
+            (expired.as_str(), "EXPIRED"),
+        ] {
+            let mut client = WsClient::connect(&app, protocol).await;
+            client
+                .send_init(Some(json!({ "Authorization": format!("Bearer {token}") })))
+                .await;
+            let (close, before) = client.closed_within(Duration::from_secs(5)).await;
+            assert!(
+                before
+                    .iter()
+                    .all(|message| message["type"] != "connection_ack"),
+                "{protocol:?}: the server acked a refused token: {before:#?}"
             );
-        } else {
-            assert_eq!(
-                before.first().map(|message| message["type"].clone()),
-                Some(json!("connection_error")),
-                "{protocol:?}: {before:#?}"
-            );
+            if protocol == Protocol::TransportWs {
+                let (code, text) = close.expect("a close frame");
+                assert_eq!(code, 4403, "{protocol:?}");
+                assert!(text.starts_with(&format!("{reason}: ")), "{text}");
+            } else {
+                let first = before.first().expect("a connection_error");
+                assert_eq!(first["type"], "connection_error", "{before:#?}");
+                let message = first["payload"]["message"].as_str().unwrap_or_default();
+                assert!(message.starts_with(&format!("{reason}: ")), "{first:#}");
+            }
         }
     }
 }

@@ -78,7 +78,7 @@ pub async fn create_org_invites(
 
     let txn = db::begin_write(&state.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
-    require_inviter(&txn, user.id, &org, input.role).await?;
+    require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
 
     let mut errors = Vec::new();
     let mut candidates: Vec<EmailAddress> = Vec::new();
@@ -224,7 +224,7 @@ pub async fn create_invite_link(
     let domains = parse_domains(&input.allowed_email_domains)?;
     let txn = db::begin_write(&state.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
-    require_inviter(&txn, user.id, &org, input.role).await?;
+    require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
     quotas::check_org_quotas(&txn, &state.settings.rate_limits, &org, 1, now).await?;
     let (mut created, committed) = insert_invitations(
         state,

@@ -509,20 +509,23 @@ pub async fn registration_invitations(
 /// Who used an invitation and when, newest first; for those who manage it.
 pub async fn redemptions(
     state: &AppState,
+    viewer: &Viewer,
     invitation: &InvitationView,
     page: PageRequest,
 ) -> Result<Page<invitation_redemption::Model>, AppError> {
-    require_admin_field(invitation)?;
+    require_admin_field(viewer, invitation)?;
     let select = invitation_redemption::Entity::find()
         .filter(invitation_redemption::Column::InvitationId.eq(invitation.model.id));
     fetch_page(&state.db, select, invitation_redemption::Column::Id, page).await
 }
 
-/// Admin-only invitation fields answer `FORBIDDEN` to everyone else.
-pub fn require_admin_field(invitation: &InvitationView) -> Result<(), AppError> {
+/// Admin-only invitation fields answer `UNAUTHENTICATED` to anonymous callers and
+/// `FORBIDDEN` to everyone else who does not manage the invitation.
+pub fn require_admin_field(viewer: &Viewer, invitation: &InvitationView) -> Result<(), AppError> {
     if invitation.viewer_is_admin {
         Ok(())
     } else {
+        require_user(viewer)?;
         Err(AppError::forbidden(
             "only those who manage this invitation can see this field",
         ))

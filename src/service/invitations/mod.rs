@@ -264,6 +264,10 @@ pub(crate) async fn require_org_as_admin(
         .await?
         .ok_or_else(|| AppError::not_found("no such organization"))?;
     let role: Option<String> = row.try_get("", VIEWER_ROLE)?;
+    if role.is_none() && !viewer.is_server_admin {
+        // To anyone outside it, an organization does not exist.
+        return Err(no_such_organization());
+    }
     if role.as_deref() != Some(OrgRole::Admin.as_str()) {
         return Err(AppError::forbidden(
             "only organization admins can manage its invitations",
@@ -340,17 +344,21 @@ fn with_columns_of<E: EntityTrait>(
     select
 }
 
-/// Requires the viewer to be allowed to invite into `org` as `role`; returns the viewer's role.
+/// Requires `user_id` to be allowed to invite into `org` as `role`; returns its role. To a
+/// non-member the organization does not exist (`NOT_FOUND`), unless `sees_all` (server admins).
 pub(crate) async fn require_inviter(
     db: &impl ConnectionTrait,
     user_id: i64,
+    sees_all: bool,
     org: &organization::Model,
     role: OrgRole,
 ) -> Result<OrgRole, AppError> {
     let Some(own) = organizations::role_in(db, user_id, org.id).await? else {
-        return Err(AppError::forbidden(
-            "only members of the organization can invite to it",
-        ));
+        return Err(if sees_all {
+            AppError::forbidden("only members of the organization can invite to it")
+        } else {
+            no_such_organization()
+        });
     };
     if !own.can_grant(role, org.members_can_invite) {
         return Err(AppError::forbidden(
@@ -371,13 +379,18 @@ pub(crate) async fn require_org_admin(
     org: &organization::Model,
 ) -> Result<(), AppError> {
     let user = super::require_user(viewer)?;
-    if organizations::role_in(db, user.id, org.id).await? == Some(OrgRole::Admin) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
+    match organizations::role_in(db, user.id, org.id).await? {
+        Some(OrgRole::Admin) => Ok(()),
+        // To anyone outside it, an organization does not exist.
+        None if !user.is_server_admin => Err(no_such_organization()),
+        _ => Err(AppError::forbidden(
             "only organization admins can manage its invitations",
-        ))
+        )),
     }
+}
+
+fn no_such_organization() -> AppError {
+    AppError::not_found("no such organization")
 }
 
 /// The organization a request names, or `NOT_FOUND`.
@@ -388,7 +401,7 @@ pub(crate) async fn require_org(
 ) -> Result<organization::Model, AppError> {
     organizations::find(db, org, lock)
         .await?
-        .ok_or_else(|| AppError::not_found("no such organization"))
+        .ok_or_else(no_such_organization)
 }
 
 /// Queues the email of every view whose email was requested, in the caller's transaction,

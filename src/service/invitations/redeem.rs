@@ -98,9 +98,11 @@ async fn require_inviter_entitled(
         .one(txn)
         .await?
         .ok_or_else(|| AppError::not_found("the organization no longer exists"))?;
-    match super::require_inviter(txn, inviter_id, &org, role).await {
+    match super::require_inviter(txn, inviter_id, false, &org, role).await {
         Ok(_) => Ok(()),
-        Err(err) if err.code() == ErrorCode::Forbidden => Err(revoked()),
+        Err(err) if matches!(err.code(), ErrorCode::Forbidden | ErrorCode::NotFound) => {
+            Err(revoked())
+        }
         Err(err) => Err(err),
     }
 }
@@ -211,6 +213,7 @@ pub async fn decline_invitation(
     viewer: &Viewer,
     token: &str,
 ) -> Result<InvitationView, AppError> {
+    let user = crate::service::require_user(viewer)?;
     let txn = db::begin_write(&state.db).await?;
     let model = find_by_token_for_update(&txn, token).await?;
     let Some(email) = &model.email else {
@@ -218,7 +221,7 @@ pub async fn decline_invitation(
             "an open link cannot be declined: just do not use it",
         ));
     };
-    if viewer.user().is_some_and(|user| user.email != *email) {
+    if user.email != *email {
         return Err(Refusal::EmailMismatch.into());
     }
     let stored: InvitationStatus = model

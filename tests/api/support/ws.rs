@@ -320,4 +320,30 @@ impl WsClient {
             }
         }
     }
+
+    /// The `payload` of the next message, as the server wrote it (for byte-for-byte checks);
+    /// keep-alives are skipped.
+    pub async fn next_payload_text(&mut self, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("nothing arrived within {timeout:?}"));
+            let Some(Ok(Message::Text(text))) = frame else {
+                panic!("expected a text message, got {frame:?}");
+            };
+            let text = text.as_str();
+            if text.contains(r#""type":"ka""#) {
+                continue;
+            }
+            let start = text
+                .find(r#""payload":"#)
+                .unwrap_or_else(|| panic!("no payload in {text}"))
+                + r#""payload":"#.len();
+            let payload = text[start..]
+                .strip_suffix('}')
+                .unwrap_or_else(|| panic!("the payload is not last in {text}"));
+            return payload.to_owned();
+        }
+    }
 }
