@@ -72,7 +72,7 @@ impl Server {
             .env(
                 "DOORMAN_MAX_PENDING_INVITATIONS",
                 std::env::var("DOORMAN_MAX_PENDING_INVITATIONS")
-                    .unwrap_or_else(|_| "1000000000".to_owned()),
+                    .unwrap_or_else(|_| "10000000".to_owned()),
             )
             .env(
                 "DOORMAN_OUTBOX_WORKER",

@@ -1,5 +1,7 @@
-//! How every GraphQL request runs, over HTTP and WebSocket alike: the document limits, the
-//! operation's metrics and log name, and the error codes, around the schema.
+//! How every GraphQL request runs, over HTTP and WebSocket alike, around the schema: the
+//! document's limits (its text before it is parsed, its shape before anything expands it:
+//! [`shape`]), the operation's metrics and log name, the error codes, and the response laid
+//! out as the GraphQL spec asks ([`super::completion`]).
 //!
 //! This is an [`Executor`] wrapping the schema rather than a set of schema extensions: once a
 //! schema has any extension, async-graphql sends every field of every response through the

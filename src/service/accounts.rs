@@ -118,6 +118,13 @@ pub async fn login(
     login: &str,
     password: SecretString,
 ) -> Result<SignedIn, AppError> {
+    if password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
+        // No account has such a password: refuse it without hashing a megabyte.
+        return Err(AppError::new(
+            ErrorCode::Unauthenticated,
+            "wrong login or password",
+        ));
+    }
     let login = login.trim().to_lowercase();
     let column = if login.contains('@') {
         user::Column::Email
