@@ -1,76 +1,48 @@
-//! `App`: build (connect, migrate, bind) then serve until a shutdown signal. `AppState` is what
-//! every request shares: the database pool, the settings and the token keys.
+//! `App`: build (connect, migrate, bind) then serve until a shutdown signal. This is where the
+//! layers are wired together: the use cases' state ([`Ctx`]), the outbox worker's, and the
+//! transport's ([`http::Transport`]: the engine, rate limiters and open WebSockets). Nothing
+//! imports this module back.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::email::Outgoing;
-use crate::email::outbox;
+use crate::email::outbox::{self, Outbox};
 use crate::service::events::EventBus;
 use crate::service::rate_limits::{self, RateLimiters};
+use crate::service::{Ctx, accounts};
 use crate::telemetry::Metrics;
 use crate::{db, graphql, http};
 
-/// Shared by every request; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub settings: Arc<Settings>,
-    // Shared, not copied: a clone of the state (one per request, loader and subscription) then
-    // allocates nothing.
-    pub keys: Arc<TokenKeys>,
-    pub outgoing: Arc<Outgoing>,
-    pub metrics: Arc<Metrics>,
-    /// Wakes the outbox worker when a transaction queued mail.
-    pub outbox_wakeup: Arc<Notify>,
-    /// Committed invitation events, for subscriptions.
-    pub bus: EventBus,
-    /// Turns true when the server starts shutting down (WebSockets close with 1001).
-    pub stopping: tokio::sync::watch::Sender<bool>,
-    /// Open WebSocket connections: shutdown waits for their close frames to go out.
-    pub websockets: TaskTracker,
-    /// In-process rate limits, per client IP, account and login identifier.
-    pub rate_limits: Arc<RateLimiters>,
-}
-
-impl AppState {
-    /// Connects, migrates and loads the token keys.
-    pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
-        settings.validate()?;
-        let metrics = Arc::new(Metrics::default());
-        let mut db = db::connect(&settings).await?;
-        let statements = Arc::clone(&metrics);
-        db.set_metric_callback(move |info| statements.record_statement(info.elapsed, info.failed));
-        db::migrate(&db).await?;
-        let keys = TokenKeys::load(&settings, &db).await?;
-        let outgoing = Outgoing::from_settings(&settings)?;
-        let rate_limits = Arc::new(RateLimiters::new(&settings.rate_limits));
-        Ok(Self {
-            settings: Arc::new(settings),
-            keys: Arc::new(keys),
-            outgoing: Arc::new(outgoing),
-            metrics,
-            outbox_wakeup: Arc::default(),
-            bus: EventBus::new(db.clone()),
-            stopping: tokio::sync::watch::Sender::new(false),
-            websockets: TaskTracker::new(),
-            rate_limits,
-            db,
-        })
-    }
+/// Connects, migrates and loads the token keys: what the use cases (and the command line's
+/// admin tasks) need.
+pub async fn connect(settings: Settings) -> anyhow::Result<Ctx> {
+    settings.validate()?;
+    let metrics = Arc::new(Metrics::default());
+    let mut db = db::connect(&settings).await?;
+    let statements = Arc::clone(&metrics);
+    db.set_metric_callback(move |info| statements.record_statement(info.elapsed, info.failed));
+    db::migrate(&db).await?;
+    let keys = accounts::token_keys(&settings, &db).await?;
+    Ok(Ctx {
+        settings: Arc::new(settings),
+        keys: Arc::new(keys),
+        metrics,
+        outbox_wakeup: Arc::default(),
+        bus: EventBus::new(db.clone()),
+        db,
+    })
 }
 
 /// A server that is connected, migrated and bound, ready to serve.
 pub struct App {
-    state: AppState,
+    transport: http::Transport,
+    outbox: Outbox,
     listener: TcpListener,
     router: axum::Router,
     port: u16,
@@ -82,16 +54,32 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
 impl App {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listen = settings.listen;
-        let state = AppState::connect(settings).await?;
-        state.bus.listen(&state.settings.database_url).await?;
-        let engine = graphql::build_engine(state.clone());
-        let router = http::router(state.clone(), engine);
+        let ctx = connect(settings).await?;
+        let outgoing = Arc::new(Outgoing::from_settings(&ctx.settings)?);
+        ctx.bus.listen(&ctx.settings.database_url).await?;
+        let outbox = Outbox {
+            db: ctx.db.clone(),
+            settings: Arc::clone(&ctx.settings),
+            outgoing,
+            metrics: Arc::clone(&ctx.metrics),
+            wakeup: Arc::clone(&ctx.outbox_wakeup),
+        };
+        let rate_limits = Arc::new(RateLimiters::new(&ctx.settings.rate_limits));
+        let transport = http::Transport {
+            engine: graphql::build_engine(ctx.clone(), Arc::clone(&rate_limits)),
+            rate_limits,
+            websockets: TaskTracker::new(),
+            stopping: tokio::sync::watch::Sender::new(false),
+            ctx,
+        };
+        let router = http::router(transport.clone());
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;
         let port = listener.local_addr()?.port();
         Ok(Self {
-            state,
+            transport,
+            outbox,
             listener,
             router,
             port,
@@ -102,9 +90,19 @@ impl App {
         self.port
     }
 
-    /// The shared state, e.g. to run the outbox by hand in tests.
-    pub fn state(&self) -> AppState {
-        self.state.clone()
+    /// The use cases' state, e.g. for a test to read the database this server uses.
+    pub fn ctx(&self) -> Ctx {
+        self.transport.ctx.clone()
+    }
+
+    /// The outbox worker's state, e.g. to deliver mail by hand in tests.
+    pub fn outbox(&self) -> Outbox {
+        self.outbox.clone()
+    }
+
+    /// Set to true to stop the server, as a shutdown signal does.
+    pub fn stopping(&self) -> tokio::sync::watch::Sender<bool> {
+        self.transport.stopping.clone()
     }
 
     /// Serves (and, unless turned off, runs the outbox worker) until SIGTERM or ctrl-c, then
@@ -112,18 +110,21 @@ impl App {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let address = self.listener.local_addr()?;
         tracing::info!(%address, "listening; GraphiQL at http://{address}/graphql");
-        let stopping_tx = self.state.stopping.clone();
+        let transport = &self.transport;
+        let stopping_tx = transport.stopping.clone();
         let stopping_rx = stopping_tx.subscribe();
-        let worker = self
-            .state
-            .settings
-            .outbox_worker
-            .then(|| tokio::spawn(outbox::run_worker(self.state.clone(), stopping_rx.clone())));
+        let worker =
+            transport.ctx.settings.outbox_worker.then(|| {
+                tokio::spawn(outbox::run_worker(self.outbox.clone(), stopping_rx.clone()))
+            });
         tokio::spawn(rate_limits::sweep(
-            Arc::clone(&self.state.rate_limits),
+            Arc::clone(&transport.rate_limits),
             stopping_rx.clone(),
         ));
-        tokio::spawn(db::checkpoints(self.state.db.clone(), stopping_rx.clone()));
+        tokio::spawn(db::checkpoints(
+            transport.ctx.db.clone(),
+            stopping_rx.clone(),
+        ));
         let mut server_stopping = stopping_rx.clone();
         // The peer address is the client's IP unless a trusted proxy forwards another.
         let service = self
@@ -147,7 +148,7 @@ impl App {
             }
             _ = stopping.wait_for(|stopping| *stopping) => {}
         }
-        let websockets = self.state.websockets.clone();
+        let websockets = self.transport.websockets.clone();
         let drained = async {
             let served = server.await;
             // Upgraded connections outlive the HTTP server; let them send their close frames.

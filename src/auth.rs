@@ -1,23 +1,18 @@
-//! Who is calling: the `Viewer`, access tokens (HS256 JWTs) and password hashing.
-//! Password work runs on the blocking pool so it never stalls the async workers.
+//! Who is calling: the `Viewer`, access tokens (HS256 JWTs) and password hashing. No I/O:
+//! the token secret comes from the settings or the database through the service layer
+//! (`service::accounts::token_keys`). Password work runs on the blocking pool so it never
+//! stalls the async workers.
 
 use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use entity::{server_setting, user};
+use entity::user;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rand::TryRngCore;
-use rand::rngs::OsRng;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-
-use crate::config::Settings;
 
 /// The caller of one request or WebSocket connection.
 #[derive(Clone, Debug, Default)]
@@ -91,16 +86,9 @@ pub struct AccessToken {
     pub expires_at: DateTime<Utc>,
 }
 
-const SECRET_SETTING: &str = "access_token_secret";
-
 impl TokenKeys {
-    /// Uses the configured secret, or the one stored in the database, generating and storing
-    /// one on first run so that every instance on the database shares it.
-    pub async fn load(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Self> {
-        let secret = match &settings.token_secret {
-            Some(secret) => secret.expose_secret().to_owned(),
-            None => stored_secret(db).await?,
-        };
+    /// Keys from a secret of at least 32 characters, for tokens that last `lifetime_minutes`.
+    pub fn new(secret: &str, lifetime_minutes: u32) -> anyhow::Result<Self> {
         anyhow::ensure!(
             secret.len() >= 32,
             "DOORMAN_TOKEN_SECRET must be at least 32 characters"
@@ -108,7 +96,7 @@ impl TokenKeys {
         Ok(Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
-            lifetime: Duration::minutes(i64::from(settings.token_lifetime_minutes)),
+            lifetime: Duration::minutes(i64::from(lifetime_minutes)),
         })
     }
 
@@ -142,34 +130,6 @@ impl TokenKeys {
         let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenProblem::Invalid)?;
         Ok((user_id, expires_at))
     }
-}
-
-async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
-    if let Some(row) = server_setting::Entity::find_by_id(SECRET_SETTING)
-        .one(db)
-        .await?
-    {
-        return Ok(row.value);
-    }
-    let mut bytes = [0_u8; 48];
-    OsRng.try_fill_bytes(&mut bytes)?;
-    tracing::warn!(
-        "DOORMAN_TOKEN_SECRET is not set: generated an access-token secret and stored it in the \
-         database; set DOORMAN_TOKEN_SECRET to manage it yourself"
-    );
-    // Two instances starting together may both generate one: the first insert wins.
-    server_setting::Entity::insert(server_setting::ActiveModel {
-        key: Set(SECRET_SETTING.to_owned()),
-        value: Set(URL_SAFE_NO_PAD.encode(bytes)),
-    })
-    .on_conflict_do_nothing_on([server_setting::Column::Key])
-    .exec(db)
-    .await?;
-    let row = server_setting::Entity::find_by_id(SECRET_SETTING)
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the stored access-token secret disappeared"))?;
-    Ok(row.value)
 }
 
 /// The bearer token in an `Authorization` header value, if it has that shape.

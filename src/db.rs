@@ -61,6 +61,12 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     Ok(db)
 }
 
+/// The current time, truncated to microseconds so values round-trip through every backend.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Utc::now();
+    chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
 /// The forms of database URL Doorman opens, for errors that must show them.
 const URL_FORMS: &str =
     "sqlite://path/to/doorman.db?mode=rwc or postgres://user:password@host:5432/database";

@@ -21,21 +21,22 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::ConnectionTrait;
+use tokio::sync::watch;
 use tokio_util::task::AbortOnDropHandle;
+use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Instrument;
 
-use crate::app::AppState;
 use crate::auth::{self, TokenProblem, Viewer};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::graphql::{Engine, loaders};
 use crate::graphql_over_http::{self, MediaType, Rejection};
 use crate::persisted_queries::PersistedQueries;
-use crate::service::accounts;
+use crate::service::rate_limits::RateLimiters;
+use crate::service::{self, Ctx, accounts};
 use crate::telemetry::GaugeGuard;
 use async_graphql::ErrorExtensions;
 
@@ -45,19 +46,40 @@ const WS_MESSAGE_LIMIT_BYTES: usize = 64 * 1024;
 const WS_READ_BUFFER_BYTES: usize = 1024;
 const WS_INIT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The transport's own state, beside the use cases' [`Ctx`]: the engine that runs GraphQL
+/// requests, the rate limiters it hands to the schema, the open WebSockets and the signal
+/// that closes them. Cheap to clone.
+#[derive(Clone)]
+pub struct Transport {
+    pub ctx: Ctx,
+    pub engine: Engine,
+    pub rate_limits: Arc<RateLimiters>,
+    /// Open WebSocket connections: shutdown waits for their close frames to go out.
+    pub websockets: TaskTracker,
+    /// Turns true when the server starts shutting down (WebSockets close with 1001).
+    pub stopping: watch::Sender<bool>,
+}
+
 #[derive(Clone)]
 struct HttpState {
-    app: AppState,
-    engine: Engine,
+    transport: Transport,
     persisted: PersistedQueries,
 }
 
-pub fn router(app: AppState, engine: Engine) -> Router {
-    let cors = cors_layer(&app.settings.cors_origins);
-    let request_timeout = Duration::from_secs(app.settings.request_timeout_seconds);
+impl std::ops::Deref for HttpState {
+    type Target = Transport;
+
+    fn deref(&self) -> &Transport {
+        &self.transport
+    }
+}
+
+pub fn router(transport: Transport) -> Router {
+    let settings = &transport.ctx.settings;
+    let cors = cors_layer(&settings.cors_origins);
+    let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
     let state = HttpState {
-        app,
-        engine,
+        transport,
         persisted: PersistedQueries::default(),
     };
     Router::new()
@@ -138,7 +160,7 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
 /// The caller named by the `Authorization` header: anonymous without one (or with an empty
 /// one); a token that is sent but expired or invalid refuses the whole request with 401, so
 /// the client learns at once that it must sign in again.
-async fn viewer_from(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
+async fn viewer_from(ctx: &Ctx, headers: &HeaderMap) -> Result<Viewer, Rejection> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
@@ -150,7 +172,7 @@ async fn viewer_from(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Re
         return Ok(Viewer::Anonymous);
     }
     let token = auth::bearer_token(value).ok_or(Rejection::bad_token(TokenProblem::Invalid))?;
-    match accounts::session_for_token(state, token).await {
+    match accounts::session_for_token(ctx, token).await {
         Ok((viewer, _)) => Ok(viewer),
         Err(AppError::BadToken(problem)) => Err(Rejection::bad_token(problem)),
         Err(err) => {
@@ -169,7 +191,7 @@ async fn execute(
     client: ClientIp,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let loader = loaders::request_loader(state.app.clone(), viewer.clone());
+    let loader = loaders::request_loader(state.ctx.clone(), viewer.clone());
     let request = request.data(viewer.clone()).data(client).data(loader);
     let engine = state.engine.clone();
     let task = tokio::spawn(async move { engine.execute(request).await }.in_current_span());
@@ -234,15 +256,15 @@ async fn graphql_post(
         Err(err) => return Rejection::bad_request(err.body_text()).into_response(media),
     };
     let batch =
-        match graphql_over_http::read_post(&headers, &body, state.app.settings.limits.max_batch) {
+        match graphql_over_http::read_post(&headers, &body, state.ctx.settings.limits.max_batch) {
             Ok(batch) => batch,
             Err(rejection) => return rejection.into_response(media),
         };
-    let viewer = match viewer_from(&state.app, &headers).await {
+    let viewer = match viewer_from(&state.ctx, &headers).await {
         Ok(viewer) => viewer,
         Err(rejection) => return rejection.into_response(media),
     };
-    let client = ClientIp::resolve(peer.ip(), &headers, &state.app.settings.trusted_proxies);
+    let client = ClientIp::resolve(peer.ip(), &headers, &state.ctx.settings.trusted_proxies);
     let answer = match batch {
         BatchRequest::Single(request) => {
             match run(&state, &viewer, client, &Method::POST, request).await {
@@ -293,11 +315,11 @@ async fn graphql_get(
         Ok(request) => request,
         Err(rejection) => return rejection.into_response(media),
     };
-    let viewer = match viewer_from(&state.app, &headers).await {
+    let viewer = match viewer_from(&state.ctx, &headers).await {
         Ok(viewer) => viewer,
         Err(rejection) => return rejection.into_response(media),
     };
-    let client = ClientIp::resolve(peer.ip(), &headers, &state.app.settings.trusted_proxies);
+    let client = ClientIp::resolve(peer.ip(), &headers, &state.ctx.settings.trusted_proxies);
     match run(&state, &viewer, client, &Method::GET, request).await {
         Ok(response) => graphql_over_http::respond(media, response.into()),
         Err(rejection) => rejection.into_response(media),
@@ -338,7 +360,7 @@ async fn graphql_ws(
                 .find_map(|protocol| protocol.trim().parse::<WebSocketProtocols>().ok())
         })
         .unwrap_or(WebSocketProtocols::SubscriptionsTransportWS);
-    let client = ClientIp::resolve(peer.ip(), &headers, &state.app.settings.trusted_proxies);
+    let client = ClientIp::resolve(peer.ip(), &headers, &state.ctx.settings.trusted_proxies);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(WS_MESSAGE_LIMIT_BYTES)
@@ -348,7 +370,7 @@ async fn graphql_ws(
         .read_buffer_size(WS_READ_BUFFER_BYTES)
         .write_buffer_size(0)
         .on_upgrade(move |socket| {
-            let connections = state.app.websockets.clone();
+            let connections = state.websockets.clone();
             connections.track_future(serve_ws(state, socket, protocol, client))
         })
 }
@@ -361,7 +383,7 @@ async fn serve_ws(
     protocol: WebSocketProtocols,
     client: ClientIp,
 ) {
-    let _open = GaugeGuard::hold(&state.app.metrics.websockets_open);
+    let _open = GaugeGuard::hold(&state.ctx.metrics.websockets_open);
     let (mut sink, stream) = socket.split();
     // A message over the size limit ends the input; the client then hears 1009.
     let too_big = Arc::new(AtomicBool::new(false));
@@ -382,7 +404,7 @@ async fn serve_ws(
         });
     let initialised = Arc::new(AtomicBool::new(false));
     let initialised_tx = Arc::clone(&initialised);
-    let app = state.app.clone();
+    let ctx = state.ctx.clone();
     let rejected = Arc::new(AtomicBool::new(false));
     let rejected_tx = Arc::clone(&rejected);
     // When the access token of the connection expires: the socket then closes with 4403.
@@ -390,7 +412,7 @@ async fn serve_ws(
     let session_expiry_tx = Arc::clone(&session_expiry);
     let on_init = move |payload: serde_json::Value| async move {
         initialised_tx.store(true, Ordering::Relaxed);
-        let data = connection_data(&app, &payload, client).await;
+        let data = connection_data(&ctx, &payload, client).await;
         rejected_tx.store(data.is_err(), Ordering::Relaxed);
         data.map(|(data, expiry)| {
             if let Some(expiry) = expiry {
@@ -402,7 +424,7 @@ async fn serve_ws(
     let connection = async_graphql::http::WebSocket::new(state.engine.clone(), input, protocol)
         .on_connection_init(on_init);
     futures_util::pin_mut!(connection);
-    let mut stopping = state.app.stopping.subscribe();
+    let mut stopping = state.stopping.subscribe();
     let stop_signal = async move {
         let _ = stopping.wait_for(|stopping| *stopping).await;
     };
@@ -466,7 +488,7 @@ async fn serve_ws(
 /// is sent but expired or invalid refuses the connection: it closes with 4403 and the reason
 /// first in the close reason (`EXPIRED: …`, `INVALID: …`).
 async fn connection_data(
-    app: &AppState,
+    ctx: &Ctx,
     payload: &serde_json::Value,
     client: ClientIp,
 ) -> async_graphql::Result<(async_graphql::Data, Option<DateTime<Utc>>)> {
@@ -481,7 +503,7 @@ async fn connection_data(
         None => Viewer::Anonymous,
         Some(value) => {
             let token = auth::bearer_token(value).unwrap_or(value);
-            match accounts::session_for_token(app, token).await {
+            match accounts::session_for_token(ctx, token).await {
                 Ok((viewer, expires_at)) => {
                     expiry = Some(expires_at);
                     viewer
@@ -494,7 +516,7 @@ async fn connection_data(
         }
     };
     // A connection lives long: its loaders batch but do not cache.
-    let loader = loaders::request_loader(app.clone(), viewer.clone());
+    let loader = loaders::request_loader(ctx.clone(), viewer.clone());
     loader.enable_all_cache(false);
     data.insert(loader);
     data.insert(viewer);
@@ -518,14 +540,14 @@ async fn metrics(State(state): State<HttpState>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.app.metrics.encode(),
+        state.ctx.metrics.encode(),
     )
         .into_response()
 }
 
 /// Ready when the database answers.
 async fn readyz(State(state): State<HttpState>) -> Response {
-    let ping = state.app.db.execute_unprepared("SELECT 1").await;
+    let ping = service::database_reachable(&state.ctx).await;
     match ping {
         Ok(_) => Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(err) => {

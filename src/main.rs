@@ -4,7 +4,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use doorman::app::{App, AppState};
+use doorman::app::{self, App};
 use doorman::config::Settings;
 use doorman::service::{accounts, invitations};
 use secrecy::SecretString;
@@ -139,8 +139,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Migrate => {
-            let state = AppState::connect(cli.settings).await?;
-            drop(state);
+            let ctx = app::connect(cli.settings).await?;
+            drop(ctx);
             println!("database is up to date");
             Ok(())
         }
@@ -153,7 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> {
-    let state = AppState::connect(settings).await?;
+    let ctx = app::connect(settings).await?;
     match command {
         AdminCommand::CreateUser {
             email,
@@ -163,7 +163,7 @@ async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> 
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = SecretString::from(password.trim_end_matches(['\r', '\n']).to_owned());
-            let user = accounts::create_user(&state.db, &email, &username, password, server_admin)
+            let user = accounts::create_user(&ctx.db, &email, &username, password, server_admin)
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             println!(
@@ -183,7 +183,7 @@ async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> 
             email,
         } => {
             let invitation = invitations::create::admin_registration_invite(
-                &state,
+                &ctx,
                 max_uses,
                 expires_in_days,
                 email,

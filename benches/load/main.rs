@@ -161,7 +161,7 @@ async fn bench_backend(
         ..Default::default()
     };
     let db = doorman::db::connect(&settings).await?;
-    let tokens = Tokens(doorman::auth::TokenKeys::load(&settings, &db).await?);
+    let tokens = Tokens(doorman::service::accounts::token_keys(&settings, &db).await?);
     let admins = workloads::admin_bearers(&tokens, &config.sizes);
     let mut bench = Bench {
         config,

@@ -17,11 +17,27 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, UpdateMany,
 };
 
-use super::SendError;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
 use super::invitation_email::{InvitationEmail, Rendered};
-use crate::app::AppState;
+use super::{Outgoing, SendError};
+use crate::config::Settings;
 use crate::db;
 use crate::domain::EmailDeliveryStatus;
+use crate::telemetry::Metrics;
+
+/// What the worker needs; cheap to clone. It shares the database, settings, metrics and
+/// wake-up with the use cases that queue mail.
+#[derive(Clone)]
+pub struct Outbox {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub outgoing: Arc<Outgoing>,
+    pub metrics: Arc<Metrics>,
+    /// Notified when a transaction queued mail.
+    pub wakeup: Arc<Notify>,
+}
 
 /// States of an outbox row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +78,7 @@ pub async fn enqueue(
     if emails.is_empty() {
         return Ok(());
     }
-    let now = crate::service::now();
+    let now = crate::db::now();
     let rows = emails.into_iter().map(|email| email_outbox::ActiveModel {
         invitation_id: Set(email.invitation_id),
         recipient: Set(email.recipient),
@@ -106,24 +122,24 @@ pub async fn cancel_undelivered(
 const CLAIM_BATCH: u64 = 32;
 
 /// Delivers every message that is due now, batch after batch; returns how many it attempted.
-pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
-    deliver(state, &AtomicBool::new(false)).await
+pub async fn deliver_due(outbox: &Outbox) -> anyhow::Result<usize> {
+    deliver(outbox, &AtomicBool::new(false)).await
 }
 
 /// Makes at most one attempt per message: a message that fails and is due again at once
 /// waits for the next call.
-async fn deliver(state: &AppState, stop: &AtomicBool) -> anyhow::Result<usize> {
-    let started = crate::service::now();
+async fn deliver(outbox: &Outbox, stop: &AtomicBool) -> anyhow::Result<usize> {
+    let started = crate::db::now();
     let mut attempted = 0;
     loop {
-        let claimed = claim(state, started).await?;
+        let claimed = claim(outbox, started).await?;
         if claimed.is_empty() {
             return Ok(attempted);
         }
         let mut claimed = claimed.into_iter();
         for row in claimed.by_ref() {
-            let outcome = send(state, &row).await;
-            record(state, &row, outcome).await?;
+            let outcome = send(outbox, &row).await;
+            record(outbox, &row, outcome).await?;
             attempted += 1;
             if stop.load(Ordering::Relaxed) {
                 break;
@@ -131,7 +147,7 @@ async fn deliver(state: &AppState, stop: &AtomicBool) -> anyhow::Result<usize> {
         }
         let unsent: Vec<email_outbox::Model> = claimed.collect();
         if !unsent.is_empty() {
-            release(state, &unsent).await?;
+            release(outbox, &unsent).await?;
             return Ok(attempted);
         }
     }
@@ -139,13 +155,10 @@ async fn deliver(state: &AppState, stop: &AtomicBool) -> anyhow::Result<usize> {
 
 /// Takes due rows: queued ones whose time has come and claimed ones whose lease has passed.
 /// Only rows due at `due_at` count, so one delivery round never picks up its own retries.
-async fn claim(
-    state: &AppState,
-    due_at: DateTime<Utc>,
-) -> anyhow::Result<Vec<email_outbox::Model>> {
-    let now = crate::service::now();
-    let lease_until = now + chrono::Duration::seconds(lease_seconds(state));
-    let txn = db::begin_write(&state.db).await?;
+async fn claim(outbox: &Outbox, due_at: DateTime<Utc>) -> anyhow::Result<Vec<email_outbox::Model>> {
+    let now = crate::db::now();
+    let lease_until = now + chrono::Duration::seconds(lease_seconds(outbox));
+    let txn = db::begin_write(&outbox.db).await?;
     let due = Condition::any()
         .add(
             Condition::all()
@@ -220,12 +233,12 @@ fn plus_one(column: impl IntoColumnRef) -> Expr {
     Expr::col(column).add(1)
 }
 
-fn lease_seconds(state: &AppState) -> i64 {
-    i64::try_from(state.settings.email_lease_seconds).unwrap_or(i64::MAX / 4)
+fn lease_seconds(outbox: &Outbox) -> i64 {
+    i64::try_from(outbox.settings.email_lease_seconds).unwrap_or(i64::MAX / 4)
 }
 
 /// Gives back claimed rows that were not attempted (shutdown between messages).
-async fn release(state: &AppState, rows: &[email_outbox::Model]) -> anyhow::Result<()> {
+async fn release(outbox: &Outbox, rows: &[email_outbox::Model]) -> anyhow::Result<()> {
     for row in rows {
         set_status(OutboxStatus::Queued)
             .col_expr(
@@ -237,7 +250,7 @@ async fn release(state: &AppState, rows: &[email_outbox::Model]) -> anyhow::Resu
                 Expr::value(row.attempts - 1),
             )
             .filter(claimed_by_us(row))
-            .exec(&state.db)
+            .exec(&outbox.db)
             .await?;
     }
     Ok(())
@@ -270,7 +283,7 @@ pub async fn email_names(
 /// The message's subject and bodies: rendered now from the invitation as it stands (its
 /// expiry, message and names may have changed since it was queued, e.g. by a resend), or, for
 /// rows queued before messages were rendered at delivery, as stored.
-async fn render(state: &AppState, row: &email_outbox::Model) -> Result<Rendered, SendError> {
+async fn render(outbox: &Outbox, row: &email_outbox::Model) -> Result<Rendered, SendError> {
     if let (Some(text), Some(html)) = (&row.text_body, &row.html_body) {
         return Ok(Rendered {
             subject: row.subject.clone(),
@@ -283,13 +296,13 @@ async fn render(state: &AppState, row: &email_outbox::Model) -> Result<Rendered,
     };
     let temporary = |err: sea_orm::DbErr| SendError::Temporary(format!("database: {err}"));
     let Some(invitation) = invitation::Entity::find_by_id(row.invitation_id)
-        .one(&state.db)
+        .one(&outbox.db)
         .await
         .map_err(temporary)?
     else {
         return Err(SendError::Permanent("the invitation is gone".to_owned()));
     };
-    let (organization, inviter) = email_names(&state.db, &invitation)
+    let (organization, inviter) = email_names(&outbox.db, &invitation)
         .await
         .map_err(temporary)?;
     InvitationEmail::of(&invitation, organization.as_ref(), inviter.as_ref(), link)
@@ -297,34 +310,34 @@ async fn render(state: &AppState, row: &email_outbox::Model) -> Result<Rendered,
         .map_err(|err| SendError::Permanent(format!("cannot render the message: {err}")))
 }
 
-async fn send(state: &AppState, row: &email_outbox::Model) -> Result<(), SendError> {
+async fn send(outbox: &Outbox, row: &email_outbox::Model) -> Result<(), SendError> {
     let Rendered {
         subject,
         text,
         html,
-    } = render(state, row).await?;
+    } = render(outbox, row).await?;
     let recipient = row
         .recipient
         .parse()
         .map_err(|err| SendError::Permanent(format!("bad recipient address: {err}")))?;
     let message = Message::builder()
-        .from(state.outgoing.from.clone())
+        .from(outbox.outgoing.from.clone())
         .to(recipient)
         .subject(subject)
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|err| SendError::Permanent(format!("cannot build the message: {err}")))?;
-    state.outgoing.send(message).await
+    outbox.outgoing.send(message).await
 }
 
 /// Records a send's outcome on the outbox row and on its invitation, in one transaction.
 /// Does nothing when the row left our claim meanwhile (cancelled, resent, or re-claimed).
 async fn record(
-    state: &AppState,
+    outbox: &Outbox,
     row: &email_outbox::Model,
     outcome: Result<(), SendError>,
 ) -> anyhow::Result<()> {
-    let now = crate::service::now();
-    let settings = &state.settings;
+    let now = crate::db::now();
+    let settings = &outbox.settings;
     let (outbox_status, invitation_status, next_attempt_at) = match &outcome {
         Ok(()) => (OutboxStatus::Sent, EmailDeliveryStatus::Sent, now),
         Err(SendError::Temporary(_))
@@ -346,7 +359,7 @@ async fn record(
     let error = outcome.as_ref().err().map(|err| err.message().to_owned());
     let finished = outbox_status != OutboxStatus::Queued;
 
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&outbox.db).await?;
     let mut update = set_status(outbox_status)
         .col_expr(
             email_outbox::Column::LeaseUntil,
@@ -399,7 +412,7 @@ async fn record(
 
     match (&outcome, outbox_status) {
         (Ok(()), _) => {
-            state.metrics.emails_sent.inc();
+            outbox.metrics.emails_sent.inc();
             tracing::info!(
                 outbox_id = row.id,
                 invitation_id = row.invitation_id,
@@ -407,7 +420,7 @@ async fn record(
             );
         }
         (Err(err), OutboxStatus::Queued) => {
-            state.metrics.emails_retried.inc();
+            outbox.metrics.emails_retried.inc();
             tracing::warn!(
                 outbox_id = row.id,
                 attempts = row.attempts,
@@ -416,7 +429,7 @@ async fn record(
             );
         }
         (Err(err), _) => {
-            state.metrics.emails_failed.inc();
+            outbox.metrics.emails_failed.inc();
             tracing::error!(
                 outbox_id = row.id,
                 attempts = row.attempts,
@@ -444,12 +457,12 @@ fn retry_delay(base_seconds: u64, max_seconds: u64, attempts: i32) -> chrono::Du
 /// Runs until `stopping` turns true: delivers what is due, then waits for the poll interval
 /// or a wake-up from a fresh enqueue. On stop, it finishes the message in hand and gives back
 /// the rest of its claim.
-pub async fn run_worker(state: AppState, mut stopping: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_worker(outbox: Outbox, mut stopping: tokio::sync::watch::Receiver<bool>) {
     let stop = Arc::new(AtomicBool::new(false));
-    let poll = Duration::from_millis(state.settings.outbox_poll_interval_ms.max(10));
+    let poll = Duration::from_millis(outbox.settings.outbox_poll_interval_ms.max(10));
     tracing::info!("outbox worker started");
     loop {
-        let delivery = deliver(&state, &stop);
+        let delivery = deliver(&outbox, &stop);
         tokio::pin!(delivery);
         let result = loop {
             tokio::select! {
@@ -467,7 +480,7 @@ pub async fn run_worker(state: AppState, mut stopping: tokio::sync::watch::Recei
         }
         tokio::select! {
             () = tokio::time::sleep(poll) => {}
-            () = state.outbox_wakeup.notified() => {}
+            () = outbox.wakeup.notified() => {}
             _ = stopping.wait_for(|stopping| *stopping) => break,
         }
     }

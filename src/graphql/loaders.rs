@@ -12,15 +12,15 @@ use async_graphql::{Context, ErrorExtensions};
 use entity::{organization, user};
 use futures_util::future::BoxFuture;
 
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::org_role::OrgRole;
+use crate::service::Ctx;
 use crate::service::invitations::{InvitationView, manage};
 use crate::service::{accounts, organizations};
 
 /// Batches lookups for one request.
 pub struct RequestLoader {
-    state: AppState,
+    state: Ctx,
     viewer: Viewer,
 }
 
@@ -53,7 +53,7 @@ pub struct AccountEmail(pub String);
 pub type RequestLoaders = DataLoader<RequestLoader, EntityCache>;
 
 /// The per-request loader to put in the request's data.
-pub fn request_loader(state: AppState, viewer: Viewer) -> RequestLoaders {
+pub fn request_loader(state: Ctx, viewer: Viewer) -> RequestLoaders {
     DataLoader::with_cache(RequestLoader { state, viewer }, spawn_batch, EntityCache)
 }
 

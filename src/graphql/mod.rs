@@ -20,11 +20,11 @@ use std::time::Duration;
 
 use async_graphql::{Context, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
-use crate::service::rate_limits::Action;
+use crate::service::Ctx;
+use crate::service::rate_limits::{Action, RateLimiters};
 
 pub use engine::Engine;
 
@@ -48,10 +48,10 @@ pub struct Subscription(subscriptions::InvitationsSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// The schema with the app state and its limits, in the [`Engine`] that runs its requests;
-/// per-request data (viewer, loaders) is added by the transport. The schema has no extensions
-/// (see [`engine`]).
-pub fn build_engine(state: AppState) -> Engine {
+/// The schema with the use cases' state and the transport's rate limits, in the [`Engine`]
+/// that runs its requests; per-request data (viewer, client IP, loaders) is added by the
+/// transport. The schema has no extensions (see [`engine`]).
+pub fn build_engine(state: Ctx, rate_limits: Arc<RateLimiters>) -> Engine {
     let limits = Arc::new(state.settings.limits.clone());
     let metrics = Arc::clone(&state.metrics);
     let mut builder = schema_builder()
@@ -70,7 +70,7 @@ pub fn build_engine(state: AppState) -> Engine {
         .finish();
     let request_timeout = Duration::from_secs(state.settings.request_timeout_seconds);
     Engine::new(
-        builder.data(state).finish(),
+        builder.data(state).data(rate_limits).finish(),
         measure,
         limits,
         metrics,
@@ -99,8 +99,8 @@ fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     .enable_subscription_in_federation()
 }
 
-pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
-    ctx.data_unchecked::<AppState>()
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a Ctx {
+    ctx.data_unchecked::<Ctx>()
 }
 
 pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
@@ -118,7 +118,6 @@ pub(crate) fn client_ip(ctx: &Context<'_>) -> ClientIp {
 /// resolver counts, so aliases and batches cannot multiply the allowance. Call it before any
 /// `.await`, so aliased calls are counted in document order.
 pub(crate) fn throttle(ctx: &Context<'_>, action: Action<'_>) -> Result<(), AppError> {
-    state(ctx)
-        .rate_limits
+    ctx.data_unchecked::<Arc<RateLimiters>>()
         .check(action, client_ip(ctx), viewer(ctx))
 }

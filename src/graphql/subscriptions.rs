@@ -13,10 +13,10 @@ use super::accounts::User;
 use super::invitations::Invitation;
 use super::organizations::{Membership, OrgSelector};
 use super::{state, viewer};
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain;
 use crate::error::AppError;
+use crate::service::Ctx;
 use crate::service::events::{self, BusEvent, LoadedEvent};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ impl InvitationsSubscription {
 /// What a feed keeps between events.
 struct Feed<F> {
     received: broadcast::Receiver<BusEvent>,
-    state: AppState,
+    state: Ctx,
     viewer: Viewer,
     org_id: i64,
     item: F,

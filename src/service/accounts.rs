@@ -2,8 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use entity::{membership, user};
+use entity::{membership, server_setting, user};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
@@ -11,14 +15,14 @@ use sea_orm::{
 };
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::app::AppState;
-use crate::auth::{self, AccessToken, TokenProblem, Viewer};
+use crate::auth::{self, AccessToken, TokenKeys, TokenProblem, Viewer};
 use crate::config::RegistrationMode;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::names::{parse_display_name, parse_handle};
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::invitations::{self, redeem};
 
@@ -44,7 +48,7 @@ const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// Creates an account (and, with an invitation token, redeems it in the same transaction).
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
-pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn, AppError> {
+pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppError> {
     let email = EmailAddress::parse(&input.email).map_err(AppError::bad_input)?;
     let username = parse_handle(&input.username, "username").map_err(AppError::bad_input)?;
     let display_name =
@@ -55,7 +59,7 @@ pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn,
             "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"
         )));
     }
-    let invitation_only = state.settings.registration_mode == RegistrationMode::InvitationOnly;
+    let invitation_only = ctx.settings.registration_mode == RegistrationMode::InvitationOnly;
     if invitation_only && input.invitation_token.is_none() {
         return Err(AppError::forbidden(
             "this server is invitation-only: registering needs an invitation token",
@@ -63,7 +67,7 @@ pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn,
     }
     let password_hash = auth::hash_password(input.password).await?;
 
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let invitation = match &input.invitation_token {
         Some(token) => {
             let invitation = invitations::find_by_token_for_update(&txn, token).await?;
@@ -91,7 +95,7 @@ pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn,
         display_name: Set(display_name),
         password_hash: Set(password_hash),
         is_server_admin: Set(is_first_account),
-        created_at: Set(super::now()),
+        created_at: Set(crate::db::now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -105,19 +109,15 @@ pub async fn register(state: &AppState, input: Registration) -> Result<SignedIn,
         None => Committed::default(),
     };
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     tracing::info!(user_id = user.id, is_first_account, "account registered");
-    let access_token = state.keys.issue(user.id)?;
+    let access_token = ctx.keys.issue(user.id)?;
     Ok(SignedIn { access_token, user })
 }
 
 /// Signs in with an email or username and a password.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
-pub async fn login(
-    state: &AppState,
-    login: &str,
-    password: SecretString,
-) -> Result<SignedIn, AppError> {
+pub async fn login(ctx: &Ctx, login: &str, password: SecretString) -> Result<SignedIn, AppError> {
     if password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
         // No account has such a password: refuse it without hashing a megabyte.
         return Err(AppError::new(
@@ -133,12 +133,12 @@ pub async fn login(
     };
     let found = user::Entity::find()
         .filter(column.eq(login))
-        .one(&state.db)
+        .one(&ctx.db)
         .await?;
     let hash = found.as_ref().map(|user| user.password_hash.clone());
     match found {
         Some(user) if auth::verify_password(password, hash).await? => {
-            let access_token = state.keys.issue(user.id)?;
+            let access_token = ctx.keys.issue(user.id)?;
             Ok(SignedIn { access_token, user })
         }
         _ => Err(AppError::new(
@@ -151,15 +151,59 @@ pub async fn login(
 /// The user an access token names and when the token expires. A token that does not verify
 /// is `UNAUTHENTICATED` with its reason (`EXPIRED`, `INVALID`); so is one whose account is gone.
 pub async fn session_for_token(
-    state: &AppState,
+    ctx: &Ctx,
     token: &str,
 ) -> Result<(Viewer, DateTime<Utc>), AppError> {
-    let (user_id, expires_at) = state.keys.verify(token).map_err(AppError::BadToken)?;
+    let (user_id, expires_at) = ctx.keys.verify(token).map_err(AppError::BadToken)?;
     let user = user::Entity::find_by_id(user_id)
-        .one(&state.db)
+        .one(&ctx.db)
         .await?
         .ok_or(AppError::BadToken(TokenProblem::Invalid))?;
     Ok((Viewer::User(user.into()), expires_at))
+}
+
+/// The name of the stored access-token secret in `server_settings`.
+const SECRET_SETTING: &str = "access_token_secret";
+
+/// The access-token keys: from the configured secret, or the one stored in the database,
+/// generated and stored on first run so that every instance on the database shares it.
+pub async fn token_keys(
+    settings: &crate::config::Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<TokenKeys> {
+    let secret = match &settings.token_secret {
+        Some(secret) => secret.expose_secret().to_owned(),
+        None => stored_secret(db).await?,
+    };
+    TokenKeys::new(&secret, settings.token_lifetime_minutes)
+}
+
+async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
+    if let Some(row) = server_setting::Entity::find_by_id(SECRET_SETTING)
+        .one(db)
+        .await?
+    {
+        return Ok(row.value);
+    }
+    let mut bytes = [0_u8; 48];
+    OsRng.try_fill_bytes(&mut bytes)?;
+    tracing::warn!(
+        "DOORMAN_TOKEN_SECRET is not set: generated an access-token secret and stored it in the \
+         database; set DOORMAN_TOKEN_SECRET to manage it yourself"
+    );
+    // Two instances starting together may both generate one: the first insert wins.
+    server_setting::Entity::insert(server_setting::ActiveModel {
+        key: Set(SECRET_SETTING.to_owned()),
+        value: Set(URL_SAFE_NO_PAD.encode(bytes)),
+    })
+    .on_conflict_do_nothing_on([server_setting::Column::Key])
+    .exec(db)
+    .await?;
+    let row = server_setting::Entity::find_by_id(SECRET_SETTING)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the stored access-token secret disappeared"))?;
+    Ok(row.value)
 }
 
 /// Creates an account from the command line (no invitation, any server mode).
@@ -184,7 +228,7 @@ pub async fn create_user(
         display_name: Set(None),
         password_hash: Set(password_hash),
         is_server_admin: Set(server_admin),
-        created_at: Set(super::now()),
+        created_at: Set(crate::db::now()),
         ..Default::default()
     }
     .insert(db)
@@ -197,13 +241,10 @@ pub async fn create_user(
 }
 
 /// Users by id, for batch loading.
-pub async fn users_by_ids(
-    state: &AppState,
-    ids: &[i64],
-) -> Result<HashMap<i64, user::Model>, AppError> {
+pub async fn users_by_ids(ctx: &Ctx, ids: &[i64]) -> Result<HashMap<i64, user::Model>, AppError> {
     let users = user::Entity::find()
         .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .all(&state.db)
+        .all(&ctx.db)
         .await?;
     Ok(users.into_iter().map(|user| (user.id, user)).collect())
 }
@@ -211,7 +252,7 @@ pub async fn users_by_ids(
 /// Of the users `ids` names, those the viewer may see: itself, anyone for server admins, and
 /// the members of organizations the viewer belongs to; for batch loading.
 pub async fn visible_users(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     ids: &[i64],
 ) -> Result<HashMap<i64, user::Model>, AppError> {
@@ -232,18 +273,15 @@ pub async fn visible_users(
                 .add(user::Column::Id.in_subquery(fellow_members)),
         );
     }
-    let users = select.all(&state.db).await?;
+    let users = select.all(&ctx.db).await?;
     Ok(users.into_iter().map(|user| (user.id, user)).collect())
 }
 
 /// Which of `emails` belong to an account, for batch loading.
-pub async fn existing_emails(
-    state: &AppState,
-    emails: &[String],
-) -> Result<HashSet<String>, AppError> {
+pub async fn existing_emails(ctx: &Ctx, emails: &[String]) -> Result<HashSet<String>, AppError> {
     let users = user::Entity::find()
         .filter(user::Column::Email.is_in(emails.iter().cloned()))
-        .all(&state.db)
+        .all(&ctx.db)
         .await?;
     Ok(users.into_iter().map(|user| user.email).collect())
 }
@@ -251,7 +289,7 @@ pub async fn existing_emails(
 /// Of `user_ids`, those whose email the viewer may read: their own, everyone's for server
 /// admins, and members of organizations the viewer administers.
 pub async fn users_with_visible_email(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     user_ids: &[i64],
 ) -> Result<HashSet<i64>, AppError> {
@@ -273,7 +311,7 @@ pub async fn users_with_visible_email(
     let visible = membership::Entity::find()
         .filter(membership::Column::UserId.is_in(user_ids.iter().copied()))
         .filter(membership::Column::OrganizationId.in_subquery(administered))
-        .all(&state.db)
+        .all(&ctx.db)
         .await?;
     let mut ids: HashSet<i64> = visible.into_iter().map(|m| m.user_id).collect();
     if user_ids.contains(&me.id) {
@@ -284,7 +322,7 @@ pub async fn users_with_visible_email(
 
 /// The viewer's own memberships, oldest first; other users' memberships are not visible.
 pub async fn memberships(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     user_id: i64,
 ) -> Result<Vec<membership::Model>, AppError> {
@@ -294,6 +332,6 @@ pub async fn memberships(
     Ok(membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .order_by_asc(membership::Column::Id)
-        .all(&state.db)
+        .all(&ctx.db)
         .await?)
 }

@@ -15,9 +15,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OnceCell, broadcast};
 
-use crate::app::AppState;
 use crate::domain::InvitationEventKind;
 use crate::error::AppError;
+use crate::service::Ctx;
 
 /// What travels on the bus: enough to filter by organization and kind; subscribers load the
 /// row itself.
@@ -69,8 +69,8 @@ impl Committed {
 
 /// After commit: counts the events and emails in the metrics, wakes the outbox worker when
 /// mail was queued and publishes the events to subscribers.
-pub async fn announce(state: &AppState, committed: Committed) {
-    let metrics = &state.metrics;
+pub async fn announce(ctx: &Ctx, committed: Committed) {
+    let metrics = &ctx.metrics;
     for event in committed.events.iter().chain(&committed.notified) {
         let counter = match event.kind.parse::<InvitationEventKind>() {
             Ok(InvitationEventKind::Created) => &metrics.invitations_created,
@@ -84,9 +84,9 @@ pub async fn announce(state: &AppState, committed: Committed) {
     }
     if committed.emails_queued > 0 {
         metrics.emails_queued.inc_by(committed.emails_queued);
-        state.outbox_wakeup.notify_one();
+        ctx.outbox_wakeup.notify_one();
     }
-    state.bus.publish(committed.events).await;
+    ctx.bus.publish(committed.events).await;
 }
 
 /// Appends one event row per invitation, with one actor and kind, in the caller's transaction.
@@ -99,7 +99,7 @@ pub async fn record(
     if invitations.is_empty() {
         return Ok(Committed::default());
     }
-    let now = super::now();
+    let now = crate::db::now();
     let rows = invitations
         .iter()
         .map(|invitation| invitation_event::ActiveModel {
@@ -262,13 +262,13 @@ pub struct LoadedEvent {
 
 /// Checks that the viewer may follow an organization's events (its admins only).
 pub async fn authorize_feed(
-    state: &crate::app::AppState,
+    ctx: &crate::service::Ctx,
     viewer: &crate::auth::Viewer,
     org: &crate::service::organizations::OrgRef,
 ) -> Result<entity::organization::Model, AppError> {
     super::require_user(viewer)?;
-    let org = crate::service::invitations::require_org(&state.db, org, false).await?;
-    crate::service::invitations::require_org_admin(&state.db, viewer, &org).await?;
+    let org = crate::service::invitations::require_org(&ctx.db, org, false).await?;
+    crate::service::invitations::require_org_admin(&ctx.db, viewer, &org).await?;
     Ok(org)
 }
 
@@ -276,14 +276,14 @@ pub async fn authorize_feed(
 /// are read once per event and process (with 10,000 subscribers, not 10,000 times); what
 /// depends on the subscriber (whether it manages the invitation) is decided here from them.
 pub async fn load(
-    state: &crate::app::AppState,
+    ctx: &crate::service::Ctx,
     viewer: &crate::auth::Viewer,
     event: &BusEvent,
 ) -> Result<Option<LoadedEvent>, AppError> {
-    let slot = state.bus.loaded_slot(event.id);
+    let slot = ctx.bus.loaded_slot(event.id);
     // Boxed so that each of the many subscribers waiting here holds a pointer, not the load.
     let shared = slot
-        .get_or_try_init(|| Box::pin(load_shared(&state.db, event.id)))
+        .get_or_try_init(|| Box::pin(load_shared(&ctx.db, event.id)))
         .await?;
     let Some(shared) = shared else {
         return Ok(None);

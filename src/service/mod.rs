@@ -1,6 +1,7 @@
 //! Use cases. One public function per use case, one transaction each; every function takes the
-//! `AppState` and the `Viewer`, decides authorization itself and returns `Result<_, AppError>`.
-//! Only this layer runs queries; it never sees an async-graphql type.
+//! [`Ctx`] and the `Viewer`, decides authorization itself and returns `Result<_, AppError>`.
+//! Only this layer (and the outbox worker below it) runs queries; it never sees an
+//! async-graphql or HTTP type.
 
 pub mod accounts;
 pub mod events;
@@ -8,14 +9,33 @@ pub mod invitations;
 pub mod organizations;
 pub mod rate_limits;
 
-use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
 use entity::user;
 use sea_orm::{
-    ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
+use tokio::sync::Notify;
 
-use crate::auth::Viewer;
+use crate::auth::{TokenKeys, Viewer};
+use crate::config::Settings;
 use crate::error::AppError;
+use crate::telemetry::Metrics;
+
+/// What the use cases need, shared by every request, connection and worker; cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    /// Signs and checks access tokens.
+    pub keys: Arc<TokenKeys>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the outbox worker when a transaction queued mail.
+    pub outbox_wakeup: Arc<Notify>,
+    /// Committed invitation events, for subscriptions.
+    pub bus: events::EventBus,
+}
 
 /// The signed-in user, or `UNAUTHENTICATED`.
 pub fn require_user(viewer: &Viewer) -> Result<&user::Model, AppError> {
@@ -105,8 +125,7 @@ where
     })
 }
 
-/// The current time, truncated to microseconds so values round-trip through every backend.
-pub fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+/// Whether the database answers (`/readyz`).
+pub async fn database_reachable(ctx: &Ctx) -> Result<(), sea_orm::DbErr> {
+    ctx.db.execute_unprepared("SELECT 1").await.map(|_| ())
 }

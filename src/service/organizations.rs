@@ -9,12 +9,12 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::names::{parse_display_name, parse_handle};
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::service::Ctx;
 use crate::service::{Page, PageRequest, fetch_page, require_user};
 
 /// Names an organization by id or by name.
@@ -33,7 +33,7 @@ pub struct NewOrganization {
 
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_organization(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     input: NewOrganization,
 ) -> Result<organization::Model, AppError> {
@@ -41,8 +41,8 @@ pub async fn create_organization(
     let name = parse_handle(&input.name, "organization name").map_err(AppError::bad_input)?;
     let display_name =
         parse_display_name(input.display_name.as_deref()).map_err(AppError::bad_input)?;
-    let now = super::now();
-    let txn = db::begin_write(&state.db).await?;
+    let now = crate::db::now();
+    let txn = db::begin_write(&ctx.db).await?;
     let org = organization::ActiveModel {
         name: Set(name),
         display_name: Set(display_name),
@@ -75,22 +75,22 @@ pub async fn create_organization(
 /// An organization its members and server admins may see; `None` when it does not exist or
 /// the viewer may not see it (the two look the same).
 pub async fn find_organization(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     org: &OrgRef,
 ) -> Result<Option<organization::Model>, AppError> {
     let user = require_user(viewer)?;
-    let Some(found) = find(&state.db, org, false).await? else {
+    let Some(found) = find(&ctx.db, org, false).await? else {
         return Ok(None);
     };
-    let visible = user.is_server_admin || role_in(&state.db, user.id, found.id).await?.is_some();
+    let visible = user.is_server_admin || role_in(&ctx.db, user.id, found.id).await?.is_some();
     Ok(visible.then_some(found))
 }
 
 /// Of the organizations `ids` names, those the viewer may see (its own, or all for server
 /// admins), for batch loading.
 pub async fn visible_organizations(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     ids: &[i64],
 ) -> Result<HashMap<i64, organization::Model>, AppError> {
@@ -100,7 +100,7 @@ pub async fn visible_organizations(
     if !user.is_server_admin {
         select = select.filter(organization::Column::Id.in_subquery(memberships_of(user.id)));
     }
-    let orgs = select.all(&state.db).await?;
+    let orgs = select.all(&ctx.db).await?;
     Ok(orgs.into_iter().map(|org| (org.id, org)).collect())
 }
 
@@ -149,7 +149,7 @@ pub async fn role_in(
 
 /// The viewer's roles in several organizations, for batch loading.
 pub async fn viewer_roles(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     org_ids: &[i64],
 ) -> Result<HashMap<i64, OrgRole>, AppError> {
@@ -159,7 +159,7 @@ pub async fn viewer_roles(
     let memberships = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .filter(membership::Column::OrganizationId.is_in(org_ids.iter().copied()))
-        .all(&state.db)
+        .all(&ctx.db)
         .await?;
     Ok(memberships
         .into_iter()
@@ -169,29 +169,29 @@ pub async fn viewer_roles(
 
 /// Organizations by id, for batch loading.
 pub async fn organizations_by_ids(
-    state: &AppState,
+    ctx: &Ctx,
     ids: &[i64],
 ) -> Result<HashMap<i64, organization::Model>, AppError> {
     let orgs = organization::Entity::find()
         .filter(organization::Column::Id.is_in(ids.iter().copied()))
-        .all(&state.db)
+        .all(&ctx.db)
         .await?;
     Ok(orgs.into_iter().map(|org| (org.id, org)).collect())
 }
 
 /// Members of an organization, newest first; only members may list them.
 pub async fn members(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     org_id: i64,
     page: PageRequest,
 ) -> Result<Page<membership::Model>, AppError> {
     let user = require_user(viewer)?;
-    if role_in(&state.db, user.id, org_id).await?.is_none() && !user.is_server_admin {
+    if role_in(&ctx.db, user.id, org_id).await?.is_none() && !user.is_server_admin {
         return Err(AppError::forbidden(
             "only members of an organization can list its members",
         ));
     }
     let select = membership::Entity::find().filter(membership::Column::OrganizationId.eq(org_id));
-    fetch_page(&state.db, select, membership::Column::Id, page).await
+    fetch_page(&ctx.db, select, membership::Column::Id, page).await
 }

@@ -33,7 +33,8 @@ pub enum Action<'a> {
     Invite,
 }
 
-/// Every in-process limiter, built once from the settings; `AppState::rate_limits`.
+/// Every in-process limiter, built once from the settings; the transport owns them and hands
+/// them to the schema.
 pub struct RateLimiters {
     enabled: bool,
     token_per_ip: Limit<IpAddr>,

@@ -243,7 +243,7 @@ mod sqlite_only {
         // PostgreSQL checkpoints by itself.
         require_sqlite();
         let app = TestApp::spawn().await;
-        let pool = &app.state().db;
+        let pool = &app.ctx().db;
         let pragma = |name: &'static str| async move {
             pool.query_one_raw(Statement::from_string(
                 DbBackend::Sqlite,

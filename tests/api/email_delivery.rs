@@ -681,8 +681,8 @@ async fn a_message_whose_worker_died_mid_send_is_sent_once_after_the_lease_expir
         .await;
 
     // The worker claims the row, connects, and hangs waiting for a greeting; then it dies.
-    let state = app.state().clone();
-    let worker = tokio::spawn(async move { doorman::email::outbox::deliver_due(&state).await });
+    let outbox = app.outbox().clone();
+    let worker = tokio::spawn(async move { doorman::email::outbox::deliver_due(&outbox).await });
     tarpit
         .wait_for_connections(1, Duration::from_secs(10))
         .await;

@@ -85,7 +85,7 @@ async fn a_request_in_flight_when_shutdown_starts_completes() {
         "the request should be waiting for the lock"
     );
 
-    app.state().stopping.send_replace(true);
+    app.stop();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     blocker.rollback().await.unwrap();
     let response = in_flight.await.unwrap();
@@ -122,7 +122,7 @@ async fn open_subscriptions_receive_a_going_away_close_frame_on_shutdown() {
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    app.state().stopping.send_replace(true);
+    app.stop();
 
     assert_eq!(close_code(&mut socket, 5).await, Some(CloseCode::Away));
 }

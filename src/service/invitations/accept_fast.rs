@@ -24,13 +24,13 @@ use sea_orm::{
 };
 
 use super::redeem::Accepted;
-use crate::app::AppState;
 use crate::db;
 use crate::domain::InvitationEventKind;
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
 use crate::error::AppError;
+use crate::service::Ctx;
 use crate::service::events::{self, BusEvent, Committed};
 
 const MEMBERSHIP: &str = "membership_";
@@ -150,22 +150,22 @@ static USE_SQLITE: LazyLock<String> = LazyLock::new(|| {
 /// Accepts in one statement when the common case applies; `None` when the caller should take
 /// the general way (SQLite, or anything the statement does not cover).
 pub(super) async fn try_accept(
-    state: &AppState,
+    ctx: &Ctx,
     user: &user::Model,
     raw_token: &str,
 ) -> Result<Option<(Accepted, Committed)>, AppError> {
     let Some(token) = InviteToken::parse(raw_token) else {
         return Ok(None);
     };
-    match state.db.get_database_backend() {
-        DbBackend::Postgres => accept_postgres(state, user, &token).await,
-        DbBackend::Sqlite => accept_sqlite(state, user, &token).await,
+    match ctx.db.get_database_backend() {
+        DbBackend::Postgres => accept_postgres(ctx, user, &token).await,
+        DbBackend::Sqlite => accept_sqlite(ctx, user, &token).await,
         _ => Ok(None),
     }
 }
 
 async fn accept_postgres(
-    state: &AppState,
+    ctx: &Ctx,
     user: &user::Model,
     token: &InviteToken,
 ) -> Result<Option<(Accepted, Committed)>, AppError> {
@@ -176,11 +176,11 @@ async fn accept_postgres(
             token.digest().into(),
             user.id.into(),
             user.email.clone().into(),
-            crate::service::now().into(),
+            crate::db::now().into(),
             events::CHANNEL.into(),
         ],
     );
-    let row = match state.db.query_one_raw(statement).await {
+    let row = match ctx.db.query_one_raw(statement).await {
         Ok(Some(row)) => row,
         Ok(None) => return Ok(None),
         // A concurrent accept by the same account: the general way says what happened.
@@ -209,12 +209,12 @@ async fn accept_postgres(
 /// SQLite: the writes in one short write transaction (four statements, no reads: the
 /// membership insert carries the checks), the organization read after it, outside the lock.
 async fn accept_sqlite(
-    state: &AppState,
+    ctx: &Ctx,
     user: &user::Model,
     token: &InviteToken,
 ) -> Result<Option<(Accepted, Committed)>, AppError> {
-    let now = crate::service::now();
-    let txn = db::begin_write(&state.db).await?;
+    let now = crate::db::now();
+    let txn = db::begin_write(&ctx.db).await?;
     let joined = membership::Model::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Sqlite,
         JOIN_SQLITE.as_str(),
@@ -267,7 +267,7 @@ async fn accept_sqlite(
     .await?;
     txn.commit().await?;
     let organization = organization::Entity::find_by_id(membership.organization_id)
-        .one(&state.db)
+        .one(&ctx.db)
         .await?
         .ok_or_else(|| AppError::not_found("the organization no longer exists"))?;
     Ok(Some((

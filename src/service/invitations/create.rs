@@ -7,7 +7,6 @@ use entity::{invitation, membership, user};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::{InvitationView, quotas, require_inviter, require_org, resolve_expiry};
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::email_address::{EmailAddress, parse_domain};
@@ -16,6 +15,7 @@ use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
 use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
 use crate::error::{AppError, ErrorCode};
+use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::organizations::OrgRef;
 use crate::service::require_user;
@@ -54,7 +54,7 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 /// Invites up to `bulk_limit` emails at once; each email gets exactly one outcome.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_org_invites(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     input: OrgInvites,
 ) -> Result<OrgInvitesOutcome, AppError> {
@@ -62,21 +62,21 @@ pub async fn create_org_invites(
     if input.emails.is_empty() {
         return Err(AppError::bad_input("name at least one email"));
     }
-    if input.emails.len() > state.settings.bulk_limit {
+    if input.emails.len() > ctx.settings.bulk_limit {
         return Err(AppError::over_limit(
             format!(
                 "at most {} emails per request, got {}",
-                state.settings.bulk_limit,
+                ctx.settings.bulk_limit,
                 input.emails.len()
             ),
             "DOORMAN_BULK_LIMIT",
         ));
     }
-    let now = crate::service::now();
-    let expires_at = resolve_expiry(&state.settings, input.expires_at, now)?;
+    let now = crate::db::now();
+    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     let message = parse_message(input.message)?;
 
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
     require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
 
@@ -119,7 +119,7 @@ pub async fn create_org_invites(
         }
     }
     let valid_emails: Vec<String> = valid.iter().map(ToString::to_string).collect();
-    let limits = &state.settings.rate_limits;
+    let limits = &ctx.settings.rate_limits;
     quotas::check_org_quotas(&txn, limits, &org, valid.len() as u64, now).await?;
     if input.validate_only {
         txn.rollback().await?;
@@ -142,11 +142,11 @@ pub async fn create_org_invites(
         message: message.clone(),
         send_email: input.send_email,
     });
-    let (invitations, committed) = insert_invitations(state, &txn, new.collect()).await?;
+    let (invitations, committed) = insert_invitations(ctx, &txn, new.collect()).await?;
     let committed =
         committed.merge(super::queue_emails(&txn, &invitations, Some(&org), Some(user)).await?);
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     tracing::info!(
         org_id = org.id,
         created = invitations.len(),
@@ -213,21 +213,21 @@ pub struct InviteLink {
 /// Creates a multi-use open link to join an organization.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_invite_link(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     input: InviteLink,
 ) -> Result<InvitationView, AppError> {
     let user = require_user(viewer)?;
-    let now = crate::service::now();
-    let expires_at = resolve_expiry(&state.settings, input.expires_at, now)?;
+    let now = crate::db::now();
+    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     check_max_uses(input.max_uses)?;
     let domains = parse_domains(&input.allowed_email_domains)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
     require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
-    quotas::check_org_quotas(&txn, &state.settings.rate_limits, &org, 1, now).await?;
+    quotas::check_org_quotas(&txn, &ctx.settings.rate_limits, &org, 1, now).await?;
     let (mut created, committed) = insert_invitations(
-        state,
+        ctx,
         &txn,
         vec![NewInvitation {
             action: InvitationAction::JoinOrg,
@@ -244,7 +244,7 @@ pub async fn create_invite_link(
     )
     .await?;
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     Ok(created.remove(0))
 }
 
@@ -261,7 +261,7 @@ pub struct RegistrationInvite {
 /// Server admins: lets people register (and, with an organization, join it).
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_registration_invite(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     input: RegistrationInvite,
 ) -> Result<InvitationView, AppError> {
@@ -271,26 +271,25 @@ pub async fn create_registration_invite(
             "only server admins can create registration invitations",
         ));
     }
-    let txn = db::begin_write(&state.db).await?;
-    let (created, committed) =
-        insert_registration_invite(state, &txn, Some(user.id), input).await?;
+    let txn = db::begin_write(&ctx.db).await?;
+    let (created, committed) = insert_registration_invite(ctx, &txn, Some(user.id), input).await?;
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     Ok(created)
 }
 
 /// `doorman admin invite-registration`: a registration invitation with no inviter.
 pub async fn admin_registration_invite(
-    state: &AppState,
+    ctx: &Ctx,
     max_uses: Option<i32>,
     expires_in_days: Option<u32>,
     email: Option<String>,
 ) -> Result<InvitationView, AppError> {
-    let max_days = state.settings.invitation_max_expiry_days;
+    let max_days = ctx.settings.invitation_max_expiry_days;
     let expires_at = match expires_in_days {
         None => None,
         Some(days @ 1..) if days <= max_days => {
-            Some(crate::service::now() + chrono::Duration::days(i64::from(days)))
+            Some(crate::db::now() + chrono::Duration::days(i64::from(days)))
         }
         Some(days) => {
             return Err(AppError::bad_input(format!(
@@ -299,9 +298,9 @@ pub async fn admin_registration_invite(
             )));
         }
     };
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let (created, committed) = insert_registration_invite(
-        state,
+        ctx,
         &txn,
         None,
         RegistrationInvite {
@@ -315,20 +314,20 @@ pub async fn admin_registration_invite(
     )
     .await?;
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     Ok(created)
 }
 
 /// The registration invitation behind `createRegistrationInvite` and `doorman admin
 /// invite-registration`, inside the caller's transaction.
 pub(crate) async fn insert_registration_invite(
-    state: &AppState,
+    ctx: &Ctx,
     txn: &DatabaseTransaction,
     invited_by: Option<i64>,
     input: RegistrationInvite,
 ) -> Result<(InvitationView, Committed), AppError> {
-    let now = crate::service::now();
-    let expires_at = resolve_expiry(&state.settings, input.expires_at, now)?;
+    let now = crate::db::now();
+    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     let email = input
         .email
         .as_deref()
@@ -353,7 +352,7 @@ pub(crate) async fn insert_registration_invite(
         return Err(AppError::bad_input("role needs an organization"));
     }
     if let Some(org) = &org {
-        quotas::check_org_quotas(txn, &state.settings.rate_limits, org, 1, now).await?;
+        quotas::check_org_quotas(txn, &ctx.settings.rate_limits, org, 1, now).await?;
     }
     if let Some(email) = &email {
         let exists = user::Entity::find()
@@ -373,7 +372,7 @@ pub(crate) async fn insert_registration_invite(
         None => None,
     };
     let (mut created, committed) = insert_invitations(
-        state,
+        ctx,
         txn,
         vec![NewInvitation {
             action: InvitationAction::RegisterAccount,
@@ -408,21 +407,21 @@ struct NewInvitation {
 
 /// Inserts invitations with fresh tokens and their CREATED events; returns them with links.
 async fn insert_invitations(
-    state: &AppState,
+    ctx: &Ctx,
     txn: &DatabaseTransaction,
     new: Vec<NewInvitation>,
 ) -> Result<(Vec<InvitationView>, Committed), AppError> {
     if new.is_empty() {
         return Ok((Vec::new(), Committed::default()));
     }
-    let now = crate::service::now();
+    let now = crate::db::now();
     let mut links = HashMap::new();
     let rows: Vec<invitation::ActiveModel> = new
         .into_iter()
         .map(|new| {
             let token = InviteToken::generate();
             let digest = token.digest();
-            links.insert(digest.clone(), super::link_for(&state.settings, &token));
+            links.insert(digest.clone(), super::link_for(&ctx.settings, &token));
             let email_status = if new.send_email && new.email.is_some() {
                 EmailDeliveryStatus::Queued
             } else {

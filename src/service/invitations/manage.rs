@@ -12,7 +12,6 @@ use sea_orm::{
 
 use super::create::InviteError;
 use super::{InvitationView, link_for, quotas, require_org, require_org_admin, viewer_manages};
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
@@ -22,6 +21,7 @@ use crate::domain::org_role::OrgRole;
 use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
 use crate::email::outbox;
 use crate::error::{AppError, ErrorCode};
+use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::organizations::OrgRef;
 use crate::service::{Page, PageRequest, fetch_page, organizations, require_user};
@@ -72,12 +72,8 @@ fn require_open(model: &invitation::Model) -> Result<(), AppError> {
 
 /// Cancels a pending invitation; cancelling a cancelled one changes nothing.
 #[tracing::instrument(skip_all, fields(invitation_id = id), err(level = "debug", Debug))]
-pub async fn cancel(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<InvitationView, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+pub async fn cancel(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<InvitationView, AppError> {
+    let txn = db::begin_write(&ctx.db).await?;
     let model = find_managed(&txn, viewer, id).await?;
     if model.status == InvitationStatus::Cancelled.as_str() {
         txn.rollback().await?;
@@ -90,7 +86,7 @@ pub async fn cancel(
     if active.email_status.as_ref() == EmailDeliveryStatus::Queued.as_str() {
         active.email_status = Set(EmailDeliveryStatus::NotRequested.as_str().to_owned());
     }
-    active.updated_at = Set(crate::service::now());
+    active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
     let committed = events::record(
         &txn,
@@ -100,7 +96,7 @@ pub async fn cancel(
     )
     .await?;
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     Ok(admin_view(model))
 }
 
@@ -139,7 +135,7 @@ pub struct ResendError {
 /// also when it is the only one.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn resend(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     target: ResendTarget,
     send_email: bool,
@@ -152,16 +148,16 @@ pub async fn resend(
     if count == 0 {
         return Err(AppError::bad_input("name at least one invitation"));
     }
-    if count > state.settings.bulk_limit {
+    if count > ctx.settings.bulk_limit {
         return Err(AppError::over_limit(
             format!(
                 "at most {} invitations per request, got {count}",
-                state.settings.bulk_limit
+                ctx.settings.bulk_limit
             ),
             "DOORMAN_BULK_LIMIT",
         ));
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let mut found: Vec<(Option<String>, String, Result<invitation::Model, AppError>)> = Vec::new();
     match target {
         ResendTarget::Ids(ids) => {
@@ -214,7 +210,7 @@ pub async fn resend(
         invitations: Vec::new(),
         errors: Vec::new(),
     };
-    let now = crate::service::now();
+    let now = crate::db::now();
     // One outcome per invitation: named twice (the same id, or emails equal once normalised),
     // the second renewal would start from the row read before the first and collide with it.
     let mut seen = HashSet::new();
@@ -239,7 +235,7 @@ pub async fn resend(
             Ok(model)
         }) {
             Ok(model) => {
-                quotas::check_resend_cooldown(&txn, &state.settings.rate_limits, &model, now)
+                quotas::check_resend_cooldown(&txn, &ctx.settings.rate_limits, &model, now)
                     .await
                     .map(|()| model)
             }
@@ -271,14 +267,14 @@ pub async fn resend(
             }),
         }
     }
-    check_revived_fit(&txn, state, &renewing, now).await?;
+    check_revived_fit(&txn, ctx, &renewing, now).await?;
     for model in renewing {
-        let (resent, events) = renew(state, &txn, viewer, model, send_email).await?;
+        let (resent, events) = renew(ctx, &txn, viewer, model, send_email).await?;
         outcome.invitations.push(resent);
         committed = committed.merge(events);
     }
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     Ok(outcome)
 }
 
@@ -287,7 +283,7 @@ pub async fn resend(
 /// refused otherwise, like a bulk invite). Locks each organization's row, as creating does.
 async fn check_revived_fit(
     txn: &DatabaseTransaction,
-    state: &AppState,
+    ctx: &Ctx,
     renewing: &[invitation::Model],
     now: chrono::DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -305,19 +301,19 @@ async fn check_revived_fit(
     revived.sort_unstable();
     for (org_id, adding) in revived {
         let org = require_org(txn, &OrgRef::Id(org_id), true).await?;
-        quotas::check_pending_cap(txn, &state.settings.rate_limits, &org, adding, now).await?;
+        quotas::check_pending_cap(txn, &ctx.settings.rate_limits, &org, adding, now).await?;
     }
     Ok(())
 }
 
 async fn renew(
-    state: &AppState,
+    ctx: &Ctx,
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     model: invitation::Model,
     send_email: bool,
 ) -> Result<(InvitationView, Committed), AppError> {
-    let now = crate::service::now();
+    let now = crate::db::now();
     invitation_token::ActiveModel {
         invitation_id: Set(model.id),
         token_digest: Set(model.token_digest.clone()),
@@ -333,7 +329,7 @@ async fn renew(
     let mut active = model.into_active_model();
     active.token_digest = Set(token.digest());
     active.status = Set(InvitationStatus::Pending.as_str().to_owned());
-    active.expires_at = Set(now + Duration::days(i64::from(state.settings.invitation_expiry_days)));
+    active.expires_at = Set(now + Duration::days(i64::from(ctx.settings.invitation_expiry_days)));
     if requests_email {
         active.email_status = Set(EmailDeliveryStatus::Queued.as_str().to_owned());
         active.last_email_error = Set(None);
@@ -351,7 +347,7 @@ async fn renew(
     )
     .await?;
     let mut view = admin_view(model);
-    view.link = Some(link_for(&state.settings, &token));
+    view.link = Some(link_for(&ctx.settings, &token));
     let (organization, inviter) = outbox::email_names(txn, &view.model).await?;
     let views = std::slice::from_ref(&view);
     let emails = super::queue_emails(txn, views, organization.as_ref(), inviter.as_ref()).await?;
@@ -413,13 +409,13 @@ pub struct InvitationPage {
 /// An organization's invitations, newest first; org admins only. Two queries: the
 /// organization with the viewer's role in it, then the page with each inviter.
 pub async fn org_invitations(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     org: &OrgRef,
     filter: InvitationFilter,
     page: PageRequest,
 ) -> Result<InvitationPage, AppError> {
-    let org = super::require_org_as_admin(&state.db, require_user(viewer)?, org).await?;
+    let org = super::require_org_as_admin(&ctx.db, require_user(viewer)?, org).await?;
     let mut select =
         invitation::Entity::find().filter(invitation::Column::OrganizationId.eq(org.id));
     if !filter.statuses.is_empty() {
@@ -428,7 +424,7 @@ pub async fn org_invitations(
     if let Some(email) = filter.email {
         select = select.filter(invitation::Column::Email.contains(email));
     }
-    let (page, inviters) = super::fetch_page_with_inviters(&state.db, select, page).await?;
+    let (page, inviters) = super::fetch_page_with_inviters(&ctx.db, select, page).await?;
     Ok(InvitationPage {
         page: page.map(admin_view),
         organization: org,
@@ -473,24 +469,21 @@ fn status_condition(statuses: &[InvitationStatus]) -> Condition {
 }
 
 /// Pending invitations addressed to the viewer's email, newest first.
-pub async fn my_invitations(
-    state: &AppState,
-    viewer: &Viewer,
-) -> Result<Vec<InvitationView>, AppError> {
+pub async fn my_invitations(ctx: &Ctx, viewer: &Viewer) -> Result<Vec<InvitationView>, AppError> {
     let user = require_user(viewer)?;
     let models = invitation::Entity::find()
         .filter(invitation::Column::Email.eq(&user.email))
         .filter(status_condition(&[InvitationStatus::Pending]))
         .order_by_desc(invitation::Column::Id)
         .limit(crate::service::MAX_PAGE_SIZE)
-        .all(&state.db)
+        .all(&ctx.db)
         .await?;
-    batch_views(state, viewer, models).await
+    batch_views(ctx, viewer, models).await
 }
 
 /// Registration invitations, newest first; server admins only.
 pub async fn registration_invitations(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     page: PageRequest,
 ) -> Result<Page<InvitationView>, AppError> {
@@ -502,13 +495,13 @@ pub async fn registration_invitations(
     }
     let select = invitation::Entity::find()
         .filter(invitation::Column::Action.eq(InvitationAction::RegisterAccount.as_str()));
-    let page = fetch_page(&state.db, select, invitation::Column::Id, page).await?;
+    let page = fetch_page(&ctx.db, select, invitation::Column::Id, page).await?;
     Ok(page.map(admin_view))
 }
 
 /// Who used an invitation and when, newest first; for those who manage it.
 pub async fn redemptions(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     invitation: &InvitationView,
     page: PageRequest,
@@ -516,7 +509,7 @@ pub async fn redemptions(
     require_admin_field(viewer, invitation)?;
     let select = invitation_redemption::Entity::find()
         .filter(invitation_redemption::Column::InvitationId.eq(invitation.model.id));
-    fetch_page(&state.db, select, invitation_redemption::Column::Id, page).await
+    fetch_page(&ctx.db, select, invitation_redemption::Column::Id, page).await
 }
 
 /// Admin-only invitation fields answer `UNAUTHENTICATED` to anonymous callers and
@@ -534,18 +527,18 @@ pub fn require_admin_field(viewer: &Viewer, invitation: &InvitationView) -> Resu
 
 /// The invitation a membership came through: for the member and for those who manage it.
 pub async fn membership_invitation(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     membership: &membership::Model,
     invitation_id: i64,
 ) -> Result<Option<InvitationView>, AppError> {
     let Some(model) = invitation::Entity::find_by_id(invitation_id)
-        .one(&state.db)
+        .one(&ctx.db)
         .await?
     else {
         return Ok(None);
     };
-    let view = super::view(&state.db, viewer, model).await?;
+    let view = super::view(&ctx.db, viewer, model).await?;
     let visible = view.viewer_is_admin || viewer.user_id() == Some(membership.user_id);
     Ok(visible.then_some(view))
 }
@@ -553,16 +546,16 @@ pub async fn membership_invitation(
 /// The invitations among `ids` the viewer may see, by id: those it manages and those
 /// addressed to its email. Others are left out, as if they did not exist.
 pub async fn invitations_by_ids(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     ids: &[i64],
 ) -> Result<HashMap<i64, InvitationView>, AppError> {
     require_user(viewer)?;
     let models = invitation::Entity::find()
         .filter(invitation::Column::Id.is_in(ids.iter().copied()))
-        .all(&state.db)
+        .all(&ctx.db)
         .await?;
-    Ok(batch_views(state, viewer, models)
+    Ok(batch_views(ctx, viewer, models)
         .await?
         .into_iter()
         .filter(|view| view.viewer_is_admin || view.viewer_is_invitee)
@@ -573,12 +566,12 @@ pub async fn invitations_by_ids(
 /// The views of `models` for `viewer`, with one query for the viewer's roles in all their
 /// organizations rather than one per invitation.
 async fn batch_views(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     models: Vec<invitation::Model>,
 ) -> Result<Vec<InvitationView>, AppError> {
     let org_ids: Vec<i64> = models.iter().filter_map(|m| m.organization_id).collect();
-    let roles = organizations::viewer_roles(state, viewer, &org_ids).await?;
+    let roles = organizations::viewer_roles(ctx, viewer, &org_ids).await?;
     let server_admin = viewer.user().is_some_and(|user| user.is_server_admin);
     Ok(models
         .into_iter()

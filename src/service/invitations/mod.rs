@@ -16,7 +16,6 @@ use sea_orm::{
     Select,
 };
 
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::config::Settings;
 use crate::domain::EmailDeliveryStatus;
@@ -26,6 +25,7 @@ use crate::domain::org_role::OrgRole;
 use crate::email::invitation_email::InvitationEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::{AppError, ErrorCode};
+use crate::service::Ctx;
 use crate::service::events::Committed;
 use crate::service::organizations;
 
@@ -192,7 +192,7 @@ pub struct Preview {
 /// query reads the invitation, its organization and its inviter: the preview shows all three,
 /// and this is the most called use case (every click on a link).
 pub async fn invitation_by_token(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     token: &str,
 ) -> Result<Option<Preview>, AppError> {
@@ -215,19 +215,19 @@ pub async fn invitation_by_token(
         );
     let select = with_columns_of::<organization::Entity>(select, ORGANIZATION_PREFIX);
     let select = with_columns_of::<user::Entity>(select, INVITER_PREFIX);
-    let Some(row) = state
+    let Some(row) = ctx
         .db
-        .query_one_raw(select.build(state.db.get_database_backend()))
+        .query_one_raw(select.build(ctx.db.get_database_backend()))
         .await?
     else {
-        refuse_superseded(&state.db, digest).await?;
+        refuse_superseded(&ctx.db, digest).await?;
         return Ok(None);
     };
     let model = invitation::Model::from_query_result(&row, "")?;
     Ok(Some(Preview {
         organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
         inviter: user::Model::from_query_result_optional(&row, INVITER_PREFIX)?,
-        invitation: view(&state.db, viewer, model).await?,
+        invitation: view(&ctx.db, viewer, model).await?,
     }))
 }
 

@@ -9,7 +9,6 @@ use sea_orm::{
 };
 
 use super::{InvitationView, allowed_domains, find_by_token_for_update, view};
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::InvitationEventKind;
@@ -19,6 +18,7 @@ use crate::domain::invitation_rules::{
 };
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::{organizations, require_user};
 
@@ -115,7 +115,7 @@ pub(crate) async fn redeem(
     user: &user::Model,
 ) -> Result<(invitation::Model, Option<membership::Model>, Committed), AppError> {
     require_inviter_entitled(txn, &model).await?;
-    let now = crate::service::now();
+    let now = crate::db::now();
     let membership = match (model.organization_id, &model.role) {
         (Some(org_id), Some(role)) => Some(
             membership::ActiveModel {
@@ -162,13 +162,13 @@ pub(crate) async fn redeem(
 /// Joins the organization of the invitation behind `token`.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn accept_invitation(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     token: &str,
 ) -> Result<Accepted, AppError> {
     let user = require_user(viewer)?;
-    if let Some((accepted, committed)) = super::accept_fast::try_accept(state, user, token).await? {
-        events::announce(state, committed).await;
+    if let Some((accepted, committed)) = super::accept_fast::try_accept(ctx, user, token).await? {
+        events::announce(ctx, committed).await;
         tracing::info!(
             invitation_id = accepted.invitation.model.id,
             org_id = accepted.organization.id,
@@ -176,7 +176,7 @@ pub async fn accept_invitation(
         );
         return Ok(accepted);
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let model = find_by_token_for_update(&txn, token).await?;
     let Some(org_id) = model.organization_id else {
         return Err(AppError::bad_input(
@@ -199,7 +199,7 @@ pub async fn accept_invitation(
         .await?
         .ok_or_else(|| AppError::not_found("the organization no longer exists"))?;
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     tracing::info!(invitation_id = model.id, org_id, "invitation accepted");
     let membership =
         membership.ok_or_else(|| anyhow::anyhow!("accepting created no membership"))?;
@@ -209,12 +209,12 @@ pub async fn accept_invitation(
 /// Declines an email invitation. The token proves receipt; a signed-in caller must be the invitee.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn decline_invitation(
-    state: &AppState,
+    ctx: &Ctx,
     viewer: &Viewer,
     token: &str,
 ) -> Result<InvitationView, AppError> {
     let user = crate::service::require_user(viewer)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let model = find_by_token_for_update(&txn, token).await?;
     let Some(email) = &model.email else {
         return Err(AppError::bad_input(
@@ -239,7 +239,7 @@ pub async fn decline_invitation(
     }
     let mut active = model.into_active_model();
     active.status = Set(InvitationStatus::Declined.as_str().to_owned());
-    active.updated_at = Set(crate::service::now());
+    active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
     let committed = events::record(
         &txn,
@@ -250,7 +250,7 @@ pub async fn decline_invitation(
     .await?;
     let declined = view(&txn, viewer, model).await?;
     txn.commit().await?;
-    events::announce(state, committed).await;
+    events::announce(ctx, committed).await;
     Ok(declined)
 }
 

@@ -25,7 +25,9 @@ pub struct TestApp {
     client: reqwest::Client,
     settings: Settings,
     database: Arc<TestDatabase>,
-    state: doorman::app::AppState,
+    ctx: doorman::service::Ctx,
+    outbox: doorman::email::outbox::Outbox,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl TestApp {
@@ -69,14 +71,16 @@ impl TestApp {
             .await
             .expect("failed to build the app");
         let address = format!("http://127.0.0.1:{}", app.port());
-        let state = app.state();
+        let (ctx, outbox, stopping) = (app.ctx(), app.outbox(), app.stopping());
         tokio::spawn(app.run_until_stopped());
         let app = TestApp {
             address,
             client: reqwest::Client::new(),
             settings,
             database,
-            state,
+            ctx,
+            outbox,
+            stopping,
         };
         if app.settings.token_secret.is_none() {
             for generated in app
@@ -92,15 +96,25 @@ impl TestApp {
         app
     }
 
-    /// The server's shared state, for driving the outbox worker from a test.
-    pub fn state(&self) -> &doorman::app::AppState {
-        &self.state
+    /// The use cases' state of the server (its database pool, settings, …).
+    pub fn ctx(&self) -> &doorman::service::Ctx {
+        &self.ctx
+    }
+
+    /// The outbox worker's state, for delivering mail from a test.
+    pub fn outbox(&self) -> &doorman::email::outbox::Outbox {
+        &self.outbox
+    }
+
+    /// Starts the server's shutdown, as a signal would.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// Runs one pass of the outbox worker (with `outbox_worker = false` this is the only
     /// sender); returns how many messages it attempted.
     pub async fn deliver_due_emails(&self) -> usize {
-        doorman::email::outbox::deliver_due(&self.state)
+        doorman::email::outbox::deliver_due(&self.outbox)
             .await
             .expect("deliver_due failed")
     }
