@@ -8,8 +8,6 @@
 pub mod app;
 /// Viewer, access tokens, password hashing.
 pub mod auth;
-/// The client's IP: the TCP peer, or `X-Forwarded-For` from a trusted proxy.
-pub mod client_ip;
 /// Typed settings with defaults, `DOORMAN_*` variables and flags.
 pub mod config;
 /// Connection, migrations and write transactions.
@@ -20,16 +18,11 @@ pub mod domain;
 pub mod email;
 /// `AppError` and the API's error codes.
 pub mod error;
-/// GraphiQL page and its vendored scripts and styles, all same-origin.
-pub mod graphiql;
 /// The GraphQL schema and resolvers.
 pub mod graphql;
-/// GraphQL over HTTP: `Accept`, status codes, request shapes, the batch cap.
-pub mod graphql_over_http;
-/// Routes and middleware.
+/// The transport: routes, GraphQL over HTTP, WebSocket, persisted queries, GraphiQL, the
+/// client's IP.
 pub mod http;
-/// Automatic persisted queries (Apollo's APQ): the hash → query store.
-pub mod persisted_queries;
 /// Use cases, one transaction each, with authorization.
 pub mod service;
 /// Logging setup.

@@ -21,10 +21,9 @@ use std::time::Duration;
 use async_graphql::{Context, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::auth::Viewer;
-use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::service::Ctx;
-use crate::service::rate_limits::{Action, RateLimiters};
+use crate::service::rate_limits::{Action, ClientIp, RateLimiters};
 
 pub use engine::Engine;
 

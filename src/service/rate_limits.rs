@@ -11,7 +11,6 @@ use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::auth::Viewer;
-use crate::client_ip::ClientIp;
 use crate::config::{Rate, RateLimits};
 use crate::error::{AppError, whole_seconds};
 
@@ -32,6 +31,11 @@ pub enum Action<'a> {
     /// `createOrgInvites`, `createInviteLink`, `createRegistrationInvite`, `resend`: per account.
     Invite,
 }
+
+/// The client's IP address, as the transport resolved it (`http::client_ip`); request data
+/// next to the `Viewer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientIp(pub std::net::IpAddr);
 
 /// Every in-process limiter, built once from the settings; the transport owns them and hands
 /// them to the schema.

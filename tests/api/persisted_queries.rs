@@ -1,7 +1,7 @@
 //! Automatic persisted queries (Apollo's APQ): hash-only requests, registration with the query,
 //! over POST and GET, and a persisted mutation still refused over GET.
 
-use doorman::persisted_queries::sha256_hex;
+use doorman::http::persisted_queries::sha256_hex;
 use reqwest::header::{ACCEPT, ALLOW};
 use serde_json::{Value as Json, json};
 

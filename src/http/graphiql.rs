@@ -59,32 +59,32 @@ static ASSETS: LazyLock<[Asset; 6]> = LazyLock::new(|| {
     [
         vendored(
             format!("react-{REACT_VERSION}.production.min.js"),
-            include_bytes!("../assets/graphiql/react.production.min.js"),
+            include_bytes!("../../assets/graphiql/react.production.min.js"),
             JAVASCRIPT,
         ),
         vendored(
             format!("react-dom-{REACT_VERSION}.production.min.js"),
-            include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+            include_bytes!("../../assets/graphiql/react-dom.production.min.js"),
             JAVASCRIPT,
         ),
         vendored(
             format!("graphiql-{GRAPHIQL_VERSION}.min.js"),
-            include_bytes!("../assets/graphiql/graphiql.min.js"),
+            include_bytes!("../../assets/graphiql/graphiql.min.js"),
             JAVASCRIPT,
         ),
         vendored(
             format!("graphiql-{GRAPHIQL_VERSION}.min.css"),
-            include_bytes!("../assets/graphiql/graphiql.min.css"),
+            include_bytes!("../../assets/graphiql/graphiql.min.css"),
             CSS,
         ),
         own(
             "init.js",
-            include_bytes!("../assets/graphiql/init.js"),
+            include_bytes!("../../assets/graphiql/init.js"),
             JAVASCRIPT,
         ),
         own(
             "init.css",
-            include_bytes!("../assets/graphiql/init.css"),
+            include_bytes!("../../assets/graphiql/init.css"),
             CSS,
         ),
     ]
@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn graphiql_versions_match_the_pins_of_the_update_script() {
-        let script = include_str!("../assets/graphiql/update.sh");
+        let script = include_str!("../../assets/graphiql/update.sh");
         assert!(
             script.contains(&format!("GRAPHIQL_VERSION={GRAPHIQL_VERSION} ")),
             "update.sh pins another graphiql than {GRAPHIQL_VERSION}"
