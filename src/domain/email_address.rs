@@ -57,6 +57,28 @@ pub fn parse_domain(raw: &str) -> Option<String> {
     valid.then_some(domain)
 }
 
+/// Most domains one link may allow.
+pub const MAX_ALLOWED_DOMAINS: usize = 50;
+
+/// A link's allowed email domains, each parsed, duplicates dropped.
+pub fn parse_domains(raw: &[String]) -> Result<Vec<String>, String> {
+    if raw.len() > MAX_ALLOWED_DOMAINS {
+        return Err(format!(
+            "allowedEmailDomains may list at most {MAX_ALLOWED_DOMAINS} domains; got {}",
+            raw.len()
+        ));
+    }
+    let mut domains = Vec::new();
+    for domain in raw {
+        let parsed =
+            parse_domain(domain).ok_or_else(|| format!("{domain:?} is not a domain name"))?;
+        if !domains.contains(&parsed) {
+            domains.push(parsed);
+        }
+    }
+    Ok(domains)
+}
+
 impl AsRef<str> for EmailAddress {
     fn as_ref(&self) -> &str {
         &self.0

@@ -29,6 +29,25 @@ pub fn parse_display_name(raw: Option<&str>) -> Result<Option<String>, String> {
     Ok(Some(name.to_owned()))
 }
 
+/// Longest personal note on an invitation.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// An invitation's personal note, trimmed; `None` when empty.
+pub fn parse_message(message: Option<String>) -> Result<Option<String>, String> {
+    let Some(message) = message
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+    else {
+        return Ok(None);
+    };
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(format!(
+            "message may be at most {MAX_MESSAGE_CHARS} characters"
+        ));
+    }
+    Ok(Some(message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

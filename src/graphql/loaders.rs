@@ -15,7 +15,7 @@ use futures_util::future::BoxFuture;
 use crate::auth::Viewer;
 use crate::domain::org_role::OrgRole;
 use crate::service::Ctx;
-use crate::service::invitations::{InvitationView, manage};
+use crate::service::invitations::{InvitationView, queries};
 use crate::service::{accounts, organizations};
 
 /// Batches lookups for one request.
@@ -194,7 +194,7 @@ impl Loader<InvitationId> for RequestLoader {
         keys: &[InvitationId],
     ) -> Result<HashMap<InvitationId, Self::Value>, Self::Error> {
         let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
-        let views = manage::invitations_by_ids(&self.state, &self.viewer, &ids)
+        let views = queries::invitations_by_ids(&self.state, &self.viewer, &ids)
             .await
             .map_err(|err| err.extend())?;
         Ok(views

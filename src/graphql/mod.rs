@@ -31,7 +31,7 @@ pub use engine::Engine;
 pub struct Query(
     accounts::AccountsQuery,
     organizations::OrganizationsQuery,
-    invitations::InvitationsQuery,
+    invitations::queries::InvitationsQuery,
     federation::EntitiesQuery,
 );
 
@@ -39,7 +39,9 @@ pub struct Query(
 pub struct Mutation(
     accounts::AccountsMutation,
     organizations::OrganizationsMutation,
-    invitations::InvitationsMutation,
+    invitations::create::CreateMutation,
+    invitations::redeem::RedeemMutation,
+    invitations::manage::ManageMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]

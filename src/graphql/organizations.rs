@@ -10,7 +10,7 @@ use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
 use super::{state, viewer};
 use crate::domain::org_role;
 use crate::error::AppError;
-use crate::service::invitations::manage;
+use crate::service::invitations::queries;
 use crate::service::organizations::{self, NewOrganization, OrgRef};
 
 /// A member's role, ordered VISITOR < MEMBER < ADMIN.
@@ -142,7 +142,7 @@ impl Membership {
         let Some(id) = self.0.invitation_id else {
             return Ok(None);
         };
-        let found = manage::membership_invitation(state(ctx), viewer(ctx), &self.0, id)
+        let found = queries::membership_invitation(state(ctx), viewer(ctx), &self.0, id)
             .await
             .map_err(|err| err.extend())?;
         Ok(found.map(Invitation))

@@ -4,9 +4,8 @@
 //! 503s and bare `INTERNAL_SERVER_ERROR`s and heals without a restart, and an unusable
 //! database file stops the process at once with one readable line.
 
-use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +14,7 @@ use futures_util::future::join_all;
 use serde_json::{Value as Json, json};
 use tokio::io::AsyncReadExt;
 
+use crate::support::machine::{Mount, PrivatePostgres, is_root};
 use crate::support::*;
 
 // ---- helpers ----
@@ -66,42 +66,6 @@ fn drain_stderr(child: &mut tokio::process::Child) -> Arc<Mutex<String>> {
         }
     });
     collected
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0)
-}
-
-/// Runs `program args` (as `user` when given and we are root) and checks that it succeeded.
-fn run_as(user: Option<&str>, program: &Path, args: &[&str]) {
-    let mut command = match user {
-        Some(user) if is_root() => {
-            let mut command = Command::new("runuser");
-            command.args(["-u", user, "--"]).arg(program);
-            command
-        }
-        _ => Command::new(program),
-    };
-    let output = command
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run {}: {err}", program.display()));
-    assert!(
-        output.status.success(),
-        "{} {args:?} failed: {}{}",
-        program.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 // ---- a. kill -9 in the middle of concurrent accepts ----
@@ -353,118 +317,6 @@ async fn assert_counts_agree(app: &TestApp, invitation_id: i64) -> i64 {
 
 // ---- b. the database goes away under load, and comes back ----
 
-/// A PostgreSQL cluster of this test's own (initdb in a temporary folder, its own port), so
-/// stopping it disturbs no other test. Stopped and removed on drop, also when the test fails.
-struct PrivatePostgres {
-    bin: PathBuf,
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl PrivatePostgres {
-    /// `None` when no PostgreSQL server binaries are installed.
-    fn bin_dir() -> Option<PathBuf> {
-        let from_pg_config = Command::new("pg_config")
-            .arg("--bindir")
-            .output()
-            .ok()
-            .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
-        let mut candidates: Vec<PathBuf> = from_pg_config.into_iter().collect();
-        if let Ok(versions) = std::fs::read_dir("/usr/lib/postgresql") {
-            let mut versions: Vec<PathBuf> = versions
-                .filter_map(|entry| entry.ok().map(|entry| entry.path().join("bin")))
-                .collect();
-            versions.sort();
-            candidates.extend(versions.into_iter().rev());
-        }
-        candidates
-            .into_iter()
-            .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
-    }
-
-    fn create(bin: PathBuf) -> PrivatePostgres {
-        let dir = tempfile::tempdir().unwrap();
-        if is_root() {
-            // initdb refuses to run as root: the cluster belongs to `postgres`.
-            let status = Command::new("chown")
-                .arg("postgres:")
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(status.success(), "chown postgres failed");
-        }
-        let data = dir.path().join("data");
-        run_as(
-            Some("postgres"),
-            &bin.join("initdb"),
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-            ],
-        );
-        let cluster = PrivatePostgres {
-            bin,
-            dir,
-            port: free_port(),
-        };
-        cluster.start();
-        cluster
-    }
-
-    fn pg_ctl(&self, args: &[&str]) {
-        let data = self.dir.path().join("data");
-        let mut all = vec!["-D", data.to_str().unwrap()];
-        all.extend_from_slice(args);
-        run_as(Some("postgres"), &self.bin.join("pg_ctl"), &all);
-    }
-
-    fn start(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            self.port,
-            self.dir.path().display()
-        );
-        let log = self.dir.path().join("postgres.log");
-        self.pg_ctl(&["-o", &options, "-l", log.to_str().unwrap(), "-w", "start"]);
-    }
-
-    /// Like a crash: no checkpoint, connections cut.
-    fn stop_immediately(&self) {
-        self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-}
-
-impl Drop for PrivatePostgres {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let pg_ctl = self.bin.join("pg_ctl");
-        let mut command = if is_root() {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(&pg_ctl);
-            command
-        } else {
-            Command::new(&pg_ctl)
-        };
-        // Already stopped is fine; the folder goes with `dir`.
-        let _ = command
-            .arg("-D")
-            .arg(&data)
-            .args(["-m", "immediate", "-w", "stop"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
 /// What the server answered to an authenticated query that reads the database.
 #[derive(Debug)]
 enum Answer {
@@ -498,30 +350,6 @@ fn classify(status: u16, body: &Json) -> Answer {
 }
 
 // ---- c. a SQLite file the process cannot write ----
-
-/// A tmpfs mounted for one case; unmounted on drop.
-struct Mount(PathBuf);
-
-impl Mount {
-    #[track_caller]
-    fn tmpfs(at: &Path, options: &str) -> Mount {
-        std::fs::create_dir_all(at).unwrap();
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
-            .arg(at)
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        assert!(mounted, "cannot mount a tmpfs at {}", at.display());
-        Mount(at.to_owned())
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
 
 /// Runs `doorman serve` on `sqlite://{file}` (as `user` when given) and returns its stderr once
 /// it has failed, which it must do at once and with a non-zero status.
@@ -576,135 +404,6 @@ fn assert_one_line_error(stderr: &str, file: &Path, cause: &str) {
         "expected one line `{expected}…{cause}…`, got:\n{stderr}"
     );
     assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
-}
-
-// ---- d. what fuzzing found (.ci/fuzz) ----
-
-/// An argument value that does not fit its type is the caller's mistake, `BAD_USER_INPUT`,
-/// whether the engine catches it while validating (an `Int` literal or variable out of range, a
-/// number for an `ID`) or while executing (a `DateTime` inside an input object). Schemathesis
-/// found the first kind answered `GRAPHQL_VALIDATION_FAILED`. Nothing is written either way.
-#[tokio::test]
-async fn argument_values_out_of_range_are_bad_user_input() {
-    let app = TestApp::spawn().await;
-    let (alice, _) = register(&app, "alice").await;
-    create_org(&app, &alice, "acme").await;
-    let out_of_range_date = "+262143-12-31T23:59:59Z";
-    let cases = [
-        (
-            "{ orgInvitations(org: { name: \"acme\" }, first: 99999999999) { totalCount } }",
-            json!({}),
-        ),
-        (
-            "query($first: Int) { orgInvitations(org: { name: \"acme\" }, first: $first) { totalCount } }",
-            json!({ "first": 99_999_999_999_i64 }),
-        ),
-        (
-            "query($first: Int) { orgInvitations(org: { name: \"acme\" }, first: $first) { totalCount } }",
-            json!({ "first": 1.5 }),
-        ),
-        ("mutation { cancel(id: 1.5) { id } }", json!({})),
-        (
-            "mutation($id: ID!) { cancel(id: $id) { id } }",
-            json!({ "id": 1e30 }),
-        ),
-        (
-            "mutation { createInviteLink(input: { org: { name: \"acme\" }, maxUses: 2147483648 }) { id } }",
-            json!({}),
-        ),
-        (
-            "mutation($at: DateTime) { createInviteLink(input: { org: { name: \"acme\" }, expiresAt: $at }) { id } }",
-            json!({ "at": out_of_range_date }),
-        ),
-        (
-            "mutation($input: CreateInviteLinkInput!) { createInviteLink(input: $input) { id } }",
-            json!({ "input": { "org": { "name": "acme" }, "expiresAt": "2026-13-45T99:00:00Z" } }),
-        ),
-        (
-            "mutation { createInviteLink(input: { org: { id: \"1\", name: \"acme\" } }) { id } }",
-            json!({}),
-        ),
-        (
-            "mutation { createInviteLink(input: { org: { name: \"acme\" }, role: OWNER }) { id } }",
-            json!({}),
-        ),
-    ];
-    for (query, variables) in cases {
-        let response = app.graphql(query, variables.clone(), Some(&alice)).await;
-        assert_error_code(&response, "BAD_USER_INPUT");
-        assert!(
-            response["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|error| error["extensions"]["code"] == "BAD_USER_INPUT"),
-            "{query} {variables}: {response:#}"
-        );
-    }
-    // An id that fits no row is simply unknown; a document that asks for what does not exist
-    // is still a validation failure.
-    let response = app
-        .graphql(
-            "mutation { cancel(id: \"99999999999999999999\") { id } }",
-            json!({}),
-            Some(&alice),
-        )
-        .await;
-    assert_error_code(&response, "NOT_FOUND");
-    let response = app
-        .graphql("{ orgInvitations { totalCount } }", json!({}), Some(&alice))
-        .await;
-    assert_error_code(&response, "GRAPHQL_VALIDATION_FAILED");
-    assert_eq!(app.rows("invitations").await, 0);
-}
-
-/// Schemathesis sent `resend` the same email three times: the second renewal started from the
-/// row read before the first and hit the unique token digest, an `INTERNAL_SERVER_ERROR` that
-/// rolled back the whole call. Now each invitation is renewed once and every repeat, by email
-/// (also once normalised) or by id, gets a `DUPLICATE_IN_REQUEST` entry in `errors`.
-#[tokio::test]
-async fn resend_naming_an_invitation_twice_renews_it_once() {
-    let app = TestApp::spawn().await;
-    let (alice, _) = register(&app, "alice").await;
-    create_org(&app, &alice, "acme").await;
-    let (id, first_token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
-
-    let response = resend(
-        &app,
-        &alice,
-        json!({
-            "org": { "name": "acme" },
-            "emails": ["bob@example.com", "bob@example.com", " BOB@example.com"],
-            "sendEmail": false
-        }),
-    )
-    .await;
-    let payload = &data(&response)["resend"];
-    assert_eq!(payload["invitations"].as_array().unwrap().len(), 1);
-    assert_eq!(payload["invitations"][0]["id"], id.as_str());
-    let codes: Vec<&Json> = payload["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| &error["code"])
-        .collect();
-    assert_eq!(codes, ["DUPLICATE_IN_REQUEST", "DUPLICATE_IN_REQUEST"]);
-    let second_token = token_from_link(&str_of(&payload["invitations"][0]["invitationLink"]));
-    assert_error_code(
-        &invitation(&app, &first_token, None).await,
-        "INVITATION_SUPERSEDED",
-    );
-
-    let response = resend(&app, &alice, json!({ "ids": [id, id], "sendEmail": false })).await;
-    let payload = &data(&response)["resend"];
-    assert_eq!(payload["invitations"].as_array().unwrap().len(), 1);
-    assert_eq!(payload["errors"][0]["code"], "DUPLICATE_IN_REQUEST");
-    assert_eq!(payload["errors"][0]["id"], id.as_str());
-    assert_error_code(
-        &invitation(&app, &second_token, None).await,
-        "INVITATION_SUPERSEDED",
-    );
-    assert_eq!(app.event_kinds(&id).await, ["CREATED", "RESENT", "RESENT"]);
 }
 
 /// Tests that need PostgreSQL: the `postgres` profiles run them (`.config/nextest.toml`).

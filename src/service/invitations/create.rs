@@ -9,9 +9,10 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, Q
 use super::{InvitationView, quotas, require_inviter, require_org, resolve_expiry};
 use crate::auth::Viewer;
 use crate::db;
-use crate::domain::email_address::{EmailAddress, parse_domain};
+use crate::domain::email_address::{EmailAddress, parse_domains};
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
+use crate::domain::names::parse_message;
 use crate::domain::org_role::OrgRole;
 use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
 use crate::error::{AppError, ErrorCode};
@@ -49,8 +50,6 @@ pub struct OrgInvitesOutcome {
     pub valid_emails: Vec<String>,
 }
 
-const MAX_MESSAGE_CHARS: usize = 1000;
-
 /// Invites up to `bulk_limit` emails at once; each email gets exactly one outcome.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn create_org_invites(
@@ -74,7 +73,7 @@ pub async fn create_org_invites(
     }
     let now = crate::db::now();
     let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
-    let message = parse_message(input.message)?;
+    let message = parse_message(input.message).map_err(AppError::bad_input)?;
 
     let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
@@ -221,7 +220,7 @@ pub async fn create_invite_link(
     let now = crate::db::now();
     let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     check_max_uses(input.max_uses)?;
-    let domains = parse_domains(&input.allowed_email_domains)?;
+    let domains = parse_domains(&input.allowed_email_domains).map_err(AppError::bad_input)?;
     let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
     require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
@@ -470,21 +469,6 @@ async fn insert_invitations(
     Ok((views, committed))
 }
 
-fn parse_message(message: Option<String>) -> Result<Option<String>, AppError> {
-    let Some(message) = message
-        .map(|m| m.trim().to_owned())
-        .filter(|m| !m.is_empty())
-    else {
-        return Ok(None);
-    };
-    if message.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(AppError::bad_input(format!(
-            "message may be at most {MAX_MESSAGE_CHARS} characters"
-        )));
-    }
-    Ok(Some(message))
-}
-
 fn check_max_uses(max_uses: Option<i32>) -> Result<(), AppError> {
     match max_uses {
         Some(uses) if uses < 1 => Err(AppError::bad_input(
@@ -492,25 +476,4 @@ fn check_max_uses(max_uses: Option<i32>) -> Result<(), AppError> {
         )),
         _ => Ok(()),
     }
-}
-
-/// Most domains one link may allow.
-const MAX_ALLOWED_DOMAINS: usize = 50;
-
-fn parse_domains(raw: &[String]) -> Result<Vec<String>, AppError> {
-    if raw.len() > MAX_ALLOWED_DOMAINS {
-        return Err(AppError::bad_input(format!(
-            "allowedEmailDomains may list at most {MAX_ALLOWED_DOMAINS} domains; got {}",
-            raw.len()
-        )));
-    }
-    let mut domains = Vec::new();
-    for domain in raw {
-        let parsed = parse_domain(domain)
-            .ok_or_else(|| AppError::bad_input(format!("{domain:?} is not a domain name")))?;
-        if !domains.contains(&parsed) {
-            domains.push(parsed);
-        }
-    }
-    Ok(domains)
 }

@@ -1,30 +1,31 @@
 //! The admin side: cancel, resend (new token, fresh expiry), and the lists.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{Duration, Utc};
-use entity::{invitation, invitation_redemption, invitation_token, membership, organization, user};
+use entity::{invitation, invitation_token};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::create::InviteError;
-use super::{InvitationView, link_for, quotas, require_org, require_org_admin, viewer_manages};
+use super::{
+    InvitationView, admin_view, link_for, quotas, require_org, require_org_admin, viewer_manages,
+};
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
-use crate::domain::invitation_rules::{InvitationAction, InvitationStatus, Refusal};
+use crate::domain::invitation_rules::{InvitationStatus, Refusal};
 use crate::domain::invite_token::InviteToken;
-use crate::domain::org_role::OrgRole;
 use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
 use crate::email::outbox;
 use crate::error::{AppError, ErrorCode};
 use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::organizations::OrgRef;
-use crate::service::{Page, PageRequest, fetch_page, organizations, require_user};
+use crate::service::{organizations, require_user};
 
 /// Loads an invitation by id for a change, locked, and checks the viewer manages it.
 /// Invitations the viewer cannot even see (not a member, not the invitee) are `NOT_FOUND`.
@@ -98,15 +99,6 @@ pub async fn cancel(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<InvitationVie
     txn.commit().await?;
     events::announce(ctx, committed).await;
     Ok(admin_view(model))
-}
-
-fn admin_view(model: invitation::Model) -> InvitationView {
-    InvitationView {
-        model,
-        viewer_is_admin: true,
-        viewer_is_invitee: false,
-        link: None,
-    }
 }
 
 /// Which invitations `resend` targets.
@@ -352,237 +344,4 @@ async fn renew(
     let views = std::slice::from_ref(&view);
     let emails = super::queue_emails(txn, views, organization.as_ref(), inviter.as_ref()).await?;
     Ok((view, committed.merge(emails)))
-}
-
-/// Filters for `orgInvitations`, checked: each status at most once, a bounded email.
-pub struct InvitationFilter {
-    statuses: Vec<InvitationStatus>,
-    email: Option<String>,
-}
-
-/// How many statuses there are: a status filter names each at most once.
-const STATUS_COUNT: usize = 6;
-/// The longest email address (RFC 5321): a longer search matches nothing.
-const MAX_EMAIL_FILTER_CHARS: usize = 254;
-
-impl InvitationFilter {
-    /// A filter for rows with any of `statuses` (all when empty; duplicates count once) whose
-    /// email contains `email` (trimmed, case-insensitive).
-    pub fn new(statuses: Vec<InvitationStatus>, email: Option<String>) -> Result<Self, AppError> {
-        if statuses.len() > STATUS_COUNT {
-            return Err(AppError::bad_input(format!(
-                "status names at most {STATUS_COUNT} statuses, each once; got {} entries",
-                statuses.len()
-            )));
-        }
-        let mut unique = Vec::with_capacity(statuses.len());
-        for status in statuses {
-            if !unique.contains(&status) {
-                unique.push(status);
-            }
-        }
-        let email = email
-            .map(|e| e.trim().to_lowercase())
-            .filter(|e| !e.is_empty());
-        if let Some(email) = &email
-            && email.chars().count() > MAX_EMAIL_FILTER_CHARS
-        {
-            return Err(AppError::bad_input(format!(
-                "email may be at most {MAX_EMAIL_FILTER_CHARS} characters"
-            )));
-        }
-        Ok(Self {
-            statuses: unique,
-            email,
-        })
-    }
-}
-
-/// One page of an organization's invitations, with the organization and the inviters it
-/// names, read with it (for the request's loaders).
-pub struct InvitationPage {
-    pub page: Page<InvitationView>,
-    pub organization: organization::Model,
-    pub inviters: Vec<user::Model>,
-}
-
-/// An organization's invitations, newest first; org admins only. Two queries: the
-/// organization with the viewer's role in it, then the page with each inviter.
-pub async fn org_invitations(
-    ctx: &Ctx,
-    viewer: &Viewer,
-    org: &OrgRef,
-    filter: InvitationFilter,
-    page: PageRequest,
-) -> Result<InvitationPage, AppError> {
-    let org = super::require_org_as_admin(&ctx.db, require_user(viewer)?, org).await?;
-    let mut select =
-        invitation::Entity::find().filter(invitation::Column::OrganizationId.eq(org.id));
-    if !filter.statuses.is_empty() {
-        select = select.filter(status_condition(&filter.statuses));
-    }
-    if let Some(email) = filter.email {
-        select = select.filter(invitation::Column::Email.contains(email));
-    }
-    let (page, inviters) = super::fetch_page_with_inviters(&ctx.db, select, page).await?;
-    Ok(InvitationPage {
-        page: page.map(admin_view),
-        organization: org,
-        inviters,
-    })
-}
-
-/// Matches rows whose read-time status is one of `statuses` (`EXPIRED` and `PENDING` split
-/// stored `PENDING` rows by their expiry): at most three terms, whatever the list.
-fn status_condition(statuses: &[InvitationStatus]) -> Condition {
-    let now = Utc::now();
-    let pending = || invitation::Column::Status.eq(InvitationStatus::Pending.as_str());
-    let stored: Vec<&str> = statuses
-        .iter()
-        .filter(|status| {
-            !matches!(
-                status,
-                InvitationStatus::Pending | InvitationStatus::Expired
-            )
-        })
-        .map(|status| status.as_str())
-        .collect();
-    let mut any = Condition::any();
-    if !stored.is_empty() {
-        any = any.add(invitation::Column::Status.is_in(stored));
-    }
-    if statuses.contains(&InvitationStatus::Pending) {
-        any = any.add(
-            Condition::all()
-                .add(pending())
-                .add(invitation::Column::ExpiresAt.gt(now)),
-        );
-    }
-    if statuses.contains(&InvitationStatus::Expired) {
-        any = any.add(
-            Condition::all()
-                .add(pending())
-                .add(invitation::Column::ExpiresAt.lte(now)),
-        );
-    }
-    any
-}
-
-/// Pending invitations addressed to the viewer's email, newest first.
-pub async fn my_invitations(ctx: &Ctx, viewer: &Viewer) -> Result<Vec<InvitationView>, AppError> {
-    let user = require_user(viewer)?;
-    let models = invitation::Entity::find()
-        .filter(invitation::Column::Email.eq(&user.email))
-        .filter(status_condition(&[InvitationStatus::Pending]))
-        .order_by_desc(invitation::Column::Id)
-        .limit(crate::service::MAX_PAGE_SIZE)
-        .all(&ctx.db)
-        .await?;
-    batch_views(ctx, viewer, models).await
-}
-
-/// Registration invitations, newest first; server admins only.
-pub async fn registration_invitations(
-    ctx: &Ctx,
-    viewer: &Viewer,
-    page: PageRequest,
-) -> Result<Page<InvitationView>, AppError> {
-    let user = require_user(viewer)?;
-    if !user.is_server_admin {
-        return Err(AppError::forbidden(
-            "only server admins can list registration invitations",
-        ));
-    }
-    let select = invitation::Entity::find()
-        .filter(invitation::Column::Action.eq(InvitationAction::RegisterAccount.as_str()));
-    let page = fetch_page(&ctx.db, select, invitation::Column::Id, page).await?;
-    Ok(page.map(admin_view))
-}
-
-/// Who used an invitation and when, newest first; for those who manage it.
-pub async fn redemptions(
-    ctx: &Ctx,
-    viewer: &Viewer,
-    invitation: &InvitationView,
-    page: PageRequest,
-) -> Result<Page<invitation_redemption::Model>, AppError> {
-    require_admin_field(viewer, invitation)?;
-    let select = invitation_redemption::Entity::find()
-        .filter(invitation_redemption::Column::InvitationId.eq(invitation.model.id));
-    fetch_page(&ctx.db, select, invitation_redemption::Column::Id, page).await
-}
-
-/// Admin-only invitation fields answer `UNAUTHENTICATED` to anonymous callers and
-/// `FORBIDDEN` to everyone else who does not manage the invitation.
-pub fn require_admin_field(viewer: &Viewer, invitation: &InvitationView) -> Result<(), AppError> {
-    if invitation.viewer_is_admin {
-        Ok(())
-    } else {
-        require_user(viewer)?;
-        Err(AppError::forbidden(
-            "only those who manage this invitation can see this field",
-        ))
-    }
-}
-
-/// The invitation a membership came through: for the member and for those who manage it.
-pub async fn membership_invitation(
-    ctx: &Ctx,
-    viewer: &Viewer,
-    membership: &membership::Model,
-    invitation_id: i64,
-) -> Result<Option<InvitationView>, AppError> {
-    let Some(model) = invitation::Entity::find_by_id(invitation_id)
-        .one(&ctx.db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let view = super::view(&ctx.db, viewer, model).await?;
-    let visible = view.viewer_is_admin || viewer.user_id() == Some(membership.user_id);
-    Ok(visible.then_some(view))
-}
-
-/// The invitations among `ids` the viewer may see, by id: those it manages and those
-/// addressed to its email. Others are left out, as if they did not exist.
-pub async fn invitations_by_ids(
-    ctx: &Ctx,
-    viewer: &Viewer,
-    ids: &[i64],
-) -> Result<HashMap<i64, InvitationView>, AppError> {
-    require_user(viewer)?;
-    let models = invitation::Entity::find()
-        .filter(invitation::Column::Id.is_in(ids.iter().copied()))
-        .all(&ctx.db)
-        .await?;
-    Ok(batch_views(ctx, viewer, models)
-        .await?
-        .into_iter()
-        .filter(|view| view.viewer_is_admin || view.viewer_is_invitee)
-        .map(|view| (view.model.id, view))
-        .collect())
-}
-
-/// The views of `models` for `viewer`, with one query for the viewer's roles in all their
-/// organizations rather than one per invitation.
-async fn batch_views(
-    ctx: &Ctx,
-    viewer: &Viewer,
-    models: Vec<invitation::Model>,
-) -> Result<Vec<InvitationView>, AppError> {
-    let org_ids: Vec<i64> = models.iter().filter_map(|m| m.organization_id).collect();
-    let roles = organizations::viewer_roles(ctx, viewer, &org_ids).await?;
-    let server_admin = viewer.user().is_some_and(|user| user.is_server_admin);
-    Ok(models
-        .into_iter()
-        .map(|model| InvitationView {
-            viewer_is_admin: match model.organization_id {
-                Some(org_id) => roles.get(&org_id) == Some(&OrgRole::Admin),
-                None => server_admin && model.action == InvitationAction::RegisterAccount.as_str(),
-            },
-            viewer_is_invitee: super::is_invitee(viewer, &model),
-            link: None,
-            model,
-        })
-        .collect())
 }

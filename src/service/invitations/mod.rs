@@ -4,6 +4,7 @@
 mod accept_fast;
 pub mod create;
 pub mod manage;
+pub mod queries;
 pub mod quotas;
 pub mod redeem;
 
@@ -25,7 +26,6 @@ use crate::domain::org_role::OrgRole;
 use crate::email::invitation_email::InvitationEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::{AppError, ErrorCode};
-use crate::service::Ctx;
 use crate::service::events::Committed;
 use crate::service::organizations;
 
@@ -49,6 +49,16 @@ impl InvitationView {
             .parse()
             .unwrap_or(InvitationStatus::Cancelled);
         effective_status(stored, self.model.expires_at, Utc::now())
+    }
+}
+
+/// The view of an invitation for those who manage it.
+pub(super) fn admin_view(model: invitation::Model) -> InvitationView {
+    InvitationView {
+        model,
+        viewer_is_admin: true,
+        viewer_is_invitee: false,
+        link: None,
     }
 }
 
@@ -124,7 +134,10 @@ async fn find_by_token(
 }
 
 /// `INVITATION_SUPERSEDED` when `digest` is a token that a resend replaced.
-async fn refuse_superseded(db: &impl ConnectionTrait, digest: String) -> Result<(), AppError> {
+pub(super) async fn refuse_superseded(
+    db: &impl ConnectionTrait,
+    digest: String,
+) -> Result<(), AppError> {
     let superseded = invitation_token::Entity::find()
         .filter(invitation_token::Column::TokenDigest.eq(digest))
         .one(db)
@@ -179,56 +192,6 @@ pub(super) fn is_invitee(viewer: &Viewer, model: &invitation::Model) -> bool {
         (Some(user), Some(email)) => user.email == *email,
         _ => false,
     }
-}
-
-/// An invitation with the organization and inviter it names, read together.
-pub struct Preview {
-    pub invitation: InvitationView,
-    pub organization: Option<organization::Model>,
-    pub inviter: Option<user::Model>,
-}
-
-/// Anonymous preview of the invitation behind a token; `None` when no invitation has it. One
-/// query reads the invitation, its organization and its inviter: the preview shows all three,
-/// and this is the most called use case (every click on a link).
-pub async fn invitation_by_token(
-    ctx: &Ctx,
-    viewer: &Viewer,
-    token: &str,
-) -> Result<Option<Preview>, AppError> {
-    let Some(token) = InviteToken::parse(token) else {
-        return Ok(None);
-    };
-    let digest = token.digest();
-    let select = invitation::Entity::find()
-        .filter(invitation::Column::TokenDigest.eq(&digest))
-        .join(
-            JoinType::LeftJoin,
-            belongs_to::<organization::Entity>(
-                invitation::Column::OrganizationId,
-                organization::Column::Id,
-            ),
-        )
-        .join(
-            JoinType::LeftJoin,
-            belongs_to::<user::Entity>(invitation::Column::InvitedBy, user::Column::Id),
-        );
-    let select = with_columns_of::<organization::Entity>(select, ORGANIZATION_PREFIX);
-    let select = with_columns_of::<user::Entity>(select, INVITER_PREFIX);
-    let Some(row) = ctx
-        .db
-        .query_one_raw(select.build(ctx.db.get_database_backend()))
-        .await?
-    else {
-        refuse_superseded(&ctx.db, digest).await?;
-        return Ok(None);
-    };
-    let model = invitation::Model::from_query_result(&row, "")?;
-    Ok(Some(Preview {
-        organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
-        inviter: user::Model::from_query_result_optional(&row, INVITER_PREFIX)?,
-        invitation: view(&ctx.db, viewer, model).await?,
-    }))
 }
 
 /// The organization a request names, if the viewer administers it: one query for both.
@@ -322,11 +285,11 @@ pub(crate) async fn fetch_page_with_inviters(
     ))
 }
 
-const ORGANIZATION_PREFIX: &str = "organization_";
-const INVITER_PREFIX: &str = "inviter_";
+pub(super) const ORGANIZATION_PREFIX: &str = "organization_";
+pub(super) const INVITER_PREFIX: &str = "inviter_";
 
 /// `invitations.{from} = {E}.{to}`, for a join (the entities declare no relations).
-fn belongs_to<E: EntityTrait>(from: invitation::Column, to: E::Column) -> RelationDef {
+pub(super) fn belongs_to<E: EntityTrait>(from: invitation::Column, to: E::Column) -> RelationDef {
     invitation::Entity::belongs_to(E::default())
         .from(from)
         .to(to)
@@ -334,7 +297,7 @@ fn belongs_to<E: EntityTrait>(from: invitation::Column, to: E::Column) -> Relati
 }
 
 /// Adds every column of `E` to `select`, named `{prefix}{column}`.
-fn with_columns_of<E: EntityTrait>(
+pub(super) fn with_columns_of<E: EntityTrait>(
     mut select: Select<invitation::Entity>,
     prefix: &str,
 ) -> Select<invitation::Entity> {

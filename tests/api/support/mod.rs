@@ -10,6 +10,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use serde_json::{Value as Json, json};
 
 pub mod log_guard;
+pub mod machine;
 pub mod smtp;
 pub mod ws;
 
@@ -474,6 +475,15 @@ pub async fn add_member(
 
 // ---- invitations ----
 
+/// A server with admin `alice` of org `acme` and a registered user `bob`; returns both tokens.
+pub async fn acme_and_bob() -> (TestApp, String, String) {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (bob, _) = register(&app, "bob").await;
+    (app, alice, bob)
+}
+
 pub const CREATE_ORG_INVITES: &str = "mutation($input: CreateOrgInvitesInput!) {
   createOrgInvites(input: $input) {
     invitations { id email role status invitationLink isExistingUser emailStatus expiresAt }
@@ -752,13 +762,8 @@ pub fn require_sqlite() {
 /// this process is not root.
 #[track_caller]
 pub fn require_root() {
-    let uid = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
-    assert_eq!(
-        uid.as_deref().ok(),
-        Some("0"),
+    assert!(
+        machine::is_root(),
         "this test mounts file systems and needs root (see .config/nextest.toml)"
     );
 }

@@ -1,18 +1,9 @@
-//! `invitation(token:)`, `acceptInvitation` and `declineInvitation`: what a token holder sees
-//! and every way an accept can succeed or be refused.
+//! `acceptInvitation` and `declineInvitation` (`service/invitations/redeem.rs`): every way an
+//! accept can succeed or be refused.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
-
-/// A server with admin `alice` of org `acme` and a registered user `bob`; returns both tokens.
-async fn acme_and_bob() -> (TestApp, String, String) {
-    let app = TestApp::spawn().await;
-    let (alice, _) = register(&app, "alice").await;
-    create_org(&app, &alice, "acme").await;
-    let (bob, _) = register(&app, "bob").await;
-    (app, alice, bob)
-}
 
 async fn usage_count(app: &TestApp, id: &str) -> i64 {
     app.count(
@@ -275,99 +266,6 @@ async fn accepting_as_a_member_returns_already_member_and_uses_nothing() {
     assert_error_code(&bob_again, "ALREADY_MEMBER");
     assert_eq!(usage_count(&app, &id).await, 1);
     assert_eq!(memberships_of(&app, "bob").await, 1);
-}
-
-// ---- invitation(token:) ----
-
-const ADMIN_FIELDS: &str = "query($token: String!) { invitation(token: $token) {
-    emailStatus sendCount lastSentAt lastEmailError redemptions(first: 10) { totalCount } } }";
-
-#[tokio::test]
-async fn anonymous_token_holders_see_the_invitation_with_a_masked_email() {
-    let (app, alice, _bob) = acme_and_bob().await;
-    let (id, token) = invite_one(&app, &alice, "acme", "carol@example.com").await;
-
-    let response = invitation(&app, &token, None).await;
-
-    let shown: &Value = &data(&response)["invitation"];
-    assert_eq!(shown["id"], id.as_str());
-    assert_eq!(shown["action"], "JOIN_ORG");
-    assert_eq!(shown["organization"]["name"], "acme");
-    assert_eq!(shown["role"], "MEMBER");
-    assert_eq!(shown["email"], json!(null));
-    assert_eq!(shown["emailHint"], "c***@example.com");
-    assert_eq!(shown["status"], "PENDING");
-    assert_eq!(shown["maxUses"], 1);
-    assert_eq!(shown["usageCount"], 0);
-    assert_eq!(shown["usesRemaining"], 1);
-    assert_eq!(shown["invitedBy"]["username"], "alice");
-    assert_eq!(shown["isExistingUser"], false);
-    assert!(parse_time(&shown["expiresAt"]) > parse_time(&shown["createdAt"]));
-}
-
-#[tokio::test]
-async fn the_invitee_and_org_admins_see_the_full_email_and_others_do_not() {
-    let (app, alice, bob) = acme_and_bob().await;
-    let (carol, _) = register(&app, "carol").await;
-    let (_, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
-
-    let as_admin = invitation(&app, &token, Some(&alice)).await;
-    let as_invitee = invitation(&app, &token, Some(&bob)).await;
-    let as_other = invitation(&app, &token, Some(&carol)).await;
-
-    assert_eq!(data(&as_admin)["invitation"]["email"], "bob@example.com");
-    assert_eq!(data(&as_invitee)["invitation"]["email"], "bob@example.com");
-    assert_eq!(data(&as_invitee)["invitation"]["isExistingUser"], true);
-    assert_eq!(data(&as_other)["invitation"]["email"], json!(null));
-    assert_eq!(
-        data(&as_other)["invitation"]["emailHint"],
-        "b***@example.com"
-    );
-}
-
-#[tokio::test]
-async fn admin_only_fields_need_a_signed_in_org_admin() {
-    let (app, alice, bob) = acme_and_bob().await;
-    let (_, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
-    let variables = json!({ "token": token });
-
-    let anonymous = app.graphql(ADMIN_FIELDS, variables.clone(), None).await;
-    let invitee = app
-        .graphql(ADMIN_FIELDS, variables.clone(), Some(&bob))
-        .await;
-    let admin = app.graphql(ADMIN_FIELDS, variables, Some(&alice)).await;
-
-    assert_error_code(&anonymous, "UNAUTHENTICATED");
-    assert_error_code(&invitee, "FORBIDDEN");
-    let shown = &data(&admin)["invitation"];
-    assert_eq!(shown["emailStatus"], "QUEUED");
-    assert!(shown["sendCount"].is_i64(), "{admin:#}");
-    assert_eq!(shown["redemptions"]["totalCount"], 0);
-}
-
-#[tokio::test]
-async fn org_admins_see_who_redeemed_an_invitation() {
-    let (app, alice, bob) = acme_and_bob().await;
-    let (_, token) = create_link(&app, &alice, "acme", None).await;
-    data(&accept(&app, &bob, &token).await);
-
-    let response = app
-        .graphql(ADMIN_FIELDS, json!({ "token": token }), Some(&alice))
-        .await;
-
-    assert_eq!(
-        data(&response)["invitation"]["redemptions"]["totalCount"],
-        1
-    );
-}
-
-#[tokio::test]
-async fn an_unknown_token_shows_no_invitation() {
-    let app = TestApp::spawn().await;
-
-    let response = invitation(&app, &"A".repeat(43), None).await;
-
-    assert_eq!(data(&response)["invitation"], json!(null));
 }
 
 // ---- the inviter must still be entitled ----

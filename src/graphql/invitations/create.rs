@@ -1,0 +1,169 @@
+//! Creating invitations: email invitations in bulk, open links, registration invitations.
+
+use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, SimpleObject};
+
+use super::Invitation;
+use crate::domain::org_role;
+use crate::graphql::organizations::{OrgRole, OrgSelector};
+use crate::graphql::scalars::DateTime;
+use crate::graphql::{state, throttle, viewer};
+use crate::service::invitations::create::{
+    self, InviteError as ServiceInviteError, InviteLink, OrgInvites, RegistrationInvite,
+};
+use crate::service::rate_limits::Action;
+
+#[derive(InputObject)]
+pub struct CreateOrgInvitesInput {
+    pub org: OrgSelector,
+    /// At most 100 (configurable); each is trimmed and lower-cased.
+    pub emails: Vec<String>,
+    #[graphql(default_with = "OrgRole::Member")]
+    pub role: OrgRole,
+    /// Default 7 days from now; at most 30 days ahead.
+    pub expires_at: Option<DateTime>,
+    /// A personal note shown in the email (at most 1000 characters).
+    pub message: Option<String>,
+    #[graphql(default = true)]
+    pub send_email: bool,
+    /// Report the outcomes without creating anything.
+    #[graphql(default)]
+    pub validate_only: bool,
+}
+
+/// Why one email was not invited.
+#[derive(SimpleObject)]
+pub struct InviteError {
+    pub email: String,
+    /// `INVALID_EMAIL`, `DUPLICATE_IN_REQUEST`, `ALREADY_MEMBER` or `ALREADY_INVITED`.
+    pub code: String,
+    pub message: String,
+}
+
+impl From<ServiceInviteError> for InviteError {
+    fn from(error: ServiceInviteError) -> Self {
+        Self {
+            email: error.email,
+            code: error.code.to_owned(),
+            message: error.message,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CreateOrgInvitesPayload {
+    /// The invitations created, each with its `invitationLink`.
+    pub invitations: Vec<Invitation>,
+    /// One entry per email that was not invited.
+    pub errors: Vec<InviteError>,
+    /// The normalized emails that were (or with `validateOnly` would be) invited.
+    pub valid_emails: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateInviteLinkInput {
+    pub org: OrgSelector,
+    #[graphql(default_with = "OrgRole::Member")]
+    pub role: OrgRole,
+    /// Null means unlimited.
+    pub max_uses: Option<i32>,
+    pub expires_at: Option<DateTime>,
+    /// Only accounts with an email in these domains may accept (empty = any).
+    #[graphql(default)]
+    pub allowed_email_domains: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateRegistrationInviteInput {
+    /// Limit the invitation to one email (then it can be used once).
+    pub email: Option<String>,
+    /// Null means unlimited (for an invitation without an email).
+    pub max_uses: Option<i32>,
+    pub expires_at: Option<DateTime>,
+    /// Also join this organization on registering.
+    pub org: Option<OrgSelector>,
+    /// The role in `org` (default MEMBER).
+    pub role: Option<OrgRole>,
+    #[graphql(default = true)]
+    pub send_email: bool,
+}
+
+#[derive(Default)]
+pub struct CreateMutation;
+
+#[Object]
+impl CreateMutation {
+    /// Invites up to 100 emails; each gets exactly one outcome. A request that would pass the
+    /// organization's daily quota (`RATE_LIMITED`) or pending cap (`BAD_USER_INPUT`) creates
+    /// nothing.
+    async fn create_org_invites(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrgInvitesInput,
+    ) -> Result<CreateOrgInvitesPayload> {
+        let request = OrgInvites {
+            org: input.org.to_ref(),
+            emails: input.emails,
+            role: input.role.into(),
+            expires_at: input.expires_at.map(|at| at.0),
+            message: input.message,
+            send_email: input.send_email,
+            validate_only: input.validate_only,
+        };
+        let outcome = async {
+            throttle(ctx, Action::Invite)?;
+            create::create_org_invites(state(ctx), viewer(ctx), request).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(CreateOrgInvitesPayload {
+            invitations: outcome.invitations.into_iter().map(Invitation).collect(),
+            errors: outcome.errors.into_iter().map(InviteError::from).collect(),
+            valid_emails: outcome.valid_emails,
+        })
+    }
+
+    /// Creates a multi-use open link.
+    async fn create_invite_link(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInviteLinkInput,
+    ) -> Result<Invitation> {
+        let request = InviteLink {
+            org: input.org.to_ref(),
+            role: input.role.into(),
+            max_uses: input.max_uses,
+            expires_at: input.expires_at.map(|at| at.0),
+            allowed_email_domains: input.allowed_email_domains,
+        };
+        async {
+            throttle(ctx, Action::Invite)?;
+            create::create_invite_link(state(ctx), viewer(ctx), request).await
+        }
+        .await
+        .map(Invitation)
+        .map_err(|err| err.extend())
+    }
+
+    /// Server admins: an invitation to register (and optionally join an organization).
+    async fn create_registration_invite(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRegistrationInviteInput,
+    ) -> Result<Invitation> {
+        let request = RegistrationInvite {
+            email: input.email,
+            max_uses: input.max_uses,
+            expires_at: input.expires_at.map(|at| at.0),
+            org: input.org.as_ref().map(OrgSelector::to_ref),
+            role: input.role.map(org_role::OrgRole::from),
+            send_email: input.send_email,
+        };
+        async {
+            throttle(ctx, Action::Invite)?;
+            create::create_registration_invite(state(ctx), viewer(ctx), request).await
+        }
+        .await
+        .map(Invitation)
+        .map_err(|err| err.extend())
+    }
+}

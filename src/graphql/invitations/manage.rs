@@ -1,0 +1,91 @@
+//! Cancelling and resending invitations.
+
+use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject};
+
+use super::Invitation;
+use crate::error::AppError;
+use crate::graphql::organizations::OrgSelector;
+use crate::graphql::{state, throttle, viewer};
+use crate::service::invitations::manage::{self, ResendTarget};
+use crate::service::rate_limits::Action;
+
+/// Pick invitations by `ids`, or by `org` and `emails`.
+#[derive(InputObject)]
+pub struct ResendInput {
+    pub ids: Option<Vec<ID>>,
+    pub org: Option<OrgSelector>,
+    pub emails: Option<Vec<String>>,
+    #[graphql(default = true)]
+    pub send_email: bool,
+}
+
+/// Why one invitation was not resent.
+#[derive(SimpleObject)]
+pub struct ResendError {
+    pub id: Option<ID>,
+    pub email: Option<String>,
+    /// An error code; `RATE_LIMITED` when the invitation was sent too recently.
+    pub code: String,
+    pub message: String,
+    /// With `RATE_LIMITED`: whole seconds until this invitation may be resent.
+    pub retry_after: Option<u64>,
+}
+
+#[derive(SimpleObject)]
+pub struct ResendPayload {
+    /// The resent invitations, each with its new `invitationLink`.
+    pub invitations: Vec<Invitation>,
+    pub errors: Vec<ResendError>,
+}
+
+#[derive(Default)]
+pub struct ManageMutation;
+
+#[Object]
+impl ManageMutation {
+    /// Cancels a pending invitation (org admins; server admins for registration invitations).
+    async fn cancel(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+        let id = id.parse().unwrap_or(-1);
+        manage::cancel(state(ctx), viewer(ctx), id)
+            .await
+            .map(Invitation)
+            .map_err(|err| err.extend())
+    }
+
+    /// Sends invitations again with a new token and a fresh expiry; old links stop working.
+    /// One sent less than the resend cooldown ago gets a `RATE_LIMITED` entry in `errors`.
+    async fn resend(&self, ctx: &Context<'_>, input: ResendInput) -> Result<ResendPayload> {
+        let outcome = async {
+            throttle(ctx, Action::Invite)?;
+            let target = match (input.ids, input.org, input.emails) {
+                (Some(ids), None, None) => {
+                    ResendTarget::Ids(ids.into_iter().map(|id| id.0).collect())
+                }
+                (None, Some(org), Some(emails)) => ResendTarget::Emails {
+                    org: org.to_ref(),
+                    emails,
+                },
+                _ => {
+                    return Err(AppError::bad_input("give either ids, or org and emails"));
+                }
+            };
+            manage::resend(state(ctx), viewer(ctx), target, input.send_email).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(ResendPayload {
+            invitations: outcome.invitations.into_iter().map(Invitation).collect(),
+            errors: outcome
+                .errors
+                .into_iter()
+                .map(|error| ResendError {
+                    id: error.id.map(ID),
+                    email: Some(error.error.email).filter(|email| !email.is_empty()),
+                    code: error.error.code.to_owned(),
+                    message: error.error.message,
+                    retry_after: error.retry_after,
+                })
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,270 @@
+//! `Invitation`, what it shows to whom, and its resolvers, one file per file of
+//! `service/invitations/`: `create`, `redeem`, `manage` (cancel, resend) and `queries` (the
+//! lookups and lists). The type wraps the row plus what the viewer may see; the token digest
+//! is never exposed.
+
+pub mod create;
+pub mod manage;
+pub mod queries;
+pub mod redeem;
+
+use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, Result};
+use entity::invitation_redemption;
+
+use super::accounts::User;
+use super::connection::{ListConnection, connection, page_cost, page_request};
+use super::loaders::{AccountEmail, OrgId, UserId, loader};
+use super::organizations::{OrgRole, Organization, stored_role};
+use super::scalars::DateTime;
+use super::{state, viewer};
+use crate::domain;
+use crate::domain::email_address::EmailAddress;
+use crate::domain::invitation_rules::{self, uses_remaining};
+use crate::service::invitations::queries as service_queries;
+use crate::service::invitations::{InvitationView, allowed_domains};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationAction {
+    /// Join an organization.
+    JoinOrg,
+    /// Create an account (and optionally join an organization).
+    RegisterAccount,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationStatus {
+    Pending,
+    /// An email invitation that was used.
+    Accepted,
+    /// A link whose uses are exhausted.
+    UsedUp,
+    Declined,
+    Cancelled,
+    /// Derived at read time: `expiresAt` has passed while pending.
+    Expired,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum EmailDeliveryStatus {
+    NotRequested,
+    Queued,
+    Sent,
+    Failed,
+}
+
+impl From<invitation_rules::InvitationStatus> for InvitationStatus {
+    fn from(status: invitation_rules::InvitationStatus) -> Self {
+        use invitation_rules::InvitationStatus as S;
+        match status {
+            S::Pending => Self::Pending,
+            S::Accepted => Self::Accepted,
+            S::UsedUp => Self::UsedUp,
+            S::Declined => Self::Declined,
+            S::Cancelled => Self::Cancelled,
+            S::Expired => Self::Expired,
+        }
+    }
+}
+
+impl From<InvitationStatus> for invitation_rules::InvitationStatus {
+    fn from(status: InvitationStatus) -> Self {
+        use InvitationStatus as S;
+        match status {
+            S::Pending => Self::Pending,
+            S::Accepted => Self::Accepted,
+            S::UsedUp => Self::UsedUp,
+            S::Declined => Self::Declined,
+            S::Cancelled => Self::Cancelled,
+            S::Expired => Self::Expired,
+        }
+    }
+}
+
+/// An invitation: to an email, an open multi-use link, or a registration invitation.
+pub struct Invitation(pub InvitationView);
+
+#[Object]
+impl Invitation {
+    async fn id(&self) -> ID {
+        self.0.model.id.into()
+    }
+
+    async fn action(&self) -> InvitationAction {
+        if self.0.model.action == invitation_rules::InvitationAction::RegisterAccount.as_str() {
+            InvitationAction::RegisterAccount
+        } else {
+            InvitationAction::JoinOrg
+        }
+    }
+
+    /// Null for a registration invitation without an organization.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let Some(org_id) = self.0.model.organization_id else {
+            return Ok(None);
+        };
+        Ok(loader(ctx).load_one(OrgId(org_id)).await?.map(Organization))
+    }
+
+    /// The role granted on accept.
+    async fn role(&self) -> Option<OrgRole> {
+        self.0.model.role.as_deref().and_then(stored_role)
+    }
+
+    /// The invitee; null for open links, and for callers other than admins and the invitee.
+    async fn email(&self) -> Option<&str> {
+        (self.0.viewer_is_admin || self.0.viewer_is_invitee)
+            .then_some(self.0.model.email.as_deref())
+            .flatten()
+    }
+
+    /// The invitee's email, masked (`a***@example.com`), for anyone holding the token.
+    async fn email_hint(&self) -> Option<String> {
+        let email = EmailAddress::parse(self.0.model.email.as_deref()?).ok()?;
+        Some(email.masked())
+    }
+
+    /// Open links only: the accepting account's email domain must be one of these (empty = any).
+    async fn allowed_email_domains(&self) -> Option<Vec<String>> {
+        self.0
+            .model
+            .email
+            .is_none()
+            .then(|| allowed_domains(&self.0.model))
+    }
+
+    async fn status(&self) -> InvitationStatus {
+        self.0.status().into()
+    }
+
+    /// Null means unlimited; email invitations are always 1.
+    async fn max_uses(&self) -> Option<i32> {
+        self.0.model.max_uses
+    }
+
+    async fn usage_count(&self) -> i32 {
+        self.0.model.usage_count
+    }
+
+    /// Null means unlimited.
+    async fn uses_remaining(&self) -> Option<i32> {
+        uses_remaining(self.0.model.max_uses, self.0.model.usage_count)
+    }
+
+    async fn expires_at(&self) -> DateTime {
+        self.0.model.expires_at.into()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.model.created_at.into()
+    }
+
+    async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(user_id) = self.0.model.invited_by else {
+            return Ok(None);
+        };
+        Ok(loader(ctx).load_one(UserId(user_id)).await?.map(User::new))
+    }
+
+    /// The inviter's personal note.
+    async fn message(&self) -> Option<&str> {
+        self.0.model.message.as_deref()
+    }
+
+    /// An account with the invited email exists (so the app offers sign-in rather than sign-up).
+    async fn is_existing_user(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(email) = &self.0.model.email else {
+            return Ok(false);
+        };
+        let exists = loader(ctx).load_one(AccountEmail(email.clone())).await?;
+        Ok(exists.unwrap_or(false))
+    }
+
+    /// `{public_url}/invite/{token}`: only in the payload that created or resent the invitation.
+    async fn invitation_link(&self) -> Option<&str> {
+        self.0.link.as_deref()
+    }
+
+    /// Org admins only.
+    async fn email_status(&self, ctx: &Context<'_>) -> Result<EmailDeliveryStatus> {
+        self.admin_only(ctx)?;
+        Ok(
+            match self
+                .0
+                .model
+                .email_status
+                .parse::<domain::EmailDeliveryStatus>()
+            {
+                Ok(domain::EmailDeliveryStatus::Queued) => EmailDeliveryStatus::Queued,
+                Ok(domain::EmailDeliveryStatus::Sent) => EmailDeliveryStatus::Sent,
+                Ok(domain::EmailDeliveryStatus::Failed) => EmailDeliveryStatus::Failed,
+                Ok(domain::EmailDeliveryStatus::NotRequested) | Err(_) => {
+                    EmailDeliveryStatus::NotRequested
+                }
+            },
+        )
+    }
+
+    /// Org admins only.
+    async fn last_sent_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime>> {
+        self.admin_only(ctx)?;
+        Ok(self.0.model.last_sent_at.map(DateTime))
+    }
+
+    /// Org admins only: messages delivered for this invitation.
+    async fn send_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        self.admin_only(ctx)?;
+        Ok(self.0.model.send_count)
+    }
+
+    /// Org admins only: delivery attempts of the current message, failed ones included.
+    async fn email_attempts(&self, ctx: &Context<'_>) -> Result<i32> {
+        self.admin_only(ctx)?;
+        Ok(self.0.model.email_attempts)
+    }
+
+    /// Org admins only: why the last delivery attempt failed; null after a successful send.
+    async fn last_email_error(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.admin_only(ctx)?;
+        Ok(self.0.model.last_email_error.as_deref())
+    }
+
+    /// Org admins only: who joined through this invitation, newest first.
+    #[graphql(complexity = "page_cost(first) * child_complexity")]
+    async fn redemptions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<Redemption>> {
+        let page = async {
+            let page = page_request(first, after, 20)?;
+            service_queries::redemptions(state(ctx), viewer(ctx), &self.0, page).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
+        Ok(connection(page, |r| r.id, Redemption))
+    }
+}
+
+impl Invitation {
+    fn admin_only(&self, ctx: &Context<'_>) -> Result<()> {
+        service_queries::require_admin_field(viewer(ctx), &self.0).map_err(|err| err.extend())
+    }
+}
+
+/// One use of an invitation.
+pub struct Redemption(pub invitation_redemption::Model);
+
+#[Object]
+impl Redemption {
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(loader(ctx)
+            .load_one(UserId(self.0.user_id))
+            .await?
+            .map(User::new))
+    }
+
+    async fn redeemed_at(&self) -> DateTime {
+        self.0.redeemed_at.into()
+    }
+}

@@ -1,0 +1,64 @@
+//! Accepting and declining an invitation.
+
+use async_graphql::{Context, ErrorExtensions, Object, Result, SimpleObject};
+
+use super::Invitation;
+use crate::graphql::loaders::{OrgId, loader};
+use crate::graphql::organizations::{Membership, Organization};
+use crate::graphql::{state, throttle, viewer};
+use crate::service::invitations::redeem;
+use crate::service::rate_limits::Action;
+
+#[derive(SimpleObject)]
+pub struct AcceptInvitationPayload {
+    pub invitation: Invitation,
+    pub membership: Membership,
+    pub organization: Organization,
+}
+
+#[derive(Default)]
+pub struct RedeemMutation;
+
+#[Object]
+impl RedeemMutation {
+    /// Joins the organization of the invitation behind `token`.
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+    ) -> Result<AcceptInvitationPayload> {
+        let accepted = async {
+            throttle(ctx, Action::UseToken)?;
+            redeem::accept_invitation(state(ctx), viewer(ctx), &token).await
+        }
+        .await
+        .map_err(|err| err.extend())?;
+        // `membership { organization }` needs no query of its own.
+        loader(ctx)
+            .feed_one(
+                OrgId(accepted.organization.id),
+                accepted.organization.clone(),
+            )
+            .await;
+        Ok(AcceptInvitationPayload {
+            invitation: Invitation(accepted.invitation),
+            membership: Membership(accepted.membership),
+            organization: Organization(accepted.organization),
+        })
+    }
+
+    /// Declines an email invitation.
+    async fn decline_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+    ) -> Result<Invitation> {
+        async {
+            throttle(ctx, Action::UseToken)?;
+            redeem::decline_invitation(state(ctx), viewer(ctx), &token).await
+        }
+        .await
+        .map(Invitation)
+        .map_err(|err| err.extend())
+    }
+}
