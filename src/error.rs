@@ -7,27 +7,56 @@ use sea_orm::{DbErr, SqlErr};
 use crate::auth::TokenProblem;
 use crate::domain::invitation_rules::Refusal;
 
-/// The `extensions.code` values of the API contract, spelled as clients see them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Every code a client can meet: the `extensions.code` of an error, and the `code` of a
+/// per-item outcome (`InviteError`, `ResendError`). One list, spelled as clients see it; the
+/// schema documents it as the `ErrorCode` enum.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// No access token where one is needed, a wrong login or password, or an access token that
+    /// is sent but expired or invalid (`extensions.reason`).
     Unauthenticated,
+    /// Signed in, but not allowed.
     Forbidden,
+    /// No such organization, invitation or user, or one the caller may not see.
     NotFound,
+    /// An invalid argument, a value that does not fit its type, or a request over a limit
+    /// (`extensions.limit` names the setting).
     BadUserInput,
+    /// No invitation has this token.
     InvitationNotFound,
     InvitationExpired,
     InvitationCancelled,
     InvitationDeclined,
+    /// An email invitation that was used.
     InvitationAlreadyAccepted,
+    /// A link with no uses left.
     InvitationUsedUp,
+    /// A newer token was sent for this invitation.
     InvitationSuperseded,
+    /// The caller's email is not the invited one, or its domain is not allowed.
     EmailMismatch,
+    /// Already a member of the organization.
     AlreadyMember,
+    /// A username, email or organization name that is taken.
     Conflict,
+    /// Too many calls, or a quota reached (`extensions.retryAfter`).
     RateLimited,
     /// The request outlived `DOORMAN_REQUEST_TIMEOUT_SECONDS` (HTTP 408).
     RequestTimeout,
+    /// Anything unexpected; the details are in the server's log.
     InternalServerError,
+    /// The document does not parse.
+    GraphqlParseFailed,
+    /// The document does not fit the schema.
+    GraphqlValidationFailed,
+    /// A persisted-query hash the server does not know (yet): send the query with it.
+    PersistedQueryNotFound,
+    /// Per item of a bulk invite or resend: not an email address.
+    InvalidEmail,
+    /// Per item of a bulk invite or resend: named more than once in the request.
+    DuplicateInRequest,
+    /// Per item of a bulk invite: the email has a pending invitation already.
+    AlreadyInvited,
 }
 
 impl ErrorCode {
@@ -50,6 +79,12 @@ impl ErrorCode {
             Self::RateLimited => "RATE_LIMITED",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::InvalidEmail => "INVALID_EMAIL",
+            Self::DuplicateInRequest => "DUPLICATE_IN_REQUEST",
+            Self::AlreadyInvited => "ALREADY_INVITED",
         }
     }
 }

@@ -69,19 +69,3 @@ string_enum!(EmailDeliveryStatus {
     Sent => "SENT",
     Failed => "FAILED",
 });
-
-/// Why one email of a bulk invitation request was not invited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InviteErrorCode {
-    InvalidEmail,
-    DuplicateInRequest,
-    AlreadyMember,
-    AlreadyInvited,
-}
-
-string_enum!(InviteErrorCode {
-    InvalidEmail => "INVALID_EMAIL",
-    DuplicateInRequest => "DUPLICATE_IN_REQUEST",
-    AlreadyMember => "ALREADY_MEMBER",
-    AlreadyInvited => "ALREADY_INVITED",
-});

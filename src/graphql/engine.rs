@@ -222,7 +222,7 @@ impl Engine {
         let code = if input_error {
             ErrorCode::BadUserInput.as_str()
         } else if !executed {
-            "GRAPHQL_VALIDATION_FAILED"
+            ErrorCode::GraphqlValidationFailed.as_str()
         } else {
             tracing::error!(message = %error.message, path = ?error.path, "error without a code");
             error.message = "internal server error".to_owned();
@@ -342,7 +342,7 @@ fn refused(response: Response) -> BoxStream<'static, Response> {
 }
 
 fn parse_failed(mut error: ServerError) -> ServerError {
-    set_code(&mut error, "GRAPHQL_PARSE_FAILED");
+    set_code(&mut error, ErrorCode::GraphqlParseFailed.as_str());
     error
 }
 

@@ -21,6 +21,7 @@ use async_graphql::{Name, Positioned, ServerError};
 
 use super::limits::refusal;
 use crate::config::QueryLimits;
+use crate::error::ErrorCode;
 
 /// What the lexer saw in a document's text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -372,7 +373,7 @@ fn validation_failed(message: String, at: async_graphql::Pos) -> ServerError {
     error
         .extensions
         .get_or_insert_with(Default::default)
-        .set("code", "GRAPHQL_VALIDATION_FAILED");
+        .set("code", ErrorCode::GraphqlValidationFailed.as_str());
     error
 }
 

@@ -17,8 +17,6 @@ use crate::error::ErrorCode;
 /// How many distinct queries the store holds before it forgets the least recently used.
 pub const CAPACITY: usize = 1000;
 
-/// The `extensions.code` of an unknown hash; Apollo Client retries with the query on it.
-pub const NOT_FOUND_CODE: &str = "PERSISTED_QUERY_NOT_FOUND";
 /// The message Apollo Client matches besides the code.
 pub const NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
 
@@ -43,7 +41,7 @@ impl ApqError {
     /// The `extensions.code` clients see.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound => NOT_FOUND_CODE,
+            Self::NotFound => ErrorCode::PersistedQueryNotFound.as_str(),
             Self::HashMismatch | Self::Invalid(_) => ErrorCode::BadUserInput.as_str(),
         }
     }

@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use super::persisted_queries::{self, ApqError};
+use super::persisted_queries::ApqError;
 use crate::auth::TokenProblem;
 use crate::error::ErrorCode;
 
@@ -314,10 +314,12 @@ pub fn respond(media: MediaType, answer: BatchResponse) -> Response {
     let mut http = json_response(status, media, body);
     let headers = http.headers_mut();
     let not_found = match &answer {
-        BatchResponse::Single(response) => has_code(response, persisted_queries::NOT_FOUND_CODE),
+        BatchResponse::Single(response) => {
+            has_code(response, ErrorCode::PersistedQueryNotFound.as_str())
+        }
         BatchResponse::Batch(responses) => responses
             .iter()
-            .any(|response| has_code(response, persisted_queries::NOT_FOUND_CODE)),
+            .any(|response| has_code(response, ErrorCode::PersistedQueryNotFound.as_str())),
     };
     if not_found {
         // A miss must not be cached: the client is about to register the query.
@@ -341,7 +343,7 @@ fn status_of(media: MediaType, response: &async_graphql::Response) -> StatusCode
     // A persisted-query miss is an ordinary answer: the client now sends the query.
     if executed(response)
         || response.errors.is_empty()
-        || has_code(response, persisted_queries::NOT_FOUND_CODE)
+        || has_code(response, ErrorCode::PersistedQueryNotFound.as_str())
     {
         StatusCode::OK
     } else if has_code(response, ErrorCode::InternalServerError.as_str()) {

@@ -4,6 +4,7 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, Simpl
 
 use super::Invitation;
 use crate::domain::org_role;
+use crate::error::ErrorCode;
 use crate::graphql::organizations::{OrgRole, OrgSelector};
 use crate::graphql::scalars::DateTime;
 use crate::graphql::{state, throttle, viewer};
@@ -35,7 +36,7 @@ pub struct CreateOrgInvitesInput {
 pub struct InviteError {
     pub email: String,
     /// `INVALID_EMAIL`, `DUPLICATE_IN_REQUEST`, `ALREADY_MEMBER` or `ALREADY_INVITED`.
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -43,7 +44,7 @@ impl From<ServiceInviteError> for InviteError {
     fn from(error: ServiceInviteError) -> Self {
         Self {
             email: error.email,
-            code: error.code.to_owned(),
+            code: error.code,
             message: error.message,
         }
     }

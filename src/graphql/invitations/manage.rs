@@ -3,7 +3,7 @@
 use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject};
 
 use super::Invitation;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::organizations::OrgSelector;
 use crate::graphql::{state, throttle, viewer};
 use crate::service::invitations::manage::{self, ResendTarget};
@@ -25,7 +25,7 @@ pub struct ResendError {
     pub id: Option<ID>,
     pub email: Option<String>,
     /// An error code; `RATE_LIMITED` when the invitation was sent too recently.
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// With `RATE_LIMITED`: whole seconds until this invitation may be resent.
     pub retry_after: Option<u64>,
@@ -81,7 +81,7 @@ impl ManageMutation {
                 .map(|error| ResendError {
                     id: error.id.map(ID),
                     email: Some(error.error.email).filter(|email| !email.is_empty()),
-                    code: error.error.code.to_owned(),
+                    code: error.error.code,
                     message: error.error.message,
                     retry_after: error.retry_after,
                 })

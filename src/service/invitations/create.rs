@@ -14,7 +14,7 @@ use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::names::parse_message;
 use crate::domain::org_role::OrgRole;
-use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
+use crate::domain::{EmailDeliveryStatus, InvitationEventKind};
 use crate::error::{AppError, ErrorCode};
 use crate::service::Ctx;
 use crate::service::events::{self, Committed};
@@ -36,8 +36,7 @@ pub struct OrgInvites {
 #[derive(Debug)]
 pub struct InviteError {
     pub email: String,
-    /// An `InviteErrorCode`, or for resend an `ErrorCode`, as clients see it.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -86,13 +85,13 @@ pub async fn create_org_invites(
         match EmailAddress::parse(raw) {
             Err(message) => errors.push(InviteError {
                 email: raw.trim().to_owned(),
-                code: InviteErrorCode::InvalidEmail.as_str(),
+                code: ErrorCode::InvalidEmail,
                 message,
             }),
             Ok(email) if !seen.insert(email.clone()) => errors.push(InviteError {
                 message: format!("{email} appears more than once in this request"),
                 email: email.to_string(),
-                code: InviteErrorCode::DuplicateInRequest.as_str(),
+                code: ErrorCode::DuplicateInRequest,
             }),
             Ok(email) => candidates.push(email),
         }
@@ -105,13 +104,13 @@ pub async fn create_org_invites(
             outcome_errors.push(InviteError {
                 message: format!("{email} is already a member of {}", org.name),
                 email: email.to_string(),
-                code: InviteErrorCode::AlreadyMember.as_str(),
+                code: ErrorCode::AlreadyMember,
             });
         } else if invited.contains(email.as_ref()) {
             outcome_errors.push(InviteError {
                 message: format!("{email} already has a pending invitation; resend it instead"),
                 email: email.to_string(),
-                code: InviteErrorCode::AlreadyInvited.as_str(),
+                code: ErrorCode::AlreadyInvited,
             });
         } else {
             valid.push(email);

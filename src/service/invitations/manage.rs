@@ -19,7 +19,7 @@ use crate::db;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::invitation_rules::{InvitationStatus, Refusal};
 use crate::domain::invite_token::InviteToken;
-use crate::domain::{EmailDeliveryStatus, InvitationEventKind, InviteErrorCode};
+use crate::domain::{EmailDeliveryStatus, InvitationEventKind};
 use crate::email::outbox;
 use crate::error::{AppError, ErrorCode};
 use crate::service::Ctx;
@@ -217,7 +217,7 @@ pub async fn resend(
                 error: InviteError {
                     message: "this invitation is named more than once in this request".to_owned(),
                     email,
-                    code: InviteErrorCode::DuplicateInRequest.as_str(),
+                    code: ErrorCode::DuplicateInRequest,
                 },
             });
             continue;
@@ -250,9 +250,9 @@ pub async fn resend(
                 error: InviteError {
                     email,
                     code: if err.code() == ErrorCode::BadUserInput {
-                        InviteErrorCode::InvalidEmail.as_str()
+                        ErrorCode::InvalidEmail
                     } else {
-                        err.code().as_str()
+                        err.code()
                     },
                     message: err.to_string(),
                 },
