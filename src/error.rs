@@ -139,6 +139,14 @@ impl AppError {
         Self::new(ErrorCode::BadUserInput, message)
     }
 
+    /// `INVITATION_NOT_FOUND`: no invitation has the token (or it is not a token at all).
+    pub fn invitation_not_found() -> Self {
+        Self::new(
+            ErrorCode::InvitationNotFound,
+            "no invitation has this token",
+        )
+    }
+
     /// `RATE_LIMITED`: retry in `retry_after` seconds (at least 1; see [`whole_seconds`]).
     pub fn rate_limited(message: impl Into<String>, retry_after: u64) -> Self {
         Self::RateLimited {

@@ -11,6 +11,8 @@ use super::organizations::Membership;
 use super::{state, throttle, viewer};
 use crate::auth::Viewer;
 use crate::config::RegistrationMode;
+use crate::domain::invite_token::InviteToken;
+use crate::error::AppError;
 use crate::service::accounts::{self, Registration, SignedIn};
 use crate::service::rate_limits::Action;
 
@@ -164,15 +166,21 @@ pub struct AccountsMutation;
 impl AccountsMutation {
     /// Creates an account and signs it in. The first account on an empty server is server admin.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
-        let registration = Registration {
-            email: input.email,
-            username: input.username,
-            password: SecretString::from(input.password),
-            display_name: input.display_name,
-            invitation_token: input.invitation_token,
-        };
         async {
             throttle(ctx, Action::Register)?;
+            let invitation_token = match &input.invitation_token {
+                Some(raw) => {
+                    Some(InviteToken::parse(raw).ok_or_else(AppError::invitation_not_found)?)
+                }
+                None => None,
+            };
+            let registration = Registration {
+                email: input.email,
+                username: input.username,
+                password: SecretString::from(input.password),
+                display_name: input.display_name,
+                invitation_token,
+            };
             accounts::register(state(ctx), registration).await
         }
         .await

@@ -19,6 +19,7 @@ use crate::auth::{self, AccessToken, TokenKeys, TokenProblem, Viewer};
 use crate::config::RegistrationMode;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
+use crate::domain::invite_token::InviteToken;
 use crate::domain::names::{parse_display_name, parse_handle};
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
@@ -32,7 +33,7 @@ pub struct Registration {
     pub username: String,
     pub password: SecretString,
     pub display_name: Option<String>,
-    pub invitation_token: Option<String>,
+    pub invitation_token: Option<InviteToken>,
 }
 
 /// A signed-in session.

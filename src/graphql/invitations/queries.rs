@@ -4,6 +4,7 @@
 use async_graphql::{Context, ErrorExtensions, Object, Result};
 
 use super::{Invitation, InvitationStatus};
+use crate::domain::invite_token::InviteToken;
 use crate::graphql::connection::{ListConnection, connection, page_cost, page_request};
 use crate::graphql::loaders::{OrgId, UserId, loader};
 use crate::graphql::organizations::OrgSelector;
@@ -20,6 +21,10 @@ impl InvitationsQuery {
     async fn invitation(&self, ctx: &Context<'_>, token: String) -> Result<Option<Invitation>> {
         let found = async {
             throttle(ctx, Action::UseToken)?;
+            // Not a token at all: no invitation has it.
+            let Some(token) = InviteToken::parse(&token) else {
+                return Ok(None);
+            };
             queries::invitation_by_token(state(ctx), viewer(ctx), &token).await
         }
         .await

@@ -3,6 +3,8 @@
 use async_graphql::{Context, ErrorExtensions, Object, Result, SimpleObject};
 
 use super::Invitation;
+use crate::domain::invite_token::InviteToken;
+use crate::error::AppError;
 use crate::graphql::loaders::{OrgId, loader};
 use crate::graphql::organizations::{Membership, Organization};
 use crate::graphql::{state, throttle, viewer};
@@ -29,6 +31,7 @@ impl RedeemMutation {
     ) -> Result<AcceptInvitationPayload> {
         let accepted = async {
             throttle(ctx, Action::UseToken)?;
+            let token = InviteToken::parse(&token).ok_or_else(AppError::invitation_not_found)?;
             redeem::accept_invitation(state(ctx), viewer(ctx), &token).await
         }
         .await
@@ -55,6 +58,7 @@ impl RedeemMutation {
     ) -> Result<Invitation> {
         async {
             throttle(ctx, Action::UseToken)?;
+            let token = InviteToken::parse(&token).ok_or_else(AppError::invitation_not_found)?;
             redeem::decline_invitation(state(ctx), viewer(ctx), &token).await
         }
         .await

@@ -152,14 +152,11 @@ static USE_SQLITE: LazyLock<String> = LazyLock::new(|| {
 pub(super) async fn try_accept(
     ctx: &Ctx,
     user: &user::Model,
-    raw_token: &str,
+    token: &InviteToken,
 ) -> Result<Option<(Accepted, Committed)>, AppError> {
-    let Some(token) = InviteToken::parse(raw_token) else {
-        return Ok(None);
-    };
     match ctx.db.get_database_backend() {
-        DbBackend::Postgres => accept_postgres(ctx, user, &token).await,
-        DbBackend::Sqlite => accept_sqlite(ctx, user, &token).await,
+        DbBackend::Postgres => accept_postgres(ctx, user, token).await,
+        DbBackend::Sqlite => accept_sqlite(ctx, user, token).await,
         _ => Ok(None),
     }
 }

@@ -95,42 +95,23 @@ pub fn resolve_expiry(
     }
 }
 
-/// Finds the invitation a raw token names, holding its row until the transaction ends.
+/// Finds the invitation a token names, holding its row until the transaction ends.
 /// A replaced token answers `INVITATION_SUPERSEDED`; anything else unknown `INVITATION_NOT_FOUND`.
 pub(crate) async fn find_by_token_for_update(
     txn: &impl ConnectionTrait,
-    raw: &str,
+    token: &InviteToken,
 ) -> Result<invitation::Model, AppError> {
-    find_by_token(txn, raw, true)
-        .await?
-        .ok_or_else(invitation_not_found)
-}
-
-fn invitation_not_found() -> AppError {
-    AppError::new(
-        ErrorCode::InvitationNotFound,
-        "no invitation has this token",
-    )
-}
-
-async fn find_by_token(
-    db: &impl ConnectionTrait,
-    raw: &str,
-    lock: bool,
-) -> Result<Option<invitation::Model>, AppError> {
-    let Some(token) = InviteToken::parse(raw) else {
-        return Ok(None);
-    };
     let digest = token.digest();
-    let mut select = invitation::Entity::find().filter(invitation::Column::TokenDigest.eq(&digest));
-    if lock {
-        select = select.lock(LockType::Update);
+    let found = invitation::Entity::find()
+        .filter(invitation::Column::TokenDigest.eq(&digest))
+        .lock(LockType::Update)
+        .one(txn)
+        .await?;
+    if let Some(found) = found {
+        return Ok(found);
     }
-    if let Some(found) = select.one(db).await? {
-        return Ok(Some(found));
-    }
-    refuse_superseded(db, digest).await?;
-    Ok(None)
+    refuse_superseded(txn, digest).await?;
+    Err(AppError::invitation_not_found())
 }
 
 /// `INVITATION_SUPERSEDED` when `digest` is a token that a resend replaced.

@@ -37,11 +37,8 @@ pub struct Preview {
 pub async fn invitation_by_token(
     ctx: &Ctx,
     viewer: &Viewer,
-    token: &str,
+    token: &InviteToken,
 ) -> Result<Option<Preview>, AppError> {
-    let Some(token) = InviteToken::parse(token) else {
-        return Ok(None);
-    };
     let digest = token.digest();
     let select = invitation::Entity::find()
         .filter(invitation::Column::TokenDigest.eq(&digest))

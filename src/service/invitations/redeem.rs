@@ -16,6 +16,7 @@ use crate::domain::invitation_rules::{
     InvitationAction, InvitationStatus, Redeemable, Refusal, check_redeemable, effective_status,
     status_after_use,
 };
+use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::Ctx;
@@ -164,7 +165,7 @@ pub(crate) async fn redeem(
 pub async fn accept_invitation(
     ctx: &Ctx,
     viewer: &Viewer,
-    token: &str,
+    token: &InviteToken,
 ) -> Result<Accepted, AppError> {
     let user = require_user(viewer)?;
     if let Some((accepted, committed)) = super::accept_fast::try_accept(ctx, user, token).await? {
@@ -206,12 +207,12 @@ pub async fn accept_invitation(
     Ok(Accepted::new(model, membership, organization))
 }
 
-/// Declines an email invitation. The token proves receipt; a signed-in caller must be the invitee.
+/// Declines an email invitation: for the invitee, signed in.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn decline_invitation(
     ctx: &Ctx,
     viewer: &Viewer,
-    token: &str,
+    token: &InviteToken,
 ) -> Result<InvitationView, AppError> {
     let user = crate::service::require_user(viewer)?;
     let txn = db::begin_write(&ctx.db).await?;
