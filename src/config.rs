@@ -224,6 +224,17 @@ pub struct Settings {
     pub rate_limits: RateLimits,
 }
 
+/// The file of a `sqlite://path?…` (or `sqlite:path`) database URL; `None` for in-memory
+/// databases and other kinds of URL.
+pub fn sqlite_file(database_url: &str) -> Option<&std::path::Path> {
+    database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
+        .map(std::path::Path::new)
+}
+
 /// An origin as browsers send it: `scheme://host[:port]`, nothing else.
 fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
     let origin = origin.trim().trim_end_matches('/');
@@ -316,23 +327,6 @@ pub struct QueryLimits {
     /// Answer introspection (`__schema`, `__type`); turn off in production if you like.
     #[arg(long, global = true, env = "DOORMAN_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
-}
-
-impl Default for QueryLimits {
-    fn default() -> Self {
-        Self {
-            max_query_depth: 16,
-            max_query_complexity: 5000,
-            max_aliases: 15,
-            max_document_chars: 15_000,
-            max_tokens: 2000,
-            max_directives: 50,
-            max_fields: 1000,
-            max_entities: 100,
-            max_batch: 10,
-            introspection: true,
-        }
-    }
 }
 
 /// Rate limits and invitation quotas. The per-IP, per-account and per-identifier limits are
@@ -473,26 +467,6 @@ impl RateLimits {
     }
 }
 
-impl Default for RateLimits {
-    fn default() -> Self {
-        const MINUTE: Duration = Duration::from_secs(60);
-        Self {
-            enabled: true,
-            token_per_ip: Rate::new(30, MINUTE),
-            token_per_account: Rate::new(30, MINUTE),
-            login_per_ip: Rate::new(50, 15 * MINUTE),
-            login_per_identifier: Rate::new(10, 15 * MINUTE),
-            register_per_ip: Rate::new(10, 60 * MINUTE),
-            invites_per_account: Rate::new(60, MINUTE),
-            org_invitations_per_day: 500,
-            new_org_invitations_per_day: 50,
-            new_org_days: 30,
-            resend_cooldown_seconds: 60,
-            max_pending_invitations: 1000,
-        }
-    }
-}
-
 /// Most calls a rate limit may allow per period.
 pub const MAX_RATE_COUNT: u32 = 1_000_000;
 /// Longest period of a rate limit.
@@ -612,37 +586,29 @@ fn parse_trusted_proxy(text: &str) -> Result<IpNet, String> {
     }
 }
 
+/// The defaults are the ones the flags declare (`default_value_t`), read by clap from an empty
+/// command line with no environment, so each is written once.
+fn defaults<T: clap::FromArgMatches + Args>() -> T {
+    let command = T::augment_args(clap::Command::new("doorman")).mut_args(|arg| arg.env(None));
+    T::from_arg_matches(&command.get_matches_from(["doorman"]))
+        .expect("the declared defaults parse")
+}
+
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            database_url: "sqlite://doorman.db?mode=rwc".to_owned(),
-            database_max_connections: 10,
-            sqlite_cache_kib: 512,
-            database_acquire_timeout_seconds: 5,
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            public_url: "http://127.0.0.1:8080".to_owned(),
-            token_secret: None,
-            token_lifetime_minutes: 60 * 24,
-            registration_mode: RegistrationMode::Open,
-            invitation_expiry_days: 7,
-            invitation_max_expiry_days: 30,
-            bulk_limit: 100,
-            smtp_url: None,
-            mail_from: "Doorman <doorman@localhost>".to_owned(),
-            mail_dir: None,
-            email_max_attempts: 8,
-            email_retry_base_seconds: 30,
-            email_retry_max_seconds: 3600,
-            email_lease_seconds: 120,
-            smtp_timeout_seconds: 15,
-            outbox_poll_interval_ms: 1000,
-            outbox_worker: true,
-            request_timeout_seconds: 30,
-            cors_origins: Vec::new(),
-            limits: QueryLimits::default(),
-            trusted_proxies: Vec::new(),
-            rate_limits: RateLimits::default(),
-        }
+        defaults()
+    }
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        defaults()
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        defaults()
     }
 }
 
@@ -725,13 +691,7 @@ impl Settings {
         if let Some(dir) = &self.mail_dir {
             return dir.clone();
         }
-        let sqlite_file = self
-            .database_url
-            .strip_prefix("sqlite://")
-            .or_else(|| self.database_url.strip_prefix("sqlite:"))
-            .map(|rest| rest.split('?').next().unwrap_or(rest))
-            .filter(|path| !path.is_empty() && !path.starts_with(":memory:"));
-        match sqlite_file.and_then(|file| std::path::Path::new(file).parent()) {
+        match sqlite_file(&self.database_url).and_then(std::path::Path::parent) {
             Some(parent) => parent.join("mail"),
             None => PathBuf::from("mail"),
         }
@@ -742,59 +702,25 @@ impl Settings {
         self.public_url.trim_end_matches('/')
     }
 
-    /// Names of `DOORMAN_*` environment variables that no setting reads (likely typos).
+    /// Names of `DOORMAN_*` environment variables that no setting reads (likely typos): the
+    /// settings' names come from their flags, beside the few the binary reads itself.
     pub fn unknown_env_variables() -> Vec<String> {
-        const KNOWN: &[&str] = &[
-            "DOORMAN_DATABASE_URL",
-            "DOORMAN_DATABASE_MAX_CONNECTIONS",
-            "DOORMAN_SQLITE_CACHE_KIB",
-            "DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
-            "DOORMAN_LISTEN",
-            "DOORMAN_PUBLIC_URL",
-            "DOORMAN_TOKEN_SECRET",
-            "DOORMAN_TOKEN_LIFETIME_MINUTES",
-            "DOORMAN_REGISTRATION_MODE",
-            "DOORMAN_INVITATION_EXPIRY_DAYS",
-            "DOORMAN_INVITATION_MAX_EXPIRY_DAYS",
-            "DOORMAN_BULK_LIMIT",
-            "DOORMAN_SMTP_URL",
-            "DOORMAN_MAIL_FROM",
-            "DOORMAN_MAIL_DIR",
-            "DOORMAN_EMAIL_MAX_ATTEMPTS",
-            "DOORMAN_EMAIL_RETRY_BASE_SECONDS",
-            "DOORMAN_EMAIL_RETRY_MAX_SECONDS",
-            "DOORMAN_EMAIL_LEASE_SECONDS",
-            "DOORMAN_SMTP_TIMEOUT_SECONDS",
-            "DOORMAN_OUTBOX_POLL_INTERVAL_MS",
-            "DOORMAN_OUTBOX_WORKER",
+        /// Read outside the settings: logging, and the test suite's database.
+        const OTHERS: &[&str] = &[
             "DOORMAN_LOG",
             "DOORMAN_LOG_FORMAT",
-            "DOORMAN_MAX_QUERY_DEPTH",
-            "DOORMAN_MAX_QUERY_COMPLEXITY",
-            "DOORMAN_MAX_ALIASES",
-            "DOORMAN_MAX_DOCUMENT_CHARS",
-            "DOORMAN_MAX_BATCH",
-            "DOORMAN_INTROSPECTION",
-            "DOORMAN_CORS_ORIGINS",
-            "DOORMAN_REQUEST_TIMEOUT_SECONDS",
-            "DOORMAN_TRUSTED_PROXIES",
-            "DOORMAN_RATE_LIMITS",
-            "DOORMAN_RATE_LIMIT_TOKEN_PER_IP",
-            "DOORMAN_RATE_LIMIT_TOKEN_PER_ACCOUNT",
-            "DOORMAN_RATE_LIMIT_LOGIN_PER_IP",
-            "DOORMAN_RATE_LIMIT_LOGIN_PER_IDENTIFIER",
-            "DOORMAN_RATE_LIMIT_REGISTER_PER_IP",
-            "DOORMAN_RATE_LIMIT_INVITES_PER_ACCOUNT",
-            "DOORMAN_ORG_INVITATIONS_PER_DAY",
-            "DOORMAN_NEW_ORG_INVITATIONS_PER_DAY",
-            "DOORMAN_NEW_ORG_DAYS",
-            "DOORMAN_RESEND_COOLDOWN_SECONDS",
-            "DOORMAN_MAX_PENDING_INVITATIONS",
             "DOORMAN_TEST_DATABASE_URL",
         ];
+        let command = Self::augment_args(clap::Command::new("doorman"));
+        let known: Vec<String> = command
+            .get_arguments()
+            .filter_map(|arg| arg.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .chain(OTHERS.iter().map(|name| (*name).to_owned()))
+            .collect();
         std::env::vars()
             .map(|(name, _)| name)
-            .filter(|name| name.starts_with("DOORMAN_") && !KNOWN.contains(&name.as_str()))
+            .filter(|name| name.starts_with("DOORMAN_") && !known.contains(name))
             .collect()
     }
 }

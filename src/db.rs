@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
-use crate::config::Settings;
+use crate::config::{Settings, sqlite_file};
 
 /// Connects with the pool settings and, on SQLite, WAL mode, a busy timeout, foreign keys,
 /// the page cache size (each pooled connection has its own: SQLite's default of 2 MiB each
@@ -153,15 +153,6 @@ fn open_error(url: &str, err: &DbErr) -> anyhow::Error {
         "cannot open the SQLite database at {}: {cause}",
         file.display()
     )
-}
-
-/// The file of a `sqlite://path?…` URL (none for in-memory databases).
-fn sqlite_file(url: &str) -> Option<&Path> {
-    url.strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .map(|rest| rest.split('?').next().unwrap_or(rest))
-        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
-        .map(Path::new)
 }
 
 /// What keeps this process from writing the SQLite `file` and, next to it, its journal files.

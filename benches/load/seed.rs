@@ -17,8 +17,11 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use sea_orm::ConnectionTrait;
+use entity::enums::{
+    EmailDeliveryStatus, InvitationAction, InvitationEventKind, InvitationStatus, OrgRole,
+};
 use sea_orm::sqlx::{self, Connection};
+use sea_orm::{ActiveEnum, ConnectionTrait};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Backend, Sizes};
@@ -218,6 +221,11 @@ impl Sink for SqlValues {
     }
 }
 
+/// An enum column's stored spelling.
+fn stored(value: impl ActiveEnum<Value = String>) -> V {
+    V::Text(value.to_value())
+}
+
 fn int(n: u64) -> V {
     V::Int(n as i64)
 }
@@ -268,7 +276,11 @@ fn rows_between(
                     int(u),
                     int(org),
                     int(u),
-                    V::Static(if u <= orgs { "ADMIN" } else { "MEMBER" }),
+                    stored(if u <= orgs {
+                        OrgRole::Admin
+                    } else {
+                        OrgRole::Member
+                    }),
                     V::Null,
                     V::Time(long_ago + Duration::seconds(u as i64)),
                 ]);
@@ -282,11 +294,11 @@ fn rows_between(
                 let link = j <= orgs;
                 let kind = j % 10;
                 let (status, usage, expires) = match (link, kind) {
-                    (true, _) => ("PENDING", 0, now + Duration::days(29)),
-                    (false, 0) => ("ACCEPTED", 1, now + Duration::days(5)),
-                    (false, 1) => ("CANCELLED", 0, now + Duration::days(5)),
-                    (false, 2) => ("PENDING", 0, now - Duration::days(1)),
-                    (false, _) => ("PENDING", 0, now + Duration::days(6)),
+                    (true, _) => (InvitationStatus::Pending, 0, now + Duration::days(29)),
+                    (false, 0) => (InvitationStatus::Accepted, 1, now + Duration::days(5)),
+                    (false, 1) => (InvitationStatus::Cancelled, 0, now + Duration::days(5)),
+                    (false, 2) => (InvitationStatus::Pending, 0, now - Duration::days(1)),
+                    (false, _) => (InvitationStatus::Pending, 0, now + Duration::days(6)),
                 };
                 let raw = if link {
                     link_token(org)
@@ -298,9 +310,9 @@ fn rows_between(
                 };
                 sink.row(&[
                     int(j),
-                    V::Static("JOIN_ORG"),
+                    stored(InvitationAction::JoinOrg),
                     int(org),
-                    V::Static("MEMBER"),
+                    stored(OrgRole::Member),
                     if link {
                         V::Null
                     } else {
@@ -309,7 +321,7 @@ fn rows_between(
                     V::Static(""),
                     if link { V::Null } else { V::Int(1) },
                     V::Int(usage),
-                    V::Static(status),
+                    stored(status),
                     V::Time(expires),
                     int(org),
                     if !link && j % 3 == 0 {
@@ -318,7 +330,11 @@ fn rows_between(
                         V::Null
                     },
                     V::Text(digest(&raw)),
-                    V::Static(if link { "NOT_REQUESTED" } else { "SENT" }),
+                    stored(if link {
+                        EmailDeliveryStatus::NotRequested
+                    } else {
+                        EmailDeliveryStatus::Sent
+                    }),
                     V::Int(if link { 0 } else { 1 }),
                     V::Int(if link { 0 } else { 1 }),
                     if link {
@@ -340,7 +356,7 @@ fn rows_between(
                     int(j),
                     int(j),
                     int(org),
-                    V::Static("CREATED"),
+                    stored(InvitationEventKind::Created),
                     int(org),
                     V::Time(created),
                 ]);
@@ -435,11 +451,7 @@ async fn already_seeded(database_url: &str, sizes: &Sizes) -> bool {
 }
 
 pub fn sqlite_file(url: &str) -> &FsPath {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    FsPath::new(rest.split('?').next().unwrap_or(rest))
+    doorman::config::sqlite_file(url).unwrap_or(FsPath::new(url))
 }
 
 async fn recreate_pg_database(admin_url: &str, database_url: &str) -> anyhow::Result<()> {

@@ -4,6 +4,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::OutboxStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "email_outbox")]
 pub struct Model {
@@ -16,8 +18,7 @@ pub struct Model {
     /// Rendered bodies, only on rows queued before messages were rendered at delivery.
     pub text_body: Option<String>,
     pub html_body: Option<String>,
-    /// QUEUED, SENDING, SENT, FAILED or CANCELLED.
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub lease_until: Option<DateTimeUtc>,

@@ -3,26 +3,29 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{EmailDeliveryStatus, InvitationAction, InvitationStatus, OrgRole};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub action: String,
+    pub action: InvitationAction,
     pub organization_id: Option<i64>,
-    pub role: Option<String>,
+    pub role: Option<OrgRole>,
     pub email: Option<String>,
     /// Comma-separated lower-case domains; empty means any.
     pub allowed_email_domains: String,
     pub max_uses: Option<i32>,
     pub usage_count: i32,
-    pub status: String,
+    /// Never `EXPIRED`: that is derived from `expires_at` when the row is read.
+    pub status: InvitationStatus,
     pub expires_at: DateTimeUtc,
     pub invited_by: Option<i64>,
     pub message: Option<String>,
     #[sea_orm(unique)]
     pub token_digest: String,
-    pub email_status: String,
+    pub email_status: EmailDeliveryStatus,
     pub send_count: i32,
     /// Delivery attempts of the current message, failed ones included.
     pub email_attempts: i32,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::InvitationEventKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitation_events")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i64,
     pub invitation_id: i64,
     pub organization_id: Option<i64>,
-    pub kind: String,
+    pub kind: InvitationEventKind,
     pub actor_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }

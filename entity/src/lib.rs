@@ -1,6 +1,8 @@
-//! SeaORM entities, one module per table. Rows only: no rules and no API types live here.
+//! SeaORM entities, one module per table, and the enums of their columns (`enums`). Rows only:
+//! no rules and no API types live here.
 
 pub mod email_outbox;
+pub mod enums;
 pub mod invitation;
 pub mod invitation_event;
 pub mod invitation_redemption;

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::OrgRole;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i64,
     pub organization_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: OrgRole,
     pub invitation_id: Option<i64>,
     pub joined_at: DateTimeUtc,
 }

@@ -3,23 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-/// What accepting an invitation does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InvitationAction {
-    JoinOrg,
-    RegisterAccount,
-}
-
-/// Stored and derived states of an invitation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum InvitationStatus {
-    Pending,
-    Accepted,
-    UsedUp,
-    Declined,
-    Cancelled,
-    Expired,
-}
+pub use entity::enums::{InvitationAction, InvitationStatus};
 
 /// Why an invitation cannot be redeemed; each maps to one API error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,20 +106,6 @@ pub fn status_after_use(
 pub fn uses_remaining(max_uses: Option<i32>, usage_count: i32) -> Option<i32> {
     max_uses.map(|max| (max - usage_count).max(0))
 }
-
-string_enum!(InvitationAction {
-    JoinOrg => "JOIN_ORG",
-    RegisterAccount => "REGISTER_ACCOUNT",
-});
-
-string_enum!(InvitationStatus {
-    Pending => "PENDING",
-    Accepted => "ACCEPTED",
-    UsedUp => "USED_UP",
-    Declined => "DECLINED",
-    Cancelled => "CANCELLED",
-    Expired => "EXPIRED",
-});
 
 #[cfg(test)]
 mod tests {

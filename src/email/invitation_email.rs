@@ -8,12 +8,13 @@ use entity::{invitation, organization, user};
 use minijinja::{Environment, context};
 
 use crate::domain::invitation_rules::InvitationAction;
+use crate::domain::org_role::OrgRole;
 
 /// What an invitation email says.
 pub struct InvitationEmail<'a> {
     pub inviter: Option<&'a str>,
     pub organization: Option<&'a str>,
-    pub role: Option<&'a str>,
+    pub role: Option<OrgRole>,
     pub message: Option<&'a str>,
     pub expires_at: DateTime<Utc>,
     pub link: &'a str,
@@ -74,11 +75,11 @@ impl<'a> InvitationEmail<'a> {
         Self {
             inviter: inviter.map(|user| user.display_name.as_deref().unwrap_or(&user.username)),
             organization: organization.map(|org| org.display_name.as_deref().unwrap_or(&org.name)),
-            role: invitation.role.as_deref(),
+            role: invitation.role,
             message: invitation.message.as_deref(),
             expires_at: invitation.expires_at,
             link,
-            registration: invitation.action == InvitationAction::RegisterAccount.as_str(),
+            registration: invitation.action == InvitationAction::RegisterAccount,
         }
     }
 
@@ -98,7 +99,7 @@ impl<'a> InvitationEmail<'a> {
     }
 
     pub fn render(&self) -> Result<Rendered, minijinja::Error> {
-        let role = self.role.map(|role| role.to_lowercase());
+        let role = self.role.map(|role| role.to_string().to_lowercase());
         let expires = self.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
         let subject = self.subject();
         let values = context! {
@@ -127,7 +128,7 @@ mod tests {
         InvitationEmail {
             inviter: Some("alice"),
             organization: Some(organization),
-            role: Some("MEMBER"),
+            role: Some(OrgRole::Member),
             message: Some(message),
             expires_at: DateTime::parse_from_rfc3339("2026-12-01T09:30:00Z")
                 .unwrap()

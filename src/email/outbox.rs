@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::enums::OutboxStatus;
 use entity::{email_outbox, invitation, organization, user};
 use lettre::Message;
 use lettre::message::MultiPart;
@@ -39,28 +40,6 @@ pub struct Outbox {
     pub wakeup: Arc<Notify>,
 }
 
-/// States of an outbox row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutboxStatus {
-    Queued,
-    Sending,
-    Sent,
-    Failed,
-    Cancelled,
-}
-
-impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "QUEUED",
-            Self::Sending => "SENDING",
-            Self::Sent => "SENT",
-            Self::Failed => "FAILED",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-}
-
 /// A message to queue for one invitation: rendered when it is sent.
 pub struct QueuedEmail {
     pub invitation_id: i64,
@@ -86,7 +65,7 @@ pub async fn enqueue(
         text_body: Set(None),
         html_body: Set(None),
         link: Set(Some(email.link)),
-        status: Set(OutboxStatus::Queued.as_str().to_owned()),
+        status: Set(OutboxStatus::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_until: Set(None),
@@ -109,10 +88,7 @@ pub async fn cancel_undelivered(
 ) -> Result<(), sea_orm::DbErr> {
     erasing_bodies(set_status(OutboxStatus::Cancelled))
         .filter(email_outbox::Column::InvitationId.eq(invitation_id))
-        .filter(email_outbox::Column::Status.is_in([
-            OutboxStatus::Queued.as_str(),
-            OutboxStatus::Sending.as_str(),
-        ]))
+        .filter(email_outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Sending]))
         .exec(txn)
         .await?;
     Ok(())
@@ -162,12 +138,12 @@ async fn claim(outbox: &Outbox, due_at: DateTime<Utc>) -> anyhow::Result<Vec<ema
     let due = Condition::any()
         .add(
             Condition::all()
-                .add(email_outbox::Column::Status.eq(OutboxStatus::Queued.as_str()))
+                .add(email_outbox::Column::Status.eq(OutboxStatus::Queued))
                 .add(email_outbox::Column::NextAttemptAt.lte(due_at)),
         )
         .add(
             Condition::all()
-                .add(email_outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
+                .add(email_outbox::Column::Status.eq(OutboxStatus::Sending))
                 .add(email_outbox::Column::LeaseUntil.lt(due_at)),
         );
     let rows = email_outbox::Entity::find()
@@ -195,7 +171,7 @@ async fn claim(outbox: &Outbox, due_at: DateTime<Utc>) -> anyhow::Result<Vec<ema
     Ok(rows
         .into_iter()
         .map(|row| email_outbox::Model {
-            status: OutboxStatus::Sending.as_str().to_owned(),
+            status: OutboxStatus::Sending,
             lease_until: Some(lease_until),
             attempts: row.attempts + 1,
             ..row
@@ -205,8 +181,7 @@ async fn claim(outbox: &Outbox, due_at: DateTime<Utc>) -> anyhow::Result<Vec<ema
 
 /// An update of outbox rows that sets their status.
 fn set_status(status: OutboxStatus) -> UpdateMany<email_outbox::Entity> {
-    email_outbox::Entity::update_many()
-        .col_expr(email_outbox::Column::Status, Expr::value(status.as_str()))
+    email_outbox::Entity::update_many().col_expr(email_outbox::Column::Status, Expr::value(status))
 }
 
 /// Adds erasing the link and any stored bodies (the only copies of the raw token) to an
@@ -260,7 +235,7 @@ async fn release(outbox: &Outbox, rows: &[email_outbox::Model]) -> anyhow::Resul
 fn claimed_by_us(row: &email_outbox::Model) -> Condition {
     Condition::all()
         .add(email_outbox::Column::Id.eq(row.id))
-        .add(email_outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
+        .add(email_outbox::Column::Status.eq(OutboxStatus::Sending))
         .add(email_outbox::Column::Attempts.eq(row.attempts))
 }
 
@@ -389,7 +364,7 @@ async fn record(
     let mut invitation_update = invitation::Entity::update_many()
         .col_expr(
             invitation::Column::EmailStatus,
-            Expr::value(invitation_status.as_str()),
+            Expr::value(invitation_status),
         )
         .col_expr(invitation::Column::EmailAttempts, Expr::value(row.attempts))
         .col_expr(

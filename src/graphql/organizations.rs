@@ -15,35 +15,11 @@ use crate::service::organizations::{self, NewOrganization, OrgRef};
 
 /// A member's role, ordered VISITOR < MEMBER < ADMIN.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "org_role::OrgRole")]
 pub enum OrgRole {
     Visitor,
     Member,
     Admin,
-}
-
-impl From<org_role::OrgRole> for OrgRole {
-    fn from(role: org_role::OrgRole) -> Self {
-        match role {
-            org_role::OrgRole::Visitor => Self::Visitor,
-            org_role::OrgRole::Member => Self::Member,
-            org_role::OrgRole::Admin => Self::Admin,
-        }
-    }
-}
-
-impl From<OrgRole> for org_role::OrgRole {
-    fn from(role: OrgRole) -> Self {
-        match role {
-            OrgRole::Visitor => Self::Visitor,
-            OrgRole::Member => Self::Member,
-            OrgRole::Admin => Self::Admin,
-        }
-    }
-}
-
-/// Parses a stored role.
-pub(super) fn stored_role(role: &str) -> Option<OrgRole> {
-    role.parse::<org_role::OrgRole>().ok().map(OrgRole::from)
 }
 
 /// Names an organization by exactly one of `id` or `name`.
@@ -129,8 +105,9 @@ impl Membership {
             .ok_or_else(|| AppError::not_found("the organization no longer exists").extend())
     }
 
+    // Every membership has a role; the field stays nullable in the published schema.
     async fn role(&self) -> Option<OrgRole> {
-        stored_role(&self.0.role)
+        Some(self.0.role.into())
     }
 
     async fn joined_at(&self) -> super::scalars::DateTime {

@@ -20,24 +20,13 @@ use crate::service::Ctx;
 use crate::service::events::{self, BusEvent, LoadedEvent};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::InvitationEventKind")]
 pub enum InvitationEventKind {
     Created,
     Accepted,
     Declined,
     Cancelled,
     Resent,
-}
-
-impl From<domain::InvitationEventKind> for InvitationEventKind {
-    fn from(kind: domain::InvitationEventKind) -> Self {
-        match kind {
-            domain::InvitationEventKind::Created => Self::Created,
-            domain::InvitationEventKind::Accepted => Self::Accepted,
-            domain::InvitationEventKind::Declined => Self::Declined,
-            domain::InvitationEventKind::Cancelled => Self::Cancelled,
-            domain::InvitationEventKind::Resent => Self::Resent,
-        }
-    }
 }
 
 /// Something that happened to an invitation.

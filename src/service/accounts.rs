@@ -306,7 +306,7 @@ pub async fn users_with_visible_email(
         .cond_where(
             Condition::all()
                 .add(membership::Column::UserId.eq(me.id))
-                .add(membership::Column::Role.eq(OrgRole::Admin.as_str())),
+                .add(membership::Column::Role.eq(OrgRole::Admin)),
         )
         .to_owned();
     let visible = membership::Entity::find()

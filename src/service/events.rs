@@ -26,7 +26,7 @@ pub struct BusEvent {
     pub id: i64,
     pub invitation_id: i64,
     pub organization_id: Option<i64>,
-    pub kind: String,
+    pub kind: InvitationEventKind,
     pub actor_id: Option<i64>,
 }
 
@@ -72,13 +72,12 @@ impl Committed {
 pub async fn announce(ctx: &Ctx, committed: Committed) {
     let metrics = &ctx.metrics;
     for event in committed.events.iter().chain(&committed.notified) {
-        let counter = match event.kind.parse::<InvitationEventKind>() {
-            Ok(InvitationEventKind::Created) => &metrics.invitations_created,
-            Ok(InvitationEventKind::Accepted) => &metrics.invitations_accepted,
-            Ok(InvitationEventKind::Declined) => &metrics.invitations_declined,
-            Ok(InvitationEventKind::Cancelled) => &metrics.invitations_cancelled,
-            Ok(InvitationEventKind::Resent) => &metrics.invitations_resent,
-            Err(_) => continue,
+        let counter = match event.kind {
+            InvitationEventKind::Created => &metrics.invitations_created,
+            InvitationEventKind::Accepted => &metrics.invitations_accepted,
+            InvitationEventKind::Declined => &metrics.invitations_declined,
+            InvitationEventKind::Cancelled => &metrics.invitations_cancelled,
+            InvitationEventKind::Resent => &metrics.invitations_resent,
         };
         counter.inc();
     }
@@ -105,7 +104,7 @@ pub async fn record(
         .map(|invitation| invitation_event::ActiveModel {
             invitation_id: Set(invitation.id),
             organization_id: Set(invitation.organization_id),
-            kind: Set(kind.as_str().to_owned()),
+            kind: Set(kind),
             actor_id: Set(actor_id),
             created_at: Set(now),
             ..Default::default()
@@ -290,8 +289,7 @@ pub async fn load(
     };
     let model = &shared.invitation;
     let viewer_is_admin = viewer.user().is_some_and(|user| {
-        (model.action
-            == crate::domain::invitation_rules::InvitationAction::RegisterAccount.as_str()
+        (model.action == crate::domain::invitation_rules::InvitationAction::RegisterAccount
             && user.is_server_admin)
             || (model.organization_id.is_some() && shared.org_admins.contains(&user.id))
     });
@@ -329,10 +327,7 @@ async fn load_shared(
         Some(id) => user::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let kind: InvitationEventKind = row
-        .kind
-        .parse()
-        .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?;
+    let kind = row.kind;
     let membership = match (kind, row.organization_id, &actor) {
         (InvitationEventKind::Accepted, Some(org_id), Some(actor)) => {
             membership::Entity::find()
@@ -348,7 +343,7 @@ async fn load_shared(
             .select_only()
             .column(membership::Column::UserId)
             .filter(membership::Column::OrganizationId.eq(org_id))
-            .filter(membership::Column::Role.eq(crate::domain::org_role::OrgRole::Admin.as_str()))
+            .filter(membership::Column::Role.eq(crate::domain::org_role::OrgRole::Admin))
             .into_tuple::<i64>()
             .all(db)
             .await?

@@ -60,7 +60,7 @@ pub async fn create_organization(
     membership::ActiveModel {
         organization_id: Set(org.id),
         user_id: Set(user.id),
-        role: Set(OrgRole::Admin.as_str().to_owned()),
+        role: Set(OrgRole::Admin),
         invitation_id: Set(None),
         joined_at: Set(now),
         ..Default::default()
@@ -144,7 +144,7 @@ pub async fn role_in(
         .filter(membership::Column::UserId.eq(user_id))
         .one(db)
         .await?;
-    Ok(membership.and_then(|m| m.role.parse().ok()))
+    Ok(membership.map(|m| m.role))
 }
 
 /// The viewer's roles in several organizations, for batch loading.
@@ -163,7 +163,7 @@ pub async fn viewer_roles(
         .await?;
     Ok(memberships
         .into_iter()
-        .filter_map(|m| Some((m.organization_id, m.role.parse().ok()?)))
+        .map(|m| (m.organization_id, m.role))
         .collect())
 }
 

@@ -228,10 +228,9 @@ async fn registrations_racing_on_an_empty_server_make_exactly_one_server_admin()
 
 /// The SQLite file of a `sqlite://path?…` URL.
 fn sqlite_file(url: &str) -> std::path::PathBuf {
-    let rest = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    rest.split('?').next().unwrap_or(rest).into()
+    doorman::config::sqlite_file(url)
+        .expect("a SQLite file URL")
+        .to_owned()
 }
 
 /// Tests of SQLite itself: the SQLite profiles run them (`.config/nextest.toml`).

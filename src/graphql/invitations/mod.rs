@@ -14,7 +14,7 @@ use entity::invitation_redemption;
 use super::accounts::User;
 use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::loaders::{AccountEmail, OrgId, UserId, loader};
-use super::organizations::{OrgRole, Organization, stored_role};
+use super::organizations::{OrgRole, Organization};
 use super::scalars::DateTime;
 use super::{state, viewer};
 use crate::domain;
@@ -24,6 +24,7 @@ use crate::service::invitations::queries as service_queries;
 use crate::service::invitations::{InvitationView, allowed_domains};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "invitation_rules::InvitationAction")]
 pub enum InvitationAction {
     /// Join an organization.
     JoinOrg,
@@ -32,6 +33,7 @@ pub enum InvitationAction {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "invitation_rules::InvitationStatus")]
 pub enum InvitationStatus {
     Pending,
     /// An email invitation that was used.
@@ -45,39 +47,12 @@ pub enum InvitationStatus {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::EmailDeliveryStatus")]
 pub enum EmailDeliveryStatus {
     NotRequested,
     Queued,
     Sent,
     Failed,
-}
-
-impl From<invitation_rules::InvitationStatus> for InvitationStatus {
-    fn from(status: invitation_rules::InvitationStatus) -> Self {
-        use invitation_rules::InvitationStatus as S;
-        match status {
-            S::Pending => Self::Pending,
-            S::Accepted => Self::Accepted,
-            S::UsedUp => Self::UsedUp,
-            S::Declined => Self::Declined,
-            S::Cancelled => Self::Cancelled,
-            S::Expired => Self::Expired,
-        }
-    }
-}
-
-impl From<InvitationStatus> for invitation_rules::InvitationStatus {
-    fn from(status: InvitationStatus) -> Self {
-        use InvitationStatus as S;
-        match status {
-            S::Pending => Self::Pending,
-            S::Accepted => Self::Accepted,
-            S::UsedUp => Self::UsedUp,
-            S::Declined => Self::Declined,
-            S::Cancelled => Self::Cancelled,
-            S::Expired => Self::Expired,
-        }
-    }
 }
 
 /// An invitation: to an email, an open multi-use link, or a registration invitation.
@@ -90,11 +65,7 @@ impl Invitation {
     }
 
     async fn action(&self) -> InvitationAction {
-        if self.0.model.action == invitation_rules::InvitationAction::RegisterAccount.as_str() {
-            InvitationAction::RegisterAccount
-        } else {
-            InvitationAction::JoinOrg
-        }
+        self.0.model.action.into()
     }
 
     /// Null for a registration invitation without an organization.
@@ -107,7 +78,7 @@ impl Invitation {
 
     /// The role granted on accept.
     async fn role(&self) -> Option<OrgRole> {
-        self.0.model.role.as_deref().and_then(stored_role)
+        self.0.model.role.map(OrgRole::from)
     }
 
     /// The invitee; null for open links, and for callers other than admins and the invitee.
@@ -187,21 +158,7 @@ impl Invitation {
     /// Org admins only.
     async fn email_status(&self, ctx: &Context<'_>) -> Result<EmailDeliveryStatus> {
         self.admin_only(ctx)?;
-        Ok(
-            match self
-                .0
-                .model
-                .email_status
-                .parse::<domain::EmailDeliveryStatus>()
-            {
-                Ok(domain::EmailDeliveryStatus::Queued) => EmailDeliveryStatus::Queued,
-                Ok(domain::EmailDeliveryStatus::Sent) => EmailDeliveryStatus::Sent,
-                Ok(domain::EmailDeliveryStatus::Failed) => EmailDeliveryStatus::Failed,
-                Ok(domain::EmailDeliveryStatus::NotRequested) | Err(_) => {
-                    EmailDeliveryStatus::NotRequested
-                }
-            },
-        )
+        Ok(self.0.model.email_status.into())
     }
 
     /// Org admins only.

@@ -19,8 +19,8 @@ use std::sync::LazyLock;
 
 use entity::{invitation, invitation_redemption, membership, organization, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, SqlErr, Statement,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, IdenStatic, Iterable, SqlErr, Statement,
 };
 
 use super::redeem::Accepted;
@@ -51,9 +51,9 @@ fn acceptable(p: char) -> String {
           AND (i.invited_by IS NULL OR EXISTS (SELECT 1 FROM memberships m
               WHERE m.organization_id = i.organization_id AND m.user_id = i.invited_by
                 AND m.role = '{admin}'))",
-        join_org = InvitationAction::JoinOrg.as_str(),
-        pending = InvitationStatus::Pending.as_str(),
-        admin = OrgRole::Admin.as_str(),
+        join_org = InvitationAction::JoinOrg.to_value(),
+        pending = InvitationStatus::Pending.to_value(),
+        admin = OrgRole::Admin.to_value(),
     )
 }
 
@@ -63,9 +63,9 @@ fn status_after_use(inv: &str) -> String {
         "CASE WHEN {inv}.max_uses IS NOT NULL AND {inv}.usage_count + 1 >= {inv}.max_uses
               THEN CASE WHEN {inv}.email IS NULL THEN '{used_up}' ELSE '{accepted}' END
               ELSE '{pending}' END",
-        used_up = InvitationStatus::UsedUp.as_str(),
-        accepted = InvitationStatus::Accepted.as_str(),
-        pending = InvitationStatus::Pending.as_str(),
+        used_up = InvitationStatus::UsedUp.to_value(),
+        accepted = InvitationStatus::Accepted.to_value(),
+        pending = InvitationStatus::Pending.to_value(),
     )
 }
 
@@ -124,7 +124,7 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
         JOIN organizations o ON o.id = used.organization_id",
         acceptable = acceptable('$'),
         status = status_after_use("inv"),
-        accepted_event = InvitationEventKind::Accepted.as_str(),
+        accepted_event = InvitationEventKind::Accepted.to_value(),
     )
 });
 
@@ -194,7 +194,7 @@ async fn accept_postgres(
         id: event_id,
         invitation_id: model.id,
         organization_id: model.organization_id,
-        kind: InvitationEventKind::Accepted.as_str().to_owned(),
+        kind: InvitationEventKind::Accepted,
         actor_id: Some(user.id),
     }]);
     Ok(Some((

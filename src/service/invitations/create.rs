@@ -189,7 +189,7 @@ async fn existing_members_and_invitees(
     let invited = invitation::Entity::find()
         .filter(invitation::Column::OrganizationId.eq(org_id))
         .filter(invitation::Column::Email.is_in(emails))
-        .filter(invitation::Column::Status.eq(InvitationStatus::Pending.as_str()))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
         .filter(invitation::Column::ExpiresAt.gt(now))
         .all(txn)
         .await?
@@ -426,19 +426,19 @@ async fn insert_invitations(
                 EmailDeliveryStatus::NotRequested
             };
             invitation::ActiveModel {
-                action: Set(new.action.as_str().to_owned()),
+                action: Set(new.action),
                 organization_id: Set(new.organization_id),
-                role: Set(new.role.map(|role| role.as_str().to_owned())),
+                role: Set(new.role),
                 email: Set(new.email.map(|email| email.to_string())),
                 allowed_email_domains: Set(new.allowed_email_domains.join(",")),
                 max_uses: Set(new.max_uses),
                 usage_count: Set(0),
-                status: Set(InvitationStatus::Pending.as_str().to_owned()),
+                status: Set(InvitationStatus::Pending),
                 expires_at: Set(new.expires_at),
                 invited_by: Set(new.invited_by),
                 message: Set(new.message),
                 token_digest: Set(digest),
-                email_status: Set(email_status.as_str().to_owned()),
+                email_status: Set(email_status),
                 send_count: Set(0),
                 email_attempts: Set(0),
                 last_sent_at: Set(None),

@@ -61,13 +61,12 @@ async fn find_managed(
 
 /// The refusal for changing an invitation that is no longer pending (expired ones still are).
 fn require_open(model: &invitation::Model) -> Result<(), AppError> {
-    match model.status.parse::<InvitationStatus>() {
-        Ok(InvitationStatus::Pending | InvitationStatus::Expired) => Ok(()),
-        Ok(InvitationStatus::Cancelled) => Err(Refusal::Cancelled.into()),
-        Ok(InvitationStatus::Declined) => Err(Refusal::Declined.into()),
-        Ok(InvitationStatus::Accepted) => Err(Refusal::AlreadyAccepted.into()),
-        Ok(InvitationStatus::UsedUp) => Err(Refusal::UsedUp.into()),
-        Err(err) => Err(AppError::Internal(anyhow::anyhow!(err))),
+    match model.status {
+        InvitationStatus::Pending | InvitationStatus::Expired => Ok(()),
+        InvitationStatus::Cancelled => Err(Refusal::Cancelled.into()),
+        InvitationStatus::Declined => Err(Refusal::Declined.into()),
+        InvitationStatus::Accepted => Err(Refusal::AlreadyAccepted.into()),
+        InvitationStatus::UsedUp => Err(Refusal::UsedUp.into()),
     }
 }
 
@@ -76,16 +75,16 @@ fn require_open(model: &invitation::Model) -> Result<(), AppError> {
 pub async fn cancel(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<InvitationView, AppError> {
     let txn = db::begin_write(&ctx.db).await?;
     let model = find_managed(&txn, viewer, id).await?;
-    if model.status == InvitationStatus::Cancelled.as_str() {
+    if model.status == InvitationStatus::Cancelled {
         txn.rollback().await?;
         return Ok(admin_view(model));
     }
     require_open(&model)?;
     outbox::cancel_undelivered(&txn, model.id).await?;
     let mut active = model.into_active_model();
-    active.status = Set(InvitationStatus::Cancelled.as_str().to_owned());
-    if active.email_status.as_ref() == EmailDeliveryStatus::Queued.as_str() {
-        active.email_status = Set(EmailDeliveryStatus::NotRequested.as_str().to_owned());
+    active.status = Set(InvitationStatus::Cancelled);
+    if *active.email_status.as_ref() == EmailDeliveryStatus::Queued {
+        active.email_status = Set(EmailDeliveryStatus::NotRequested);
     }
     active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
@@ -184,7 +183,7 @@ pub async fn resend(
                 let model = invitation::Entity::find()
                     .filter(invitation::Column::OrganizationId.eq(org.id))
                     .filter(invitation::Column::Email.eq(email.as_ref()))
-                    .filter(invitation::Column::Status.eq(InvitationStatus::Pending.as_str()))
+                    .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
                     .order_by_desc(invitation::Column::Id)
                     .lock(LockType::Update)
                     .one(&txn)
@@ -281,7 +280,7 @@ async fn check_revived_fit(
 ) -> Result<(), AppError> {
     let mut revived: Vec<(i64, u64)> = Vec::new();
     for model in renewing {
-        let expired = model.status == InvitationStatus::Pending.as_str() && model.expires_at <= now;
+        let expired = model.status == InvitationStatus::Pending && model.expires_at <= now;
         let Some(org_id) = model.organization_id.filter(|_| expired) else {
             continue;
         };
@@ -317,17 +316,17 @@ async fn renew(
     outbox::cancel_undelivered(txn, model.id).await?;
     let token = InviteToken::generate();
     let requests_email = send_email && model.email.is_some();
-    let was_queued = model.email_status == EmailDeliveryStatus::Queued.as_str();
+    let was_queued = model.email_status == EmailDeliveryStatus::Queued;
     let mut active = model.into_active_model();
     active.token_digest = Set(token.digest());
-    active.status = Set(InvitationStatus::Pending.as_str().to_owned());
+    active.status = Set(InvitationStatus::Pending);
     active.expires_at = Set(now + Duration::days(i64::from(ctx.settings.invitation_expiry_days)));
     if requests_email {
-        active.email_status = Set(EmailDeliveryStatus::Queued.as_str().to_owned());
+        active.email_status = Set(EmailDeliveryStatus::Queued);
         active.last_email_error = Set(None);
         active.email_attempts = Set(0);
     } else if was_queued {
-        active.email_status = Set(EmailDeliveryStatus::NotRequested.as_str().to_owned());
+        active.email_status = Set(EmailDeliveryStatus::NotRequested);
     }
     active.updated_at = Set(now);
     let model = active.update(txn).await?;

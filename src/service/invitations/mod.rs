@@ -22,7 +22,7 @@ use crate::config::Settings;
 use crate::domain::EmailDeliveryStatus;
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus, effective_status};
 use crate::domain::invite_token::InviteToken;
-use crate::domain::org_role::OrgRole;
+use crate::domain::org_role::{Grants, OrgRole};
 use crate::email::invitation_email::InvitationEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::{AppError, ErrorCode};
@@ -43,12 +43,7 @@ pub struct InvitationView {
 
 impl InvitationView {
     pub fn status(&self) -> InvitationStatus {
-        let stored = self
-            .model
-            .status
-            .parse()
-            .unwrap_or(InvitationStatus::Cancelled);
-        effective_status(stored, self.model.expires_at, Utc::now())
+        effective_status(self.model.status, self.model.expires_at, Utc::now())
     }
 }
 
@@ -142,7 +137,7 @@ pub(crate) async fn viewer_manages(
     let Some(user) = viewer.user() else {
         return Ok(false);
     };
-    if model.action == InvitationAction::RegisterAccount.as_str() && user.is_server_admin {
+    if model.action == InvitationAction::RegisterAccount && user.is_server_admin {
         return Ok(true);
     }
     match model.organization_id {
@@ -207,12 +202,12 @@ pub(crate) async fn require_org_as_admin(
         .query_one_raw(select.build(db.get_database_backend()))
         .await?
         .ok_or_else(|| AppError::not_found("no such organization"))?;
-    let role: Option<String> = row.try_get("", VIEWER_ROLE)?;
+    let role: Option<OrgRole> = row.try_get("", VIEWER_ROLE)?;
     if role.is_none() && !viewer.is_server_admin {
         // To anyone outside it, an organization does not exist.
         return Err(no_such_organization());
     }
-    if role.as_deref() != Some(OrgRole::Admin.as_str()) {
+    if role != Some(OrgRole::Admin) {
         return Err(AppError::forbidden(
             "only organization admins can manage its invitations",
         ));
@@ -365,7 +360,7 @@ pub(crate) async fn queue_emails(
         let (Some(recipient), Some(link)) = (&model.email, &view.link) else {
             continue;
         };
-        if model.email_status != EmailDeliveryStatus::Queued.as_str() {
+        if model.email_status != EmailDeliveryStatus::Queued {
             continue;
         }
         emails.push(QueuedEmail {

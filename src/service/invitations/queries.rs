@@ -153,16 +153,16 @@ pub async fn org_invitations(
 /// stored `PENDING` rows by their expiry): at most three terms, whatever the list.
 fn status_condition(statuses: &[InvitationStatus]) -> Condition {
     let now = Utc::now();
-    let pending = || invitation::Column::Status.eq(InvitationStatus::Pending.as_str());
-    let stored: Vec<&str> = statuses
+    let pending = || invitation::Column::Status.eq(InvitationStatus::Pending);
+    let stored: Vec<InvitationStatus> = statuses
         .iter()
+        .copied()
         .filter(|status| {
             !matches!(
                 status,
                 InvitationStatus::Pending | InvitationStatus::Expired
             )
         })
-        .map(|status| status.as_str())
         .collect();
     let mut any = Condition::any();
     if !stored.is_empty() {
@@ -211,7 +211,7 @@ pub async fn registration_invitations(
         ));
     }
     let select = invitation::Entity::find()
-        .filter(invitation::Column::Action.eq(InvitationAction::RegisterAccount.as_str()));
+        .filter(invitation::Column::Action.eq(InvitationAction::RegisterAccount));
     let page = fetch_page(&ctx.db, select, invitation::Column::Id, page).await?;
     Ok(page.map(admin_view))
 }
@@ -295,7 +295,7 @@ async fn batch_views(
         .map(|model| InvitationView {
             viewer_is_admin: match model.organization_id {
                 Some(org_id) => roles.get(&org_id) == Some(&OrgRole::Admin),
-                None => server_admin && model.action == InvitationAction::RegisterAccount.as_str(),
+                None => server_admin && model.action == InvitationAction::RegisterAccount,
             },
             viewer_is_invitee: super::is_invitee(viewer, &model),
             link: None,

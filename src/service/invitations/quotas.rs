@@ -45,7 +45,7 @@ pub(crate) async fn check_pending_cap(
     let cap = limits.max_pending_invitations;
     let pending = invitation::Entity::find()
         .filter(invitation::Column::OrganizationId.eq(org.id))
-        .filter(invitation::Column::Status.eq(InvitationStatus::Pending.as_str()))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
         .filter(invitation::Column::ExpiresAt.gt(now))
         .count(db)
         .await?;

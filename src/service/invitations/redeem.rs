@@ -39,7 +39,7 @@ impl Accepted {
     ) -> Self {
         Self {
             invitation: InvitationView {
-                viewer_is_admin: membership.role == OrgRole::Admin.as_str(),
+                viewer_is_admin: membership.role == OrgRole::Admin,
                 viewer_is_invitee: model.email.is_some(),
                 model,
                 link: None,
@@ -54,10 +54,7 @@ impl Accepted {
 pub(crate) fn check(model: &invitation::Model, account_email: &str) -> Result<(), AppError> {
     let domains = allowed_domains(model);
     let redeemable = Redeemable {
-        status: model
-            .status
-            .parse()
-            .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?,
+        status: model.status,
         expires_at: model.expires_at,
         max_uses: model.max_uses,
         usage_count: model.usage_count,
@@ -82,19 +79,16 @@ async fn require_inviter_entitled(
             "the person who invited you can no longer grant this; ask for a new invitation",
         )
     };
-    if model.action == InvitationAction::RegisterAccount.as_str() {
+    if model.action == InvitationAction::RegisterAccount {
         let inviter = user::Entity::find_by_id(inviter_id).one(txn).await?;
         return match inviter {
             Some(inviter) if inviter.is_server_admin => Ok(()),
             _ => Err(revoked()),
         };
     }
-    let (Some(org_id), Some(role)) = (model.organization_id, model.role.as_deref()) else {
+    let (Some(org_id), Some(role)) = (model.organization_id, model.role) else {
         return Ok(());
     };
-    let role: OrgRole = role
-        .parse()
-        .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?;
     let org = organization::Entity::find_by_id(org_id)
         .one(txn)
         .await?
@@ -117,12 +111,12 @@ pub(crate) async fn redeem(
 ) -> Result<(invitation::Model, Option<membership::Model>, Committed), AppError> {
     require_inviter_entitled(txn, &model).await?;
     let now = crate::db::now();
-    let membership = match (model.organization_id, &model.role) {
+    let membership = match (model.organization_id, model.role) {
         (Some(org_id), Some(role)) => Some(
             membership::ActiveModel {
                 organization_id: Set(org_id),
                 user_id: Set(user.id),
-                role: Set(role.clone()),
+                role: Set(role),
                 invitation_id: Set(Some(model.id)),
                 joined_at: Set(now),
                 ..Default::default()
@@ -152,7 +146,7 @@ pub(crate) async fn redeem(
     let status = status_after_use(model.email.as_deref(), model.max_uses, usage_count);
     let mut active = model.into_active_model();
     active.usage_count = Set(usage_count);
-    active.status = Set(status.as_str().to_owned());
+    active.status = Set(status);
     active.updated_at = Set(now);
     let model = active.update(txn).await?;
     let committed =
@@ -225,11 +219,7 @@ pub async fn decline_invitation(
     if user.email != *email {
         return Err(Refusal::EmailMismatch.into());
     }
-    let stored: InvitationStatus = model
-        .status
-        .parse()
-        .map_err(|err: String| AppError::Internal(anyhow::anyhow!(err)))?;
-    match effective_status(stored, model.expires_at, Utc::now()) {
+    match effective_status(model.status, model.expires_at, Utc::now()) {
         InvitationStatus::Pending => {}
         InvitationStatus::Expired => return Err(Refusal::Expired.into()),
         InvitationStatus::Cancelled => return Err(Refusal::Cancelled.into()),
@@ -239,7 +229,7 @@ pub async fn decline_invitation(
         }
     }
     let mut active = model.into_active_model();
-    active.status = Set(InvitationStatus::Declined.as_str().to_owned());
+    active.status = Set(InvitationStatus::Declined);
     active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
     let committed = events::record(
@@ -258,5 +248,5 @@ pub async fn decline_invitation(
 /// Whether an account may register with this invitation in invitation-only mode: registration
 /// invitations, and organization invitations addressed to one email.
 pub(crate) fn opens_registration(model: &invitation::Model) -> bool {
-    model.action == InvitationAction::RegisterAccount.as_str() || model.email.is_some()
+    model.action == InvitationAction::RegisterAccount || model.email.is_some()
 }

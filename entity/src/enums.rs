@@ -1,0 +1,187 @@
+//! The values of the enum columns, each spelled as the database stores it (`string_value`, also
+//! the API's and the event bus's spelling; `ActiveEnum::to_value` and serde give it). The rules about them live in the main
+//! crate's `domain`.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// `Display` as the stored spelling, for messages and logs.
+macro_rules! display_as_stored {
+    ($($name:ident),+) => {
+        $(impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.to_value())
+            }
+        })+
+    };
+}
+
+display_as_stored!(
+    InvitationStatus,
+    InvitationAction,
+    OrgRole,
+    EmailDeliveryStatus,
+    InvitationEventKind,
+    OutboxStatus
+);
+
+/// Stored and derived states of an invitation (`EXPIRED` is derived at read time from
+/// `expires_at`, never stored).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvitationStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "USED_UP")]
+    UsedUp,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+}
+
+/// What accepting an invitation does.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvitationAction {
+    #[sea_orm(string_value = "JOIN_ORG")]
+    JoinOrg,
+    #[sea_orm(string_value = "REGISTER_ACCOUNT")]
+    RegisterAccount,
+}
+
+/// A member's role in an organization, ordered by power: VISITOR < MEMBER < ADMIN.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrgRole {
+    #[sea_orm(string_value = "VISITOR")]
+    Visitor,
+    #[sea_orm(string_value = "MEMBER")]
+    Member,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}
+
+/// Where an invitation's email stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EmailDeliveryStatus {
+    #[sea_orm(string_value = "NOT_REQUESTED")]
+    NotRequested,
+    #[sea_orm(string_value = "QUEUED")]
+    Queued,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
+/// Kinds of rows in the invitation event log.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvitationEventKind {
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "RESENT")]
+    Resent,
+}
+
+/// States of an outbox row.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OutboxStatus {
+    #[sea_orm(string_value = "QUEUED")]
+    Queued,
+    #[sea_orm(string_value = "SENDING")]
+    Sending,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Iterable;
+
+    /// Every value reads back from its stored spelling, and serde (the event bus, whose
+    /// PostgreSQL `NOTIFY` payloads are written in SQL) spells it the same way.
+    fn round_trips<E>()
+    where
+        E: ActiveEnum<Value = String>
+            + Iterable
+            + Serialize
+            + PartialEq
+            + std::fmt::Debug
+            + std::fmt::Display,
+    {
+        for value in E::iter() {
+            let stored = value.to_value();
+            assert_eq!(E::try_from_value(&stored).unwrap(), value);
+            assert_eq!(value.to_string(), stored);
+            assert_eq!(
+                serde_json::to_string(&value).unwrap(),
+                format!("\"{stored}\"")
+            );
+        }
+        assert!(E::try_from_value(&"NOT_A_VALUE".to_owned()).is_err());
+    }
+
+    #[test]
+    fn every_enum_round_trips_through_its_stored_spelling() {
+        round_trips::<InvitationStatus>();
+        round_trips::<InvitationAction>();
+        round_trips::<OrgRole>();
+        round_trips::<EmailDeliveryStatus>();
+        round_trips::<InvitationEventKind>();
+        round_trips::<OutboxStatus>();
+    }
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        assert!(OrgRole::Visitor < OrgRole::Member);
+        assert!(OrgRole::Member < OrgRole::Admin);
+    }
+}
