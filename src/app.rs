@@ -13,7 +13,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::Settings;
 use crate::email::Outgoing;
 use crate::email::outbox::{self, Outbox};
-use crate::service::events::EventBus;
+use crate::service::bus::EventBus;
 use crate::service::rate_limits::{self, RateLimiters};
 use crate::service::{Ctx, accounts};
 use crate::telemetry::Metrics;

@@ -3,12 +3,11 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject};
-use entity::user;
 use secrecy::{ExposeSecret, SecretString};
 
+use super::context::{state, throttle, viewer};
 use super::loaders::{EmailVisible, loader};
-use super::organizations::Membership;
-use super::{state, throttle, viewer};
+use super::objects::{Membership, User};
 use crate::auth::Viewer;
 use crate::config::RegistrationMode;
 use crate::domain::invite_token::InviteToken;
@@ -16,22 +15,7 @@ use crate::error::AppError;
 use crate::service::accounts::{self, Registration, SignedIn};
 use crate::service::rate_limits::Action;
 
-/// An account, as the request's viewer sees it.
-pub struct User {
-    model: user::Model,
-    /// The account just signed in by `register`/`login`: it sees itself even though the
-    /// request was anonymous.
-    signed_in: bool,
-}
-
 impl User {
-    pub fn new(model: user::Model) -> Self {
-        Self {
-            model,
-            signed_in: false,
-        }
-    }
-
     fn viewer(&self, ctx: &Context<'_>) -> Viewer {
         if self.signed_in {
             Viewer::User(Arc::new(self.model.clone()))

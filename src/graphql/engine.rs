@@ -21,9 +21,9 @@ use async_graphql::{Data, Executor, Name, Positioned, Request, Response, ServerE
 use futures_util::StreamExt;
 use futures_util::stream::{self, BoxStream};
 
-use super::AppSchema;
 use super::completion::{OutputTypes, Shape};
 use super::limits::{self, Measures};
+use super::schema::AppSchema;
 use super::shape;
 use crate::config::QueryLimits;
 use crate::error::ErrorCode;

@@ -8,11 +8,9 @@
 
 use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
 
-use super::accounts::User;
-use super::invitations::Invitation;
+use super::context::viewer;
 use super::loaders::{InvitationId, VisibleOrg, VisibleUser, loader};
-use super::organizations::Organization;
-use super::viewer;
+use super::objects::{Invitation, Organization, User};
 use crate::service::require_user;
 
 #[derive(Default)]

@@ -1,13 +1,11 @@
 //! `Organization`, `Membership`, `OrgSelector`, `createOrganization`, `organization`.
 
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, OneofObject, Result};
-use entity::{membership, organization};
 
-use super::accounts::User;
 use super::connection::{ListConnection, connection, page_cost, page_request};
-use super::invitations::Invitation;
+use super::context::{state, viewer};
 use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
-use super::{state, viewer};
+use super::objects::{Invitation, Membership, Organization, User};
 use crate::domain::org_role;
 use crate::error::AppError;
 use crate::service::invitations::queries;
@@ -38,8 +36,6 @@ impl OrgSelector {
         }
     }
 }
-
-pub struct Organization(pub organization::Model);
 
 #[Object]
 impl Organization {
@@ -88,8 +84,6 @@ impl Organization {
         Ok(connection(result, |m| m.id, Membership))
     }
 }
-
-pub struct Membership(pub membership::Model);
 
 #[Object]
 impl Membership {

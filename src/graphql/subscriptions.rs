@@ -9,15 +9,15 @@ use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject, Subscr
 use futures_util::Stream;
 use tokio::sync::broadcast;
 
-use super::accounts::User;
-use super::invitations::Invitation;
-use super::organizations::{Membership, OrgSelector};
-use super::{state, viewer};
+use super::context::{state, viewer};
+use super::objects::{Invitation, Membership, User};
+use super::organizations::OrgSelector;
 use crate::auth::Viewer;
 use crate::domain;
 use crate::error::AppError;
 use crate::service::Ctx;
-use crate::service::events::{self, BusEvent, LoadedEvent};
+use crate::service::bus::BusEvent;
+use crate::service::invitations::feed::{self, LoadedEvent};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "domain::InvitationEventKind")]
@@ -124,7 +124,7 @@ where
     // Listen before the first await, so no event committed after the subscribe message came
     // in is missed while authorization runs.
     let received = state.bus.subscribe();
-    let org = events::authorize_feed(&state, &viewer, &org.to_ref())
+    let org = feed::authorize_feed(&state, &viewer, &org.to_ref())
         .await
         .map_err(|err| err.extend())?;
     let feed = Feed {
@@ -161,7 +161,7 @@ impl<T, F: FnMut(LoadedEvent) -> Option<T>> Feed<F> {
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             };
-            match events::load(&self.state, &self.viewer, &event).await {
+            match feed::load(&self.state, &self.viewer, &event).await {
                 Ok(Some(loaded)) if !loaded.invitation.viewer_is_admin => {
                     self.revoked = true;
                     return Some(Err(AppError::forbidden(

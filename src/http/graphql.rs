@@ -15,7 +15,8 @@ use tokio_util::task::AbortOnDropHandle;
 use tracing::Instrument;
 
 use super::response::{self, MediaType, Rejection};
-use super::{BODY_LIMIT_BYTES, HttpState, client_ip, request};
+use super::state::{BODY_LIMIT_BYTES, HttpState};
+use super::{client_ip, request};
 use crate::auth::{self, TokenProblem, Viewer};
 use crate::error::AppError;
 use crate::graphql::{Engine, loaders};

@@ -8,9 +8,9 @@ mod graphql;
 pub mod persisted_queries;
 pub mod request;
 pub mod response;
+pub mod state;
 mod websocket;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -19,50 +19,18 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use tokio::sync::watch;
-use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use self::persisted_queries::PersistedQueries;
 use self::response::{MediaType, Rejection};
-use crate::graphql::Engine;
-use crate::service::rate_limits::RateLimiters;
-use crate::service::{self, Ctx};
+use self::state::{BODY_LIMIT_BYTES, HttpState};
+
+pub use self::state::Transport;
+use crate::service;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// Bodies are read up to this, never further.
-const BODY_LIMIT_BYTES: usize = 1024 * 1024;
-
-/// The transport's own state, beside the use cases' [`Ctx`]: the engine that runs GraphQL
-/// requests, the rate limiters it hands to the schema, the open WebSockets and the signal
-/// that closes them. Cheap to clone.
-#[derive(Clone)]
-pub struct Transport {
-    pub ctx: Ctx,
-    pub engine: Engine,
-    pub rate_limits: Arc<RateLimiters>,
-    /// Open WebSocket connections: shutdown waits for their close frames to go out.
-    pub websockets: TaskTracker,
-    /// Turns true when the server starts shutting down (WebSockets close with 1001).
-    pub stopping: watch::Sender<bool>,
-}
-
-#[derive(Clone)]
-struct HttpState {
-    transport: Transport,
-    persisted: PersistedQueries,
-}
-
-impl std::ops::Deref for HttpState {
-    type Target = Transport;
-
-    fn deref(&self) -> &Transport {
-        &self.transport
-    }
-}
-
 pub fn router(transport: Transport) -> Router {
     let settings = &transport.ctx.settings;
     let cors = cors_layer(&settings.cors_origins);

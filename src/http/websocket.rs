@@ -17,7 +17,8 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
 
-use super::{HttpState, client_ip};
+use super::client_ip;
+use super::state::HttpState;
 use crate::auth::{self, TokenProblem, Viewer};
 use crate::error::AppError;
 use crate::graphql::loaders;

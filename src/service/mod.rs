@@ -4,6 +4,7 @@
 //! async-graphql or HTTP type.
 
 pub mod accounts;
+pub mod bus;
 pub mod events;
 pub mod invitations;
 pub mod organizations;
@@ -34,7 +35,7 @@ pub struct Ctx {
     /// Wakes the outbox worker when a transaction queued mail.
     pub outbox_wakeup: Arc<Notify>,
     /// Committed invitation events, for subscriptions.
-    pub bus: events::EventBus,
+    pub bus: bus::EventBus,
 }
 
 /// The signed-in user, or `UNAUTHENTICATED`.

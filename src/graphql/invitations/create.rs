@@ -5,9 +5,9 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, Simpl
 use super::Invitation;
 use crate::domain::org_role;
 use crate::error::ErrorCode;
+use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::organizations::{OrgRole, OrgSelector};
 use crate::graphql::scalars::DateTime;
-use crate::graphql::{state, throttle, viewer};
 use crate::service::invitations::create::{
     self, InviteError as ServiceInviteError, InviteLink, OrgInvites, RegistrationInvite,
 };

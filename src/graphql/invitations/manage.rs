@@ -4,8 +4,8 @@ use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, S
 
 use super::Invitation;
 use crate::error::{AppError, ErrorCode};
+use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::organizations::OrgSelector;
-use crate::graphql::{state, throttle, viewer};
 use crate::service::invitations::manage::{self, ResendTarget};
 use crate::service::rate_limits::Action;
 

@@ -11,17 +11,17 @@ pub mod redeem;
 use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, Result};
 use entity::invitation_redemption;
 
-use super::accounts::User;
 use super::connection::{ListConnection, connection, page_cost, page_request};
+use super::context::{state, viewer};
 use super::loaders::{AccountEmail, OrgId, UserId, loader};
-use super::organizations::{OrgRole, Organization};
+use super::objects::{Invitation, Organization, User};
+use super::organizations::OrgRole;
 use super::scalars::DateTime;
-use super::{state, viewer};
 use crate::domain;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::invitation_rules::{self, uses_remaining};
+use crate::service::invitations::allowed_domains;
 use crate::service::invitations::queries as service_queries;
-use crate::service::invitations::{InvitationView, allowed_domains};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "invitation_rules::InvitationAction")]
@@ -54,9 +54,6 @@ pub enum EmailDeliveryStatus {
     Sent,
     Failed,
 }
-
-/// An invitation: to an email, an open multi-use link, or a registration invitation.
-pub struct Invitation(pub InvitationView);
 
 #[Object]
 impl Invitation {

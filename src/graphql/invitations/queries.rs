@@ -6,9 +6,9 @@ use async_graphql::{Context, ErrorExtensions, Object, Result};
 use super::{Invitation, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::graphql::connection::{ListConnection, connection, page_cost, page_request};
+use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::loaders::{OrgId, UserId, loader};
 use crate::graphql::organizations::OrgSelector;
-use crate::graphql::{state, throttle, viewer};
 use crate::service::invitations::queries::{self, InvitationFilter};
 use crate::service::rate_limits::Action;
 

@@ -5,9 +5,9 @@ use async_graphql::{Context, ErrorExtensions, Object, Result, SimpleObject};
 use super::Invitation;
 use crate::domain::invite_token::InviteToken;
 use crate::error::AppError;
+use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::loaders::{OrgId, loader};
-use crate::graphql::organizations::{Membership, Organization};
-use crate::graphql::{state, throttle, viewer};
+use crate::graphql::objects::{Membership, Organization};
 use crate::service::invitations::redeem;
 use crate::service::rate_limits::Action;
 

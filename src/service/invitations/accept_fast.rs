@@ -23,7 +23,7 @@ use sea_orm::{
     FromQueryResult, IdenStatic, Iterable, SqlErr, Statement,
 };
 
-use super::redeem::Accepted;
+use super::Accepted;
 use crate::db;
 use crate::domain::InvitationEventKind;
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
@@ -31,7 +31,8 @@ use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
 use crate::error::AppError;
 use crate::service::Ctx;
-use crate::service::events::{self, BusEvent, Committed};
+use crate::service::bus::{self, BusEvent};
+use crate::service::events::{self, Committed};
 
 const MEMBERSHIP: &str = "membership_";
 const ORGANIZATION: &str = "organization_";
@@ -174,7 +175,7 @@ async fn accept_postgres(
             user.id.into(),
             user.email.clone().into(),
             crate::db::now().into(),
-            events::CHANNEL.into(),
+            bus::CHANNEL.into(),
         ],
     );
     let row = match ctx.db.query_one_raw(statement).await {

@@ -3,6 +3,7 @@
 
 mod accept_fast;
 pub mod create;
+pub mod feed;
 pub mod manage;
 pub mod queries;
 pub mod quotas;
@@ -44,6 +45,33 @@ pub struct InvitationView {
 impl InvitationView {
     pub fn status(&self) -> InvitationStatus {
         effective_status(self.model.status, self.model.expires_at, Utc::now())
+    }
+}
+
+/// The result of `acceptInvitation`.
+pub struct Accepted {
+    pub invitation: InvitationView,
+    pub membership: membership::Model,
+    pub organization: organization::Model,
+}
+
+impl Accepted {
+    /// The accepted invitation `model` as the new member sees it, with their membership.
+    pub(crate) fn new(
+        model: invitation::Model,
+        membership: membership::Model,
+        organization: organization::Model,
+    ) -> Self {
+        Self {
+            invitation: InvitationView {
+                viewer_is_admin: membership.role == OrgRole::Admin,
+                viewer_is_invitee: model.email.is_some(),
+                model,
+                link: None,
+            },
+            membership,
+            organization,
+        }
     }
 }
 

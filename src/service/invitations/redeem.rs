@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, IntoActiveModel,
 };
 
-use super::{InvitationView, allowed_domains, find_by_token_for_update, view};
+use super::{Accepted, InvitationView, allowed_domains, find_by_token_for_update, view};
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::InvitationEventKind;
@@ -17,38 +17,10 @@ use crate::domain::invitation_rules::{
     status_after_use,
 };
 use crate::domain::invite_token::InviteToken;
-use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::{organizations, require_user};
-
-/// The result of `acceptInvitation`.
-pub struct Accepted {
-    pub invitation: InvitationView,
-    pub membership: membership::Model,
-    pub organization: organization::Model,
-}
-
-impl Accepted {
-    /// The accepted invitation `model` as the new member sees it, with their membership.
-    pub(crate) fn new(
-        model: invitation::Model,
-        membership: membership::Model,
-        organization: organization::Model,
-    ) -> Self {
-        Self {
-            invitation: InvitationView {
-                viewer_is_admin: membership.role == OrgRole::Admin,
-                viewer_is_invitee: model.email.is_some(),
-                model,
-                link: None,
-            },
-            membership,
-            organization,
-        }
-    }
-}
 
 /// Whether an account with `account_email` may redeem `model` now.
 pub(crate) fn check(model: &invitation::Model, account_email: &str) -> Result<(), AppError> {
