@@ -12,6 +12,7 @@ mod faults;
 mod federation;
 mod hostile_inputs;
 mod hostile_requests;
+mod invitations_accept_fast;
 mod invitations_create;
 mod invitations_manage;
 mod invitations_queries;

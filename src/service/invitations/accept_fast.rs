@@ -150,7 +150,7 @@ static USE_SQLITE: LazyLock<String> = LazyLock::new(|| {
 
 /// Accepts in one statement when the common case applies; `None` when the caller should take
 /// the general way (SQLite, or anything the statement does not cover).
-pub(super) async fn try_accept(
+pub async fn try_accept(
     ctx: &Ctx,
     user: &user::Model,
     token: &InviteToken,

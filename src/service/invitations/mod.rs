@@ -1,7 +1,7 @@
 //! Invitations: creating them (`create`), redeeming and declining them (`redeem`), and the
 //! admin side (`manage`: cancel, resend, lists). Shared here: lookups, access and views.
 
-mod accept_fast;
+pub mod accept_fast;
 pub mod create;
 pub mod feed;
 pub mod manage;

@@ -126,7 +126,8 @@ pub(crate) async fn redeem(
     Ok((model, membership, committed))
 }
 
-/// Joins the organization of the invitation behind `token`.
+/// Joins the organization of the invitation behind `token`: in one statement when the common
+/// case applies (`accept_fast`), else the checked way.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn accept_invitation(
     ctx: &Ctx,
@@ -143,6 +144,17 @@ pub async fn accept_invitation(
         );
         return Ok(accepted);
     }
+    accept_checked(ctx, user, token).await
+}
+
+/// Accepts the general way: every rule of `invitation_rules` checked on the locked row, and a
+/// refusal that says which one failed. `acceptInvitation` comes here when the single
+/// statement (`accept_fast`) does not apply.
+pub async fn accept_checked(
+    ctx: &Ctx,
+    user: &user::Model,
+    token: &InviteToken,
+) -> Result<Accepted, AppError> {
     let txn = db::begin_write(&ctx.db).await?;
     let model = find_by_token_for_update(&txn, token).await?;
     let Some(org_id) = model.organization_id else {
