@@ -1,5 +1,6 @@
 //! The imports of `src/` run one way: each top-level module may use only modules of its own
-//! layer or below, and no files import each other in a circle.
+//! layer or below, and no files import each other in a circle. And no file of `src/` grows
+//! past 500 lines (the style guide's rule: a longer file becomes a folder).
 //!
 //! ```text
 //! app                                   wires everything; nothing imports it
@@ -321,6 +322,19 @@ fn every_import_goes_to_the_same_layer_or_below() {
         }
     }
     assert!(upward.is_empty(), "imports going up: {upward:#?}");
+}
+
+#[test]
+fn no_file_of_src_is_over_500_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let long: Vec<String> = modules(&src)
+        .values()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(file).ok()?.lines().count();
+            (lines > 500).then(|| format!("{} ({lines} lines)", file.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "files to split into folders: {long:#?}");
 }
 
 #[test]
