@@ -1,5 +1,5 @@
 //! `App`: build (connect, migrate, bind) then serve until a shutdown signal. This is where the
-//! layers are wired together: the use cases' state ([`Ctx`]), the outbox worker's, and the
+//! layers are wired together: the use cases' state ([`Ctx`](crate::service::Ctx)), the outbox worker's, and the
 //! transport's ([`http::Transport`]: the engine, rate limiters and open WebSockets). Nothing
 //! imports this module back.
 

@@ -1,5 +1,6 @@
-//! Typed settings: working defaults, overridden by `DOORMAN_*` environment variables, overridden by
-//! command-line flags. Validated once in [`Settings::validate`]; passed by value into `App::build`.
+//! Typed settings: working defaults, overridden by `DOORMAN_*` environment variables,
+//! overridden by command-line flags. Validated once in
+//! [`Settings::validate`](crate::config::Settings::validate); passed by value into `App::build`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

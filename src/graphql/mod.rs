@@ -1,5 +1,5 @@
 //! The GraphQL layer: the schema (`schema`, roots merged from the feature files), the
-//! [`Engine`] that runs its requests within their limits, and the resolvers, one file per
+//! [`Engine`](crate::graphql::Engine) that runs its requests within their limits, and the resolvers, one file per
 //! feature. Resolvers are thin: read state and viewer (`context`), call one service function,
 //! `.extend()` the error.
 

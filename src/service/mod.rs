@@ -1,5 +1,5 @@
 //! Use cases. One public function per use case, one transaction each; every function takes the
-//! [`Ctx`] and the `Viewer`, decides authorization itself and returns `Result<_, AppError>`.
+//! [`Ctx`](crate::service::Ctx) and the `Viewer`, decides authorization itself and returns `Result<_, AppError>`.
 //! Only this layer (and the outbox worker below it) runs queries; it never sees an
 //! async-graphql or HTTP type.
 

@@ -17,6 +17,7 @@ mod invitations_create;
 mod invitations_manage;
 mod invitations_queries;
 mod invitations_redeem;
+mod layers;
 mod limits;
 mod observability;
 mod organizations;

@@ -310,7 +310,7 @@ fn every_import_goes_to_the_same_layer_or_below() {
     for (module, targets) in imports() {
         let Some(own) = layer_of(&module[0]) else {
             panic!(
-                "src/{} is in no layer: add it to LAYERS in tests/layers.rs",
+                "src/{} is in no layer: add it to LAYERS in tests/api/layers.rs",
                 module[0]
             );
         };
