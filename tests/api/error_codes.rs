@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use serde_json::{Value as Json, json};
 
 use crate::support::*;
@@ -224,23 +223,7 @@ async fn timed_out() -> Json {
     let app = TestApp::spawn_with(|settings| settings.request_timeout_seconds = 1).await;
     let (alice, _) = register(&app, "alice").await;
     create_org(&app, &alice, "acme").await;
-    let blocker = app.db().begin().await.unwrap();
-    let lock = match blocker.get_database_backend() {
-        DbBackend::Postgres => "LOCK TABLE invitations IN EXCLUSIVE MODE",
-        _ => "INSERT INTO server_settings (key, value) VALUES ('timeout-test', 'x')",
-    };
-    blocker.execute_unprepared(lock).await.unwrap();
-    let response = app
-        .http()
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(&alice)
-        .json(&json!({
-            "query": "mutation { createOrgInvites(input: { org: { name: \"acme\" }, emails: [\"bob@example.com\"] }) { validEmails } }"
-        }))
-        .send()
-        .await
-        .unwrap();
-    blocker.rollback().await.unwrap();
+    let (response, _) = app.invite_while_writes_are_held(&alice).await;
     assert_eq!(response.status(), 408);
     let body: Json = response.json().await.unwrap();
     assert_eq!(

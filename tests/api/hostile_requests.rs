@@ -161,31 +161,10 @@ async fn a_websocket_message_over_64_kib_closes_the_connection() {
 
 #[tokio::test]
 async fn a_request_over_the_timeout_is_answered_408_and_writes_nothing() {
-    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
-
     let app = TestApp::spawn_with(|settings| settings.request_timeout_seconds = 1).await;
     let (alice, _) = register(&app, "alice").await;
     create_org(&app, &alice, "acme").await;
-    let blocker = app.db().begin().await.unwrap();
-    let lock = match blocker.get_database_backend() {
-        DbBackend::Postgres => "LOCK TABLE invitations IN EXCLUSIVE MODE",
-        _ => "INSERT INTO server_settings (key, value) VALUES ('timeout-test', 'x')",
-    };
-    blocker.execute_unprepared(lock).await.unwrap();
-
-    let started = std::time::Instant::now();
-    let response = app
-        .http()
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(&alice)
-        .json(&json!({
-            "query": "mutation { createOrgInvites(input: { org: { name: \"acme\" }, emails: [\"bob@example.com\"] }) { validEmails } }"
-        }))
-        .send()
-        .await
-        .unwrap();
-    let waited = started.elapsed();
-    blocker.rollback().await.unwrap();
+    let (response, waited) = app.invite_while_writes_are_held(&alice).await;
 
     assert_eq!(response.status(), 408);
     assert!(waited < Duration::from_secs(5), "{waited:?}");

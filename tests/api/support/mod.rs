@@ -156,6 +156,37 @@ impl TestApp {
         &self.database.connection
     }
 
+    /// Sends `createOrgInvites` (acme, bob) as `token` while another connection holds the
+    /// lock that write needs (SQLite's write lock, PostgreSQL's on `invitations`), and lets
+    /// go once the answer came; returns the answer and how long it took.
+    pub async fn invite_while_writes_are_held(
+        &self,
+        token: &str,
+    ) -> (reqwest::Response, std::time::Duration) {
+        use sea_orm::TransactionTrait;
+
+        let blocker = self.db().begin().await.unwrap();
+        let lock = match blocker.get_database_backend() {
+            DbBackend::Postgres => "LOCK TABLE invitations IN EXCLUSIVE MODE",
+            _ => "INSERT INTO server_settings (key, value) VALUES ('timeout-test', 'x')",
+        };
+        blocker.execute_unprepared(lock).await.unwrap();
+        let started = std::time::Instant::now();
+        let response = self
+            .http()
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({
+                "query": "mutation { createOrgInvites(input: { org: { name: \"acme\" }, emails: [\"bob@example.com\"] }) { validEmails } }"
+            }))
+            .send()
+            .await
+            .unwrap();
+        let waited = started.elapsed();
+        blocker.rollback().await.unwrap();
+        (response, waited)
+    }
+
     /// Runs `sql` written with PostgreSQL placeholders (`$1`, `$2`), rewritten for SQLite.
     pub async fn execute(&self, sql: &str, values: Vec<Value>) {
         self.db()
