@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 use doorman::app::{self, App};
 use doorman::config::Settings;
+use doorman::domain::email_address::EmailAddress;
+use doorman::domain::names::Handle;
 use doorman::service::{accounts, invitations};
 use secrecy::SecretString;
 
@@ -163,7 +165,10 @@ async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> 
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = SecretString::from(password.trim_end_matches(['\r', '\n']).to_owned());
-            let user = accounts::create_user(&ctx.db, &email, &username, password, server_admin)
+            let email = EmailAddress::parse(&email).map_err(|err| anyhow::anyhow!(err))?;
+            let username =
+                Handle::parse(&username, "username").map_err(|err| anyhow::anyhow!(err))?;
+            let user = accounts::create_user(&ctx.db, &email, username, password, server_admin)
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             println!(
@@ -182,6 +187,11 @@ async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> 
             expires_in_days,
             email,
         } => {
+            let email = email
+                .as_deref()
+                .map(EmailAddress::parse)
+                .transpose()
+                .map_err(|err| anyhow::anyhow!(err))?;
             let invitation = invitations::create::admin_registration_invite(
                 &ctx,
                 max_uses,

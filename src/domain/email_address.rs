@@ -60,23 +60,51 @@ pub fn parse_domain(raw: &str) -> Option<String> {
 /// Most domains one link may allow.
 pub const MAX_ALLOWED_DOMAINS: usize = 50;
 
-/// A link's allowed email domains, each parsed, duplicates dropped.
-pub fn parse_domains(raw: &[String]) -> Result<Vec<String>, String> {
-    if raw.len() > MAX_ALLOWED_DOMAINS {
-        return Err(format!(
-            "allowedEmailDomains may list at most {MAX_ALLOWED_DOMAINS} domains; got {}",
-            raw.len()
-        ));
-    }
-    let mut domains = Vec::new();
-    for domain in raw {
-        let parsed =
-            parse_domain(domain).ok_or_else(|| format!("{domain:?} is not a domain name"))?;
-        if !domains.contains(&parsed) {
-            domains.push(parsed);
+/// A link's allowed email domains, each parsed, duplicates dropped; empty means any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EmailDomains(Vec<String>);
+
+impl EmailDomains {
+    /// Checks at most [`MAX_ALLOWED_DOMAINS`] domain names.
+    pub fn parse(raw: &[String]) -> Result<Self, String> {
+        if raw.len() > MAX_ALLOWED_DOMAINS {
+            return Err(format!(
+                "allowedEmailDomains may list at most {MAX_ALLOWED_DOMAINS} domains; got {}",
+                raw.len()
+            ));
         }
+        let mut domains = Vec::new();
+        for domain in raw {
+            let parsed =
+                parse_domain(domain).ok_or_else(|| format!("{domain:?} is not a domain name"))?;
+            if !domains.contains(&parsed) {
+                domains.push(parsed);
+            }
+        }
+        Ok(Self(domains))
     }
-    Ok(domains)
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// An entry of a list of emails that is not an email address: its text, trimmed, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAnEmail {
+    pub text: String,
+    pub reason: String,
+}
+
+impl EmailAddress {
+    /// [`EmailAddress::parse`] for one entry of a list, where a bad entry is an outcome of
+    /// its own rather than a refusal of the whole list.
+    pub fn parse_listed(raw: &str) -> Result<Self, NotAnEmail> {
+        Self::parse(raw).map_err(|reason| NotAnEmail {
+            text: raw.trim().to_owned(),
+            reason,
+        })
+    }
 }
 
 impl AsRef<str> for EmailAddress {

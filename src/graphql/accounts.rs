@@ -10,7 +10,9 @@ use super::loaders::{EmailVisible, loader};
 use super::objects::{Membership, User};
 use crate::auth::Viewer;
 use crate::config::RegistrationMode;
+use crate::domain::email_address::EmailAddress;
 use crate::domain::invite_token::InviteToken;
+use crate::domain::names::{DisplayName, Handle};
 use crate::error::AppError;
 use crate::service::accounts::{self, Registration, SignedIn};
 use crate::service::rate_limits::Action;
@@ -159,10 +161,12 @@ impl AccountsMutation {
                 None => None,
             };
             let registration = Registration {
-                email: input.email,
-                username: input.username,
+                email: EmailAddress::parse(&input.email).map_err(AppError::bad_input)?,
+                username: Handle::parse(&input.username, "username")
+                    .map_err(AppError::bad_input)?,
                 password: SecretString::from(input.password),
-                display_name: input.display_name,
+                display_name: DisplayName::parse(input.display_name.as_deref())
+                    .map_err(AppError::bad_input)?,
                 invitation_token,
             };
             accounts::register(state(ctx), registration).await

@@ -6,6 +6,7 @@ use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::context::{state, viewer};
 use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
 use super::objects::{Invitation, Membership, Organization, User};
+use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role;
 use crate::error::AppError;
 use crate::service::invitations::queries;
@@ -159,14 +160,18 @@ impl OrganizationsMutation {
         ctx: &Context<'_>,
         input: CreateOrganizationInput,
     ) -> Result<Organization> {
-        let new = NewOrganization {
-            name: input.name,
-            display_name: input.display_name,
-            members_can_invite: input.members_can_invite,
-        };
-        organizations::create_organization(state(ctx), viewer(ctx), new)
-            .await
-            .map(Organization)
-            .map_err(|err| err.extend())
+        async {
+            let new = NewOrganization {
+                name: Handle::parse(&input.name, "organization name")
+                    .map_err(AppError::bad_input)?,
+                display_name: DisplayName::parse(input.display_name.as_deref())
+                    .map_err(AppError::bad_input)?,
+                members_can_invite: input.members_can_invite,
+            };
+            organizations::create_organization(state(ctx), viewer(ctx), new).await
+        }
+        .await
+        .map(Organization)
+        .map_err(|err| err.extend())
     }
 }

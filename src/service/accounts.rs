@@ -20,7 +20,7 @@ use crate::config::RegistrationMode;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::invite_token::InviteToken;
-use crate::domain::names::{parse_display_name, parse_handle};
+use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::Ctx;
@@ -29,10 +29,10 @@ use crate::service::invitations::{self, redeem};
 
 /// What `register` needs.
 pub struct Registration {
-    pub email: String,
-    pub username: String,
+    pub email: EmailAddress,
+    pub username: Handle,
     pub password: SecretString,
-    pub display_name: Option<String>,
+    pub display_name: Option<DisplayName>,
     pub invitation_token: Option<InviteToken>,
 }
 
@@ -50,26 +50,29 @@ const MAX_PASSWORD_CHARS: usize = 1024;
 /// Creates an account (and, with an invitation token, redeems it in the same transaction).
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppError> {
-    let email = EmailAddress::parse(&input.email).map_err(AppError::bad_input)?;
-    let username = parse_handle(&input.username, "username").map_err(AppError::bad_input)?;
-    let display_name =
-        parse_display_name(input.display_name.as_deref()).map_err(AppError::bad_input)?;
-    let password_chars = input.password.expose_secret().chars().count();
+    let Registration {
+        email,
+        username,
+        password,
+        display_name,
+        invitation_token,
+    } = input;
+    let password_chars = password.expose_secret().chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&password_chars) {
         return Err(AppError::bad_input(format!(
             "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"
         )));
     }
     let invitation_only = ctx.settings.registration_mode == RegistrationMode::InvitationOnly;
-    if invitation_only && input.invitation_token.is_none() {
+    if invitation_only && invitation_token.is_none() {
         return Err(AppError::forbidden(
             "this server is invitation-only: registering needs an invitation token",
         ));
     }
-    let password_hash = auth::hash_password(input.password).await?;
+    let password_hash = auth::hash_password(password).await?;
 
     let txn = db::begin_write(&ctx.db).await?;
-    let invitation = match &input.invitation_token {
+    let invitation = match &invitation_token {
         Some(token) => {
             let invitation = invitations::find_by_token_for_update(&txn, token).await?;
             if invitation_only && !redeem::opens_registration(&invitation) {
@@ -91,9 +94,9 @@ pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppErr
         is_first_account = user::Entity::find().count(&txn).await? == 0;
     }
     let user = user::ActiveModel {
-        username: Set(username),
+        username: Set(username.into_string()),
         email: Set(email.to_string()),
-        display_name: Set(display_name),
+        display_name: Set(display_name.map(DisplayName::into_string)),
         password_hash: Set(password_hash),
         is_server_admin: Set(is_first_account),
         created_at: Set(crate::db::now()),
@@ -210,13 +213,11 @@ async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
 /// Creates an account from the command line (no invitation, any server mode).
 pub async fn create_user(
     db: &DatabaseConnection,
-    email: &str,
-    username: &str,
+    email: &EmailAddress,
+    username: Handle,
     password: SecretString,
     server_admin: bool,
 ) -> Result<user::Model, AppError> {
-    let email = EmailAddress::parse(email).map_err(AppError::bad_input)?;
-    let username = parse_handle(username, "username").map_err(AppError::bad_input)?;
     if password.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::bad_input(format!(
             "password must be at least {MIN_PASSWORD_CHARS} characters long"
@@ -224,7 +225,7 @@ pub async fn create_user(
     }
     let password_hash = auth::hash_password(password).await?;
     let user = user::ActiveModel {
-        username: Set(username),
+        username: Set(username.into_string()),
         email: Set(email.to_string()),
         display_name: Set(None),
         password_hash: Set(password_hash),

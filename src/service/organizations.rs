@@ -11,7 +11,7 @@ use sea_orm::{
 
 use crate::auth::Viewer;
 use crate::db;
-use crate::domain::names::{parse_display_name, parse_handle};
+use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::Ctx;
@@ -26,8 +26,8 @@ pub enum OrgRef {
 
 /// What `createOrganization` needs.
 pub struct NewOrganization {
-    pub name: String,
-    pub display_name: Option<String>,
+    pub name: Handle,
+    pub display_name: Option<DisplayName>,
     pub members_can_invite: bool,
 }
 
@@ -38,14 +38,11 @@ pub async fn create_organization(
     input: NewOrganization,
 ) -> Result<organization::Model, AppError> {
     let user = require_user(viewer)?;
-    let name = parse_handle(&input.name, "organization name").map_err(AppError::bad_input)?;
-    let display_name =
-        parse_display_name(input.display_name.as_deref()).map_err(AppError::bad_input)?;
     let now = crate::db::now();
     let txn = db::begin_write(&ctx.db).await?;
     let org = organization::ActiveModel {
-        name: Set(name),
-        display_name: Set(display_name),
+        name: Set(input.name.into_string()),
+        display_name: Set(input.display_name.map(DisplayName::into_string)),
         members_can_invite: Set(input.members_can_invite),
         created_by: Set(Some(user.id)),
         created_at: Set(now),

@@ -3,8 +3,10 @@
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, SimpleObject};
 
 use super::Invitation;
+use crate::domain::email_address::{EmailAddress, EmailDomains};
+use crate::domain::names::Message;
 use crate::domain::org_role;
-use crate::error::ErrorCode;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::organizations::{OrgRole, OrgSelector};
 use crate::graphql::scalars::DateTime;
@@ -101,17 +103,21 @@ impl CreateMutation {
         ctx: &Context<'_>,
         input: CreateOrgInvitesInput,
     ) -> Result<CreateOrgInvitesPayload> {
-        let request = OrgInvites {
-            org: input.org.to_ref(),
-            emails: input.emails,
-            role: input.role.into(),
-            expires_at: input.expires_at.map(|at| at.0),
-            message: input.message,
-            send_email: input.send_email,
-            validate_only: input.validate_only,
-        };
         let outcome = async {
             throttle(ctx, Action::Invite)?;
+            let request = OrgInvites {
+                org: input.org.to_ref(),
+                emails: input
+                    .emails
+                    .iter()
+                    .map(|raw| EmailAddress::parse_listed(raw))
+                    .collect(),
+                role: input.role.into(),
+                expires_at: input.expires_at.map(|at| at.0),
+                message: Message::parse(input.message.as_deref()).map_err(AppError::bad_input)?,
+                send_email: input.send_email,
+                validate_only: input.validate_only,
+            };
             create::create_org_invites(state(ctx), viewer(ctx), request).await
         }
         .await
@@ -129,15 +135,16 @@ impl CreateMutation {
         ctx: &Context<'_>,
         input: CreateInviteLinkInput,
     ) -> Result<Invitation> {
-        let request = InviteLink {
-            org: input.org.to_ref(),
-            role: input.role.into(),
-            max_uses: input.max_uses,
-            expires_at: input.expires_at.map(|at| at.0),
-            allowed_email_domains: input.allowed_email_domains,
-        };
         async {
             throttle(ctx, Action::Invite)?;
+            let request = InviteLink {
+                org: input.org.to_ref(),
+                role: input.role.into(),
+                max_uses: input.max_uses,
+                expires_at: input.expires_at.map(|at| at.0),
+                allowed_email_domains: EmailDomains::parse(&input.allowed_email_domains)
+                    .map_err(AppError::bad_input)?,
+            };
             create::create_invite_link(state(ctx), viewer(ctx), request).await
         }
         .await
@@ -151,16 +158,21 @@ impl CreateMutation {
         ctx: &Context<'_>,
         input: CreateRegistrationInviteInput,
     ) -> Result<Invitation> {
-        let request = RegistrationInvite {
-            email: input.email,
-            max_uses: input.max_uses,
-            expires_at: input.expires_at.map(|at| at.0),
-            org: input.org.as_ref().map(OrgSelector::to_ref),
-            role: input.role.map(org_role::OrgRole::from),
-            send_email: input.send_email,
-        };
         async {
             throttle(ctx, Action::Invite)?;
+            let request = RegistrationInvite {
+                email: input
+                    .email
+                    .as_deref()
+                    .map(EmailAddress::parse)
+                    .transpose()
+                    .map_err(AppError::bad_input)?,
+                max_uses: input.max_uses,
+                expires_at: input.expires_at.map(|at| at.0),
+                org: input.org.as_ref().map(OrgSelector::to_ref),
+                role: input.role.map(org_role::OrgRole::from),
+                send_email: input.send_email,
+            };
             create::create_registration_invite(state(ctx), viewer(ctx), request).await
         }
         .await

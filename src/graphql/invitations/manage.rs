@@ -3,10 +3,11 @@
 use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject};
 
 use super::Invitation;
+use crate::domain::email_address::EmailAddress;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::organizations::OrgSelector;
-use crate::service::invitations::manage::{self, ResendTarget};
+use crate::service::invitations::manage::{self, GivenId, ResendTarget};
 use crate::service::rate_limits::Action;
 
 /// Pick invitations by `ids`, or by `org` and `emails`.
@@ -58,12 +59,20 @@ impl ManageMutation {
         let outcome = async {
             throttle(ctx, Action::Invite)?;
             let target = match (input.ids, input.org, input.emails) {
-                (Some(ids), None, None) => {
-                    ResendTarget::Ids(ids.into_iter().map(|id| id.0).collect())
-                }
+                (Some(ids), None, None) => ResendTarget::Ids(
+                    ids.into_iter()
+                        .map(|id| GivenId {
+                            id: id.parse().ok(),
+                            text: id.0,
+                        })
+                        .collect(),
+                ),
                 (None, Some(org), Some(emails)) => ResendTarget::Emails {
                     org: org.to_ref(),
-                    emails,
+                    emails: emails
+                        .iter()
+                        .map(|raw| EmailAddress::parse_listed(raw))
+                        .collect(),
                 },
                 _ => {
                     return Err(AppError::bad_input("give either ids, or org and emails"));

@@ -9,10 +9,10 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, Q
 use super::{InvitationView, quotas, require_inviter, require_org, resolve_expiry};
 use crate::auth::Viewer;
 use crate::db;
-use crate::domain::email_address::{EmailAddress, parse_domains};
+use crate::domain::email_address::{EmailAddress, EmailDomains, NotAnEmail};
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
-use crate::domain::names::parse_message;
+use crate::domain::names::Message;
 use crate::domain::org_role::OrgRole;
 use crate::domain::{EmailDeliveryStatus, InvitationEventKind};
 use crate::error::{AppError, ErrorCode};
@@ -24,10 +24,11 @@ use crate::service::require_user;
 /// What `createOrgInvites` needs.
 pub struct OrgInvites {
     pub org: OrgRef,
-    pub emails: Vec<String>,
+    /// As the request listed them: a bad entry gets an `INVALID_EMAIL` outcome of its own.
+    pub emails: Vec<Result<EmailAddress, NotAnEmail>>,
     pub role: OrgRole,
     pub expires_at: Option<DateTime<Utc>>,
-    pub message: Option<String>,
+    pub message: Option<Message>,
     pub send_email: bool,
     pub validate_only: bool,
 }
@@ -72,7 +73,7 @@ pub async fn create_org_invites(
     }
     let now = crate::db::now();
     let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
-    let message = parse_message(input.message).map_err(AppError::bad_input)?;
+    let message = input.message;
 
     let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
@@ -81,12 +82,12 @@ pub async fn create_org_invites(
     let mut errors = Vec::new();
     let mut candidates: Vec<EmailAddress> = Vec::new();
     let mut seen = HashSet::new();
-    for raw in &input.emails {
-        match EmailAddress::parse(raw) {
-            Err(message) => errors.push(InviteError {
-                email: raw.trim().to_owned(),
+    for listed in input.emails {
+        match listed {
+            Err(NotAnEmail { text, reason }) => errors.push(InviteError {
+                email: text,
                 code: ErrorCode::InvalidEmail,
-                message,
+                message: reason,
             }),
             Ok(email) if !seen.insert(email.clone()) => errors.push(InviteError {
                 message: format!("{email} appears more than once in this request"),
@@ -133,7 +134,7 @@ pub async fn create_org_invites(
         organization_id: Some(org.id),
         role: Some(input.role),
         email: Some(email),
-        allowed_email_domains: Vec::new(),
+        allowed_email_domains: EmailDomains::default(),
         max_uses: Some(1),
         expires_at,
         invited_by: Some(user.id),
@@ -205,7 +206,7 @@ pub struct InviteLink {
     pub role: OrgRole,
     pub max_uses: Option<i32>,
     pub expires_at: Option<DateTime<Utc>>,
-    pub allowed_email_domains: Vec<String>,
+    pub allowed_email_domains: EmailDomains,
 }
 
 /// Creates a multi-use open link to join an organization.
@@ -219,7 +220,6 @@ pub async fn create_invite_link(
     let now = crate::db::now();
     let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     check_max_uses(input.max_uses)?;
-    let domains = parse_domains(&input.allowed_email_domains).map_err(AppError::bad_input)?;
     let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
     require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
@@ -232,7 +232,7 @@ pub async fn create_invite_link(
             organization_id: Some(org.id),
             role: Some(input.role),
             email: None,
-            allowed_email_domains: domains,
+            allowed_email_domains: input.allowed_email_domains,
             max_uses: input.max_uses,
             expires_at,
             invited_by: Some(user.id),
@@ -248,7 +248,7 @@ pub async fn create_invite_link(
 
 /// What `createRegistrationInvite` needs.
 pub struct RegistrationInvite {
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     pub max_uses: Option<i32>,
     pub expires_at: Option<DateTime<Utc>>,
     pub org: Option<OrgRef>,
@@ -281,7 +281,7 @@ pub async fn admin_registration_invite(
     ctx: &Ctx,
     max_uses: Option<i32>,
     expires_in_days: Option<u32>,
-    email: Option<String>,
+    email: Option<EmailAddress>,
 ) -> Result<InvitationView, AppError> {
     let max_days = ctx.settings.invitation_max_expiry_days;
     let expires_at = match expires_in_days {
@@ -326,12 +326,7 @@ pub(crate) async fn insert_registration_invite(
 ) -> Result<(InvitationView, Committed), AppError> {
     let now = crate::db::now();
     let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
-    let email = input
-        .email
-        .as_deref()
-        .map(EmailAddress::parse)
-        .transpose()
-        .map_err(AppError::bad_input)?;
+    let email = input.email;
     check_max_uses(input.max_uses)?;
     let max_uses = match (&email, input.max_uses) {
         (Some(_), Some(uses)) if uses != 1 => {
@@ -378,7 +373,7 @@ pub(crate) async fn insert_registration_invite(
             organization_id: org.as_ref().map(|org| org.id),
             send_email: input.send_email && email.is_some(),
             email,
-            allowed_email_domains: Vec::new(),
+            allowed_email_domains: EmailDomains::default(),
             max_uses,
             expires_at,
             invited_by,
@@ -395,11 +390,11 @@ struct NewInvitation {
     organization_id: Option<i64>,
     role: Option<OrgRole>,
     email: Option<EmailAddress>,
-    allowed_email_domains: Vec<String>,
+    allowed_email_domains: EmailDomains,
     max_uses: Option<i32>,
     expires_at: DateTime<Utc>,
     invited_by: Option<i64>,
-    message: Option<String>,
+    message: Option<Message>,
     send_email: bool,
 }
 
@@ -430,13 +425,13 @@ async fn insert_invitations(
                 organization_id: Set(new.organization_id),
                 role: Set(new.role),
                 email: Set(new.email.map(|email| email.to_string())),
-                allowed_email_domains: Set(new.allowed_email_domains.join(",")),
+                allowed_email_domains: Set(new.allowed_email_domains.as_slice().join(",")),
                 max_uses: Set(new.max_uses),
                 usage_count: Set(0),
                 status: Set(InvitationStatus::Pending),
                 expires_at: Set(new.expires_at),
                 invited_by: Set(new.invited_by),
-                message: Set(new.message),
+                message: Set(new.message.map(Message::into_string)),
                 token_digest: Set(digest),
                 email_status: Set(email_status),
                 send_count: Set(0),

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::auth::Viewer;
 use crate::db;
-use crate::domain::email_address::EmailAddress;
+use crate::domain::email_address::{EmailAddress, NotAnEmail};
 use crate::domain::invitation_rules::{InvitationStatus, Refusal};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::{EmailDeliveryStatus, InvitationEventKind};
@@ -100,10 +100,20 @@ pub async fn cancel(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<InvitationVie
     Ok(admin_view(model))
 }
 
+/// An id as the request gave it, and the invitation id it names (`None` when it is not a
+/// number: then it names no invitation).
+pub struct GivenId {
+    pub text: String,
+    pub id: Option<i64>,
+}
+
 /// Which invitations `resend` targets.
 pub enum ResendTarget {
-    Ids(Vec<String>),
-    Emails { org: OrgRef, emails: Vec<String> },
+    Ids(Vec<GivenId>),
+    Emails {
+        org: OrgRef,
+        emails: Vec<Result<EmailAddress, NotAnEmail>>,
+    },
 }
 
 /// Per-invitation outcomes of `resend`.
@@ -152,33 +162,36 @@ pub async fn resend(
     let mut found: Vec<(Option<String>, String, Result<invitation::Model, AppError>)> = Vec::new();
     match target {
         ResendTarget::Ids(ids) => {
-            for id in ids {
-                let model = match id.parse::<i64>() {
-                    Ok(parsed) => find_managed(&txn, viewer, parsed).await,
-                    Err(_) => Err(AppError::not_found("no such invitation")),
+            for GivenId { text, id } in ids {
+                let model = match id {
+                    Some(id) => find_managed(&txn, viewer, id).await,
+                    None => Err(AppError::not_found("no such invitation")),
                 };
                 let email = model
                     .as_ref()
                     .ok()
                     .and_then(|m| m.email.clone())
                     .unwrap_or_default();
-                found.push((Some(id), email, model));
+                found.push((Some(text), email, model));
             }
         }
         ResendTarget::Emails { org, emails } => {
             let org = require_org(&txn, &org, true).await?;
             require_org_admin(&txn, viewer, &org).await?;
-            for raw in emails {
-                let Ok(email) = EmailAddress::parse(&raw) else {
-                    found.push((
-                        None,
-                        raw.trim().to_owned(),
-                        Err(AppError::new(
-                            ErrorCode::BadUserInput,
-                            "not an email address",
-                        )),
-                    ));
-                    continue;
+            for listed in emails {
+                let email = match listed {
+                    Ok(email) => email,
+                    Err(NotAnEmail { text, .. }) => {
+                        found.push((
+                            None,
+                            text,
+                            Err(AppError::new(
+                                ErrorCode::BadUserInput,
+                                "not an email address",
+                            )),
+                        ));
+                        continue;
+                    }
                 };
                 let model = invitation::Entity::find()
                     .filter(invitation::Column::OrganizationId.eq(org.id))
