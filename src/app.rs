@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::email::Outgoing;
 use crate::email::outbox::{self, Outbox};
 use crate::service::bus::EventBus;
+use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
 use crate::service::{Ctx, accounts};
 use crate::telemetry::Metrics;
@@ -29,12 +30,16 @@ pub async fn connect(settings: Settings) -> anyhow::Result<Ctx> {
     db.set_metric_callback(move |info| statements.record_statement(info.elapsed, info.failed));
     db::migrate(&db).await?;
     let keys = accounts::token_keys(&settings, &db).await?;
+    let oidc = OidcVerifier::discover(&settings.identity)
+        .await?
+        .map(Arc::new);
     Ok(Ctx {
         settings: Arc::new(settings),
         keys: Arc::new(keys),
         metrics,
         outbox_wakeup: Arc::default(),
         bus: EventBus::new(db.clone()),
+        oidc,
         db,
     })
 }

@@ -59,8 +59,12 @@ pub struct TokenKeys {
 pub enum TokenProblem {
     /// It was valid, and its time has run out: sign in (or refresh) again.
     Expired,
-    /// Not signed by this server, malformed, or naming an account that no longer exists.
+    /// Not signed by this server or the configured identity provider, malformed, or naming
+    /// an account that no longer exists.
     Invalid,
+    /// A valid token of the identity provider for an identity not linked to any account, whose
+    /// email another account has: sign in to that account and link the identity.
+    EmailTaken,
 }
 
 impl TokenProblem {
@@ -68,6 +72,7 @@ impl TokenProblem {
         match self {
             Self::Expired => "EXPIRED",
             Self::Invalid => "INVALID",
+            Self::EmailTaken => "EMAIL_TAKEN",
         }
     }
 
@@ -76,6 +81,10 @@ impl TokenProblem {
         match self {
             Self::Expired => "the access token has expired; sign in again",
             Self::Invalid => "the access token is not valid; sign in again",
+            Self::EmailTaken => {
+                "an account with this email exists: sign in to it and link this identity with \
+                 linkExternalIdentity"
+            }
         }
     }
 }
@@ -156,7 +165,10 @@ pub async fn hash_password(password: SecretString) -> anyhow::Result<String> {
 /// account) it still does the work of one check, so timing does not reveal which accounts exist.
 pub async fn verify_password(password: SecretString, hash: Option<String>) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        // Accounts of an identity provider have no password (an empty hash).
+        let hash = hash
+            .filter(|hash| !hash.is_empty())
+            .unwrap_or_else(|| DUMMY_HASH.to_owned());
         let parsed = PasswordHash::new(&hash)
             .map_err(|err| anyhow::anyhow!("stored password hash is malformed: {err}"))?;
         let matches = Argon2::default()

@@ -35,6 +35,13 @@ pub enum ErrorCode {
     InvitationSuperseded,
     /// The caller's email is not the invited one, or its domain is not allowed.
     EmailMismatch,
+    /// Joining through this invitation (or listing one's invitations) needs a verified email.
+    EmailNotVerified,
+    /// An email-verification token that is unknown, used, or for an address the account no
+    /// longer has.
+    InvalidToken,
+    /// An email-verification token whose time has run out: request a new one.
+    TokenExpired,
     /// Already a member of the organization.
     AlreadyMember,
     /// A username, email or organization name that is taken.
@@ -74,6 +81,9 @@ impl ErrorCode {
             Self::InvitationUsedUp => "INVITATION_USED_UP",
             Self::InvitationSuperseded => "INVITATION_SUPERSEDED",
             Self::EmailMismatch => "EMAIL_MISMATCH",
+            Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
+            Self::InvalidToken => "INVALID_TOKEN",
+            Self::TokenExpired => "TOKEN_EXPIRED",
             Self::AlreadyMember => "ALREADY_MEMBER",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
@@ -217,6 +227,11 @@ impl From<Refusal> for AppError {
             Refusal::EmailMismatch => (
                 ErrorCode::EmailMismatch,
                 "this invitation is for a different email address",
+            ),
+            Refusal::EmailNotVerified => (
+                ErrorCode::EmailNotVerified,
+                "verify your email address first: use the link in the verification email, or \
+                 the link in the invitation email",
             ),
         };
         Self::new(code, message)

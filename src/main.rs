@@ -55,6 +55,10 @@ enum AdminCommand {
         /// Make the account a server admin.
         #[arg(long)]
         server_admin: bool,
+        /// Leave the email unverified (by default the operator vouches for it); the account
+        /// can verify it with `requestEmailVerification`.
+        #[arg(long)]
+        unverified: bool,
     },
     /// Create a registration invitation and print its link.
     InviteRegistration {
@@ -161,6 +165,7 @@ async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> 
             email,
             username,
             server_admin,
+            unverified,
         } => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
@@ -168,9 +173,16 @@ async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<()> 
             let email = EmailAddress::parse(&email).map_err(|err| anyhow::anyhow!(err))?;
             let username =
                 Handle::parse(&username, "username").map_err(|err| anyhow::anyhow!(err))?;
-            let user = accounts::create_user(&ctx.db, &email, username, password, server_admin)
-                .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            let user = accounts::create_user(
+                &ctx.db,
+                &email,
+                username,
+                password,
+                server_admin,
+                !unverified,
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
             println!(
                 "created user {} (id {}){}",
                 user.username,

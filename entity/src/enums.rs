@@ -22,7 +22,8 @@ display_as_stored!(
     OrgRole,
     EmailDeliveryStatus,
     InvitationEventKind,
-    OutboxStatus
+    OutboxStatus,
+    OutboxKind
 );
 
 /// Stored and derived states of an invitation (`EXPIRED` is derived at read time from
@@ -141,6 +142,24 @@ pub enum OutboxStatus {
     Cancelled,
 }
 
+/// What an outbox message is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OutboxKind {
+    /// An invitation, with its link.
+    #[sea_orm(string_value = "INVITATION")]
+    Invitation,
+    /// A link that proves the account owns its email.
+    #[sea_orm(string_value = "VERIFY_EMAIL")]
+    VerifyEmail,
+    /// To the old address: the account's email was changed.
+    #[sea_orm(string_value = "EMAIL_CHANGED")]
+    EmailChanged,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +196,7 @@ mod tests {
         round_trips::<EmailDeliveryStatus>();
         round_trips::<InvitationEventKind>();
         round_trips::<OutboxStatus>();
+        round_trips::<OutboxKind>();
     }
 
     #[test]

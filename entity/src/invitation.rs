@@ -33,6 +33,9 @@ pub struct Model {
     pub last_email_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Whether the current token was ever shown to anyone but the invitee's mailbox (returned
+    /// to the inviter or printed). An undisclosed email-bound token proves the mailbox.
+    pub link_disclosed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,9 @@
 //! no rules and no API types live here.
 
 pub mod email_outbox;
+pub mod email_verification;
 pub mod enums;
+pub mod external_identity;
 pub mod invitation;
 pub mod invitation_event;
 pub mod invitation_redemption;
@@ -14,6 +16,8 @@ pub mod user;
 
 pub mod prelude {
     pub use super::email_outbox::Entity as EmailOutbox;
+    pub use super::email_verification::Entity as EmailVerification;
+    pub use super::external_identity::Entity as ExternalIdentity;
     pub use super::invitation::Entity as Invitation;
     pub use super::invitation_event::Entity as InvitationEvent;
     pub use super::invitation_redemption::Entity as InvitationRedemption;

@@ -15,6 +15,9 @@ pub struct Model {
     pub password_hash: String,
     pub is_server_admin: bool,
     pub created_at: DateTimeUtc,
+    /// When the account proved it owns `email`; `None` while unverified (and again after the
+    /// email changes).
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

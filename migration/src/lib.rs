@@ -7,6 +7,7 @@ mod m20261122_000001_create_tables;
 mod m20261123_000001_create_email_outbox;
 mod m20261124_000001_invitation_quota_index;
 mod m20261201_000001_outbox_link;
+mod m20261202_000001_verified_emails;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_email_outbox::Migration),
             Box::new(m20261124_000001_invitation_quota_index::Migration),
             Box::new(m20261201_000001_outbox_link::Migration),
+            Box::new(m20261202_000001_verified_emails::Migration),
         ]
     }
 }

@@ -10,8 +10,10 @@ use clap::{Args, ValueEnum};
 use ipnet::IpNet;
 use secrecy::SecretString;
 
+mod identity;
 mod limits;
 
+pub use identity::IdentitySettings;
 pub use limits::{MAX_RATE_COUNT, MAX_RATE_PERIOD, QueryLimits, Rate, RateLimits};
 
 /// Who may create an account.
@@ -119,6 +121,25 @@ pub struct Settings {
     )]
     pub invitation_max_expiry_days: u32,
 
+    /// Hours an email-verification link stays valid.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_EMAIL_VERIFICATION_EXPIRY_HOURS",
+        default_value_t = 48
+    )]
+    pub email_verification_expiry_hours: u32,
+
+    /// Seconds after a verification email was sent to an account before another may be sent
+    /// (`requestEmailVerification`, `updateEmail`); 0 turns the cooldown off.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_EMAIL_VERIFICATION_COOLDOWN_SECONDS",
+        default_value_t = 60
+    )]
+    pub email_verification_cooldown_seconds: u64,
+
     /// Most emails one `createOrgInvites` or `resend` call may name.
     #[arg(long, global = true, env = "DOORMAN_BULK_LIMIT", default_value_t = 100)]
     pub bulk_limit: usize,
@@ -223,6 +244,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub rate_limits: RateLimits,
+
+    #[command(flatten)]
+    pub identity: IdentitySettings,
 }
 
 /// The file of a `sqlite://path?…` (or `sqlite:path`) database URL; `None` for in-memory
@@ -315,6 +339,7 @@ impl Settings {
         for range in self.ranges() {
             range.check()?;
         }
+        self.identity.validate()?;
         for (name, rate) in self.rate_limits.rates() {
             anyhow::ensure!(
                 rate.count.get() <= MAX_RATE_COUNT && rate.period <= MAX_RATE_PERIOD,
@@ -340,6 +365,10 @@ impl Settings {
             ("DOORMAN_INVITATION_MAX_EXPIRY_DAYS", self.invitation_max_expiry_days.into(), 1, 3650),
             ("DOORMAN_INVITATION_EXPIRY_DAYS", self.invitation_expiry_days.into(), 1, max_expiry),
             ("DOORMAN_BULK_LIMIT", count(self.bulk_limit), 1, 10_000),
+            ("DOORMAN_OIDC_CLOCK_SKEW_SECONDS", self.identity.oidc_clock_skew_seconds, 0, 300),
+            ("DOORMAN_OIDC_KEYS_REFRESH_SECONDS", self.identity.oidc_keys_refresh_seconds, 60, 604_800),
+            ("DOORMAN_EMAIL_VERIFICATION_EXPIRY_HOURS", self.email_verification_expiry_hours.into(), 1, 8760),
+            ("DOORMAN_EMAIL_VERIFICATION_COOLDOWN_SECONDS", self.email_verification_cooldown_seconds, 0, 86_400),
             ("DOORMAN_EMAIL_MAX_ATTEMPTS", self.email_max_attempts.into(), 1, 100),
             ("DOORMAN_EMAIL_RETRY_BASE_SECONDS", self.email_retry_base_seconds, 0, 86_400),
             ("DOORMAN_EMAIL_RETRY_MAX_SECONDS", self.email_retry_max_seconds, 0, 604_800),

@@ -14,6 +14,8 @@ pub enum Refusal {
     AlreadyAccepted,
     UsedUp,
     EmailMismatch,
+    /// Joining through this invitation needs a proven email, and the account's is not.
+    EmailNotVerified,
 }
 
 /// The facts about one invitation that decide whether it can be redeemed.
@@ -25,6 +27,26 @@ pub struct Redeemable<'a> {
     pub usage_count: i32,
     pub email: Option<&'a str>,
     pub allowed_email_domains: &'a [String],
+    /// Whether the current token was shown to anyone but the invitee's mailbox.
+    pub link_disclosed: bool,
+    /// Whether redeeming makes the account a member of an organization.
+    pub grants_membership: bool,
+}
+
+/// The account that redeems: its email and whether it has proven that it owns it.
+#[derive(Clone, Copy, Debug)]
+pub struct Redeemer<'a> {
+    pub email: &'a str,
+    pub email_verified: bool,
+}
+
+/// What a redeemable invitation says about the redeemer's email.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailProof {
+    /// Nothing: the email was proven before, or the invitation does not depend on it.
+    Unchanged,
+    /// The token went only to the invited mailbox, so holding it proves that email.
+    ProvenByToken,
 }
 
 /// The status a reader sees: a pending invitation past its expiry reads as `EXPIRED`.
@@ -40,13 +62,18 @@ pub fn effective_status(
     }
 }
 
-/// Checks that the invitation is open, has a use left, and that an account with
-/// `account_email` may redeem it.
+/// Checks that the invitation is open, has a use left, and that `redeemer` may redeem it.
+///
+/// Who the invitation is for decides on the email: an email invitation takes only that
+/// address, a link with a domain list only addresses in those domains. Joining an
+/// organization through either needs a proven email; an email invitation whose link was
+/// never disclosed is that proof itself (the redeemer clicked the link in their mail).
+/// Open links without a domain list take anyone, proven or not.
 pub fn check_redeemable(
     invitation: &Redeemable<'_>,
-    account_email: &str,
+    redeemer: Redeemer<'_>,
     now: DateTime<Utc>,
-) -> Result<(), Refusal> {
+) -> Result<EmailProof, Refusal> {
     match effective_status(invitation.status, invitation.expires_at, now) {
         InvitationStatus::Pending => {}
         InvitationStatus::Expired => return Err(Refusal::Expired),
@@ -65,11 +92,15 @@ pub fn check_redeemable(
             Refusal::UsedUp
         });
     }
-    let account_email = account_email.trim().to_lowercase();
-    if let Some(invited) = invitation.email {
+    let account_email = redeemer.email.trim().to_lowercase();
+    let depends_on_email = if let Some(invited) = invitation.email {
         if invited.trim().to_lowercase() != account_email {
             return Err(Refusal::EmailMismatch);
         }
+        if !redeemer.email_verified && !invitation.link_disclosed {
+            return Ok(EmailProof::ProvenByToken);
+        }
+        true
     } else if !invitation.allowed_email_domains.is_empty() {
         let domain = account_email.rsplit_once('@').map_or("", |(_, d)| d);
         if !invitation
@@ -79,8 +110,14 @@ pub fn check_redeemable(
         {
             return Err(Refusal::EmailMismatch);
         }
+        true
+    } else {
+        false
+    };
+    if depends_on_email && invitation.grants_membership && !redeemer.email_verified {
+        return Err(Refusal::EmailNotVerified);
     }
-    Ok(())
+    Ok(EmailProof::Unchanged)
 }
 
 /// The stored status after one more use: email invitations become `ACCEPTED`, links that
@@ -121,6 +158,22 @@ mod tests {
             usage_count: 0,
             email,
             allowed_email_domains: domains,
+            link_disclosed: true,
+            grants_membership: true,
+        }
+    }
+
+    fn verified(email: &str) -> Redeemer<'_> {
+        Redeemer {
+            email,
+            email_verified: true,
+        }
+    }
+
+    fn unverified(email: &str) -> Redeemer<'_> {
+        Redeemer {
+            email,
+            email_verified: false,
         }
     }
 
@@ -142,11 +195,11 @@ mod tests {
     fn email_invitations_match_case_insensitively() {
         let invitation = pending(Some("alice@example.com"), &[]);
         assert_eq!(
-            check_redeemable(&invitation, " Alice@Example.com", Utc::now()),
-            Ok(())
+            check_redeemable(&invitation, verified(" Alice@Example.com"), Utc::now()),
+            Ok(EmailProof::Unchanged)
         );
         assert_eq!(
-            check_redeemable(&invitation, "bob@example.com", Utc::now()),
+            check_redeemable(&invitation, verified("bob@example.com"), Utc::now()),
             Err(Refusal::EmailMismatch)
         );
     }
@@ -156,11 +209,11 @@ mod tests {
         let domains = ["example.com".to_owned()];
         let invitation = pending(None, &domains);
         assert_eq!(
-            check_redeemable(&invitation, "a@example.com", Utc::now()),
-            Ok(())
+            check_redeemable(&invitation, verified("a@example.com"), Utc::now()),
+            Ok(EmailProof::Unchanged)
         );
         assert_eq!(
-            check_redeemable(&invitation, "a@evil.com", Utc::now()),
+            check_redeemable(&invitation, verified("a@evil.com"), Utc::now()),
             Err(Refusal::EmailMismatch)
         );
     }
@@ -171,7 +224,7 @@ mod tests {
         invitation.max_uses = Some(2);
         invitation.usage_count = 2;
         assert_eq!(
-            check_redeemable(&invitation, "a@example.com", Utc::now()),
+            check_redeemable(&invitation, verified("a@example.com"), Utc::now()),
             Err(Refusal::UsedUp)
         );
         assert_eq!(status_after_use(None, Some(2), 2), InvitationStatus::UsedUp);
@@ -181,5 +234,60 @@ mod tests {
             InvitationStatus::Accepted
         );
         assert_eq!(uses_remaining(Some(2), 1), Some(1));
+    }
+
+    #[test]
+    fn joining_through_an_email_or_a_domain_needs_a_proven_email() {
+        let now = Utc::now();
+        let domains = ["example.com".to_owned()];
+        let email = pending(Some("a@example.com"), &[]);
+        assert_eq!(
+            check_redeemable(&email, unverified("a@example.com"), now),
+            Err(Refusal::EmailNotVerified)
+        );
+        let link = pending(None, &domains);
+        assert_eq!(
+            check_redeemable(&link, unverified("a@example.com"), now),
+            Err(Refusal::EmailNotVerified)
+        );
+        // A mismatch is reported as such, verified or not.
+        assert_eq!(
+            check_redeemable(&link, unverified("a@evil.com"), now),
+            Err(Refusal::EmailMismatch)
+        );
+        let open = pending(None, &[]);
+        assert_eq!(
+            check_redeemable(&open, unverified("a@evil.com"), now),
+            Ok(EmailProof::Unchanged)
+        );
+    }
+
+    #[test]
+    fn an_undisclosed_emailed_token_proves_the_mailbox() {
+        let now = Utc::now();
+        let mut emailed = pending(Some("a@example.com"), &[]);
+        emailed.link_disclosed = false;
+        assert_eq!(
+            check_redeemable(&emailed, unverified("a@example.com"), now),
+            Ok(EmailProof::ProvenByToken)
+        );
+        assert_eq!(
+            check_redeemable(&emailed, verified("a@example.com"), now),
+            Ok(EmailProof::Unchanged)
+        );
+        assert_eq!(
+            check_redeemable(&emailed, unverified("b@example.com"), now),
+            Err(Refusal::EmailMismatch)
+        );
+    }
+
+    #[test]
+    fn a_registration_invitation_admits_without_a_proven_email() {
+        let mut admits = pending(Some("a@example.com"), &[]);
+        admits.grants_membership = false;
+        assert_eq!(
+            check_redeemable(&admits, unverified("a@example.com"), Utc::now()),
+            Ok(EmailProof::Unchanged)
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! `InviteToken`: the secret in an invitation link. Only its SHA-256 digest is ever stored.
+//! `InviteToken`: the secret in an invitation link, and in the same format the secret in an
+//! email-verification link (`VerificationToken`). Only their SHA-256 digests are ever stored.
 
 use std::fmt;
 
@@ -42,6 +43,9 @@ impl InviteToken {
         &self.0
     }
 }
+
+/// The secret in an email-verification link: the same format as an invitation token.
+pub type VerificationToken = InviteToken;
 
 impl fmt::Debug for InviteToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,6 +10,29 @@ use std::fmt;
 pub struct Handle(String);
 
 impl Handle {
+    /// A valid handle made from `raw` (a preferred username, an email's local part): the
+    /// allowed characters of it, lower-cased, at most 32 of them; `user` when none is left.
+    /// Leaves room for a suffix that makes it unique.
+    pub fn suggest(raw: &str) -> Self {
+        let kept: String = raw
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .skip_while(|c| !c.is_ascii_alphanumeric())
+            .take(32)
+            .collect();
+        Self(if kept.is_empty() {
+            "user".to_owned()
+        } else {
+            kept
+        })
+    }
+
+    /// This handle with `-{suffix}`.
+    pub fn with_suffix(&self, suffix: u32) -> Self {
+        Self(format!("{}-{suffix}", self.0))
+    }
+
     /// Trims, lower-cases and checks `raw`; `what` names it in the refusal.
     pub fn parse(raw: &str, what: &str) -> Result<Self, String> {
         let handle = raw.trim().to_lowercase();
@@ -101,6 +124,20 @@ text_views!(Handle, DisplayName, Message);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggested_handles_are_valid() {
+        for raw in ["Alice.Smith", "--x", "", "émile", &"a".repeat(80), "Ab_c-9"] {
+            let handle = Handle::suggest(raw);
+            assert!(
+                Handle::parse(handle.as_ref(), "name").is_ok(),
+                "{raw:?} → {handle:?}"
+            );
+            assert!(Handle::parse(handle.with_suffix(9999).as_ref(), "name").is_ok());
+        }
+        assert_eq!(Handle::suggest("Alice.Smith").as_ref(), "alicesmith");
+        assert_eq!(Handle::suggest("--").as_ref(), "user");
+    }
 
     #[test]
     fn handles_are_lowercased_and_checked() {

@@ -1,6 +1,7 @@
 //! Outgoing mail: the transport chosen once at startup (SMTP through lettre, or `.eml` files),
-//! the invitation email's content, and the outbox worker that delivers it.
+//! the content of invitation and account emails, and the outbox worker that delivers them.
 
+pub mod account_email;
 pub mod invitation_email;
 pub mod outbox;
 

@@ -11,11 +11,12 @@ use super::objects::{Membership, User};
 use crate::auth::Viewer;
 use crate::config::RegistrationMode;
 use crate::domain::email_address::EmailAddress;
-use crate::domain::invite_token::InviteToken;
+use crate::domain::invite_token::{InviteToken, VerificationToken};
 use crate::domain::names::{DisplayName, Handle};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::accounts::{self, Registration, SignedIn};
 use crate::service::rate_limits::Action;
+use crate::service::{email_verification, external_accounts};
 
 impl User {
     fn viewer(&self, ctx: &Context<'_>) -> Viewer {
@@ -47,6 +48,23 @@ impl User {
         let visible = self.signed_in
             || loader(ctx).load_one(EmailVisible(self.model.id)).await? == Some(true);
         Ok(visible.then_some(self.model.email.as_str()))
+    }
+
+    /// Whether the account has proven that it owns its email (a verification link, or an
+    /// invitation link that went only to that mailbox).
+    async fn email_verified(&self) -> bool {
+        self.model.email_verified_at.is_some()
+    }
+
+    /// When the email was verified; visible to whoever may read `email`.
+    async fn email_verified_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::scalars::DateTime>> {
+        Ok(match self.email(ctx).await? {
+            Some(_) => self.model.email_verified_at.map(Into::into),
+            None => None,
+        })
     }
 
     async fn is_server_admin(&self) -> bool {
@@ -114,6 +132,19 @@ pub struct LoginInput {
 pub struct ServerInfo {
     pub registration_mode: GqlRegistrationMode,
     pub version: &'static str,
+    /// How one may sign in here, so that a client shows the right buttons.
+    pub sign_in_methods: Vec<SignInMethod>,
+    /// The OpenID Connect issuer whose access tokens sign people in, when `OIDC` is on.
+    pub oidc_issuer: Option<String>,
+}
+
+/// A way to sign in.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// `register` and `login` with an email or username and a password.
+    Password,
+    /// Access tokens of the OpenID Connect issuer (`oidcIssuer`), sent as bearer tokens.
+    Oidc,
 }
 
 /// Who may create an account.
@@ -135,12 +166,22 @@ impl AccountsQuery {
     }
 
     async fn server_info(&self, ctx: &Context<'_>) -> ServerInfo {
+        let ctx_state = state(ctx);
+        let settings = &ctx_state.settings;
         ServerInfo {
-            registration_mode: match state(ctx).settings.registration_mode {
+            registration_mode: match settings.registration_mode {
                 RegistrationMode::Open => GqlRegistrationMode::Open,
                 RegistrationMode::InvitationOnly => GqlRegistrationMode::InvitationOnly,
             },
             version: env!("CARGO_PKG_VERSION"),
+            sign_in_methods: [
+                (settings.identity.local_accounts, SignInMethod::Password),
+                (ctx_state.oidc.is_some(), SignInMethod::Oidc),
+            ]
+            .into_iter()
+            .filter_map(|(on, method)| on.then_some(method))
+            .collect(),
+            oidc_issuer: ctx_state.oidc.as_ref().map(|oidc| oidc.issuer().to_owned()),
         }
     }
 }
@@ -190,5 +231,78 @@ impl AccountsMutation {
         .await
         .map(AuthPayload::from)
         .map_err(|err| err.extend())
+    }
+
+    /// Verifies the email a verification link was sent to; the token works once, until it
+    /// expires (`INVALID_TOKEN`, `TOKEN_EXPIRED`). Needs no sign-in: the link proves the
+    /// mailbox.
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+    ) -> Result<User> {
+        async {
+            throttle(ctx, Action::UseToken)?;
+            let token = VerificationToken::parse(&token).ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::InvalidToken,
+                    "this verification link is not valid",
+                )
+            })?;
+            email_verification::verify_email(state(ctx), &token).await
+        }
+        .await
+        .map(|user| User::for_viewer(user, viewer(ctx)))
+        .map_err(|err| err.extend())
+    }
+
+    /// Sends a new verification email to the caller's address (nothing when it is verified);
+    /// at most one per cooldown (`RATE_LIMITED` with `retryAfter`).
+    async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<User> {
+        email_verification::request_email_verification(state(ctx), viewer(ctx))
+            .await
+            .map(|user| User::for_viewer(user, viewer(ctx)))
+            .map_err(|err| err.extend())
+    }
+
+    /// Changes the caller's email. The account is unverified until the new address is proven:
+    /// a verification email goes there, and a notice to the old address.
+    async fn update_email(&self, ctx: &Context<'_>, email: String) -> Result<User> {
+        async {
+            let email = EmailAddress::parse(&email).map_err(AppError::bad_input)?;
+            email_verification::update_email(state(ctx), viewer(ctx), email).await
+        }
+        .await
+        .map(|user| User::for_viewer(user, viewer(ctx)))
+        .map_err(|err| err.extend())
+    }
+
+    /// Server admins: marks an account's email verified or unverified, for support.
+    async fn set_email_verified(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        verified: bool,
+    ) -> Result<User> {
+        let user_id = user_id.parse().unwrap_or(-1);
+        email_verification::set_email_verified(state(ctx), viewer(ctx), user_id, verified)
+            .await
+            .map(|user| User::for_viewer(user, viewer(ctx)))
+            .map_err(|err| err.extend())
+    }
+
+    /// Links the identity of an access token of the OpenID Connect issuer to the caller's
+    /// account, so that the token signs in as this account: the account's email must be
+    /// verified, and the same as the token's, which the issuer must vouch for
+    /// (`email_verified: true`).
+    async fn link_external_identity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+    ) -> Result<User> {
+        external_accounts::link_identity(state(ctx), viewer(ctx), &token)
+            .await
+            .map(|user| User::for_viewer(user, viewer(ctx)))
+            .map_err(|err| err.extend())
     }
 }

@@ -22,6 +22,15 @@ impl User {
             signed_in: false,
         }
     }
+
+    /// `model` as the answer of a mutation about an account: the caller's own account shows
+    /// what it shows its owner, anyone else's what the viewer may see.
+    pub fn for_viewer(model: user::Model, viewer: &crate::auth::Viewer) -> Self {
+        Self {
+            signed_in: viewer.user_id() == Some(model.id),
+            model,
+        }
+    }
 }
 
 pub struct Organization(pub organization::Model);

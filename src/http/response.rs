@@ -140,6 +140,9 @@ impl Rejection {
                     TokenProblem::Invalid => {
                         r#"Bearer error="invalid_token", error_description="the access token is not valid""#
                     }
+                    TokenProblem::EmailTaken => {
+                        r#"Bearer error="invalid_token", error_description="the identity is not linked to an account""#
+                    }
                 },
             )),
             ..Self::new(StatusCode::UNAUTHORIZED, problem.message())

@@ -19,6 +19,7 @@ use crate::auth::{self, AccessToken, TokenKeys, TokenProblem, Viewer};
 use crate::config::RegistrationMode;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
+use crate::domain::invitation_rules::{EmailProof, Redeemer};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role::OrgRole;
@@ -26,6 +27,8 @@ use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::invitations::{self, redeem};
+use crate::service::oidc::OidcVerifier;
+use crate::service::{email_verification, external_accounts};
 
 /// What `register` needs.
 pub struct Registration {
@@ -63,6 +66,7 @@ pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppErr
             "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"
         )));
     }
+    require_local_accounts(ctx)?;
     let invitation_only = ctx.settings.registration_mode == RegistrationMode::InvitationOnly;
     if invitation_only && invitation_token.is_none() {
         return Err(AppError::forbidden(
@@ -84,9 +88,17 @@ pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppErr
         }
         None => None,
     };
-    if let Some(invitation) = &invitation {
-        redeem::check(invitation, email.as_ref())?;
-    }
+    // A new account has proven nothing, unless its token went only to this mailbox.
+    let proof = match &invitation {
+        Some(invitation) => redeem::check(
+            invitation,
+            Redeemer {
+                email: email.as_ref(),
+                email_verified: false,
+            },
+        )?,
+        None => EmailProof::Unchanged,
+    };
     let mut is_first_account = user::Entity::find().count(&txn).await? == 0;
     if is_first_account {
         // Two registrations racing on an empty server must not both become server admin.
@@ -100,6 +112,7 @@ pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppErr
         password_hash: Set(password_hash),
         is_server_admin: Set(is_first_account),
         created_at: Set(crate::db::now()),
+        email_verified_at: Set((proof == EmailProof::ProvenByToken).then(crate::db::now)),
         ..Default::default()
     }
     .insert(&txn)
@@ -108,10 +121,14 @@ pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppErr
         ErrorCode::Conflict,
         "that username or email is already taken",
     )?;
-    let committed = match invitation {
+    let mut committed = match invitation {
         Some(invitation) => redeem::redeem(&txn, invitation, &user).await?.2,
         None => Committed::default(),
     };
+    if user.email_verified_at.is_none() {
+        committed = committed
+            .merge(email_verification::queue_verification(&txn, &ctx.settings, &user).await?);
+    }
     txn.commit().await?;
     events::announce(ctx, committed).await;
     tracing::info!(user_id = user.id, is_first_account, "account registered");
@@ -122,6 +139,7 @@ pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppErr
 /// Signs in with an email or username and a password.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn login(ctx: &Ctx, login: &str, password: SecretString) -> Result<SignedIn, AppError> {
+    require_local_accounts(ctx)?;
     if password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
         // No account has such a password: refuse it without hashing a megabyte.
         return Err(AppError::new(
@@ -152,12 +170,31 @@ pub async fn login(ctx: &Ctx, login: &str, password: SecretString) -> Result<Sig
     }
 }
 
+/// `FORBIDDEN` when local accounts are turned off (`DOORMAN_LOCAL_ACCOUNTS=false`).
+fn require_local_accounts(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.settings.identity.local_accounts {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "this server has no local accounts: sign in with its identity provider",
+        ))
+    }
+}
+
 /// The user an access token names and when the token expires. A token that does not verify
 /// is `UNAUTHENTICATED` with its reason (`EXPIRED`, `INVALID`); so is one whose account is gone.
 pub async fn session_for_token(
     ctx: &Ctx,
     token: &str,
 ) -> Result<(Viewer, DateTime<Utc>), AppError> {
+    if let Some(oidc) = &ctx.oidc
+        && OidcVerifier::claims_token(token)
+    {
+        let claims = oidc.verify(token).await.map_err(AppError::BadToken)?;
+        let expires_at = claims.expires_at().map_err(AppError::BadToken)?;
+        let user = external_accounts::account_for(ctx, oidc, &claims).await?;
+        return Ok((Viewer::User(user.into()), expires_at));
+    }
     let (user_id, expires_at) = ctx.keys.verify(token).map_err(AppError::BadToken)?;
     let user = user::Entity::find_by_id(user_id)
         .one(&ctx.db)
@@ -210,13 +247,15 @@ async fn stored_secret(db: &DatabaseConnection) -> anyhow::Result<String> {
     Ok(row.value)
 }
 
-/// Creates an account from the command line (no invitation, any server mode).
+/// Creates an account from the command line (no invitation, any server mode). The operator
+/// vouches for the email unless `verified` is false.
 pub async fn create_user(
     db: &DatabaseConnection,
     email: &EmailAddress,
     username: Handle,
     password: SecretString,
     server_admin: bool,
+    verified: bool,
 ) -> Result<user::Model, AppError> {
     if password.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::bad_input(format!(
@@ -231,6 +270,7 @@ pub async fn create_user(
         password_hash: Set(password_hash),
         is_server_admin: Set(server_admin),
         created_at: Set(crate::db::now()),
+        email_verified_at: Set(verified.then(crate::db::now)),
         ..Default::default()
     }
     .insert(db)

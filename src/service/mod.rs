@@ -5,8 +5,11 @@
 
 pub mod accounts;
 pub mod bus;
+pub mod email_verification;
 pub mod events;
+pub mod external_accounts;
 pub mod invitations;
+pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;
 
@@ -36,6 +39,8 @@ pub struct Ctx {
     pub outbox_wakeup: Arc<Notify>,
     /// Committed invitation events, for subscriptions.
     pub bus: bus::EventBus,
+    /// Verifies the tokens of the OpenID Connect issuer, when one is configured.
+    pub oidc: Option<Arc<oidc::OidcVerifier>>,
 }
 
 /// The signed-in user, or `UNAUTHENTICATED`.

@@ -18,6 +18,9 @@ const FORBIDDEN: &str = "FORBIDDEN";
 const NOT_FOUND: &str = "NOT_FOUND";
 const EMAIL_MISMATCH: &str = "EMAIL_MISMATCH";
 const ALREADY_MEMBER: &str = "ALREADY_MEMBER";
+const INVALID_TOKEN: &str = "INVALID_TOKEN";
+const CONFLICT: &str = "CONFLICT";
+const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 
 /// The organization whose feed tells a subscriber that its subscriptions listen
 /// (`WsClient::wait_until_live`); its admin is the org admin.
@@ -609,6 +612,55 @@ fn table() -> Vec<Row> {
         )
         .case("by organization and email")
         .in_scene(),
+        Row::new(
+            "Mutation.verifyEmail",
+            "mutation($token: String!) { verifyEmail(token: $token) { emailVerified } }",
+            |_| json!({ "token": "A".repeat(43) }),
+            everyone(error(INVALID_TOKEN)),
+        ),
+        Row::new(
+            "Mutation.requestEmailVerification",
+            "mutation { requestEmailVerification { emailVerified } }",
+            no_variables,
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                ..everyone(returns(
+                    json!({ "requestEmailVerification": { "emailVerified": true } }),
+                ))
+            },
+        ),
+        Row::new(
+            "Mutation.updateEmail",
+            "mutation($email: String!) { updateEmail(email: $email) { email emailVerified } }",
+            |_| json!({ "email": "alice@example.com" }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "updateEmail": {
+                    "email": "alice@example.com", "emailVerified": true } })),
+                ..everyone(error(CONFLICT))
+            },
+        ),
+        Row::new(
+            "Mutation.setEmailVerified",
+            "mutation($id: ID!) { setEmailVerified(userId: $id, verified: true) { username emailVerified } }",
+            |c| json!({ "id": c.world.alice_id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                server_admin: returns(json!({ "setEmailVerified": {
+                    "username": "alice", "emailVerified": true } })),
+                ..everyone(error(FORBIDDEN))
+            },
+        ),
+        Row::new(
+            "Mutation.linkExternalIdentity",
+            "mutation($token: String!) { linkExternalIdentity(token: $token) { id } }",
+            |_| json!({ "token": "not.a.token" }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                ..everyone(error(BAD_USER_INPUT))
+            },
+        )
+        .case("on a server without an identity provider"),
         // -- Subscription --
         Row::new(
             "Subscription.invitationEvents",

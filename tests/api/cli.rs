@@ -43,7 +43,7 @@ fn doorman(app: &TestApp, args: &[&str], stdin: &str) -> String {
 }
 
 const LOGIN: &str = "mutation($input: LoginInput!) {
-    login(input: $input) { user { username email isServerAdmin } }
+    login(input: $input) { user { username email isServerAdmin emailVerified } }
 }";
 
 const REGISTER: &str = "mutation($input: RegisterInput!) {
@@ -79,8 +79,32 @@ async fn admin_create_user_reads_the_password_from_stdin_and_can_make_a_server_a
         .await;
     assert_eq!(
         data(&response)["login"]["user"],
-        json!({ "username": "root", "email": "root@example.com", "isServerAdmin": true })
+        json!({ "username": "root", "email": "root@example.com", "isServerAdmin": true,
+                "emailVerified": true })
     );
+    // `--unverified` leaves the email to be proven.
+    let printed = doorman(
+        &app,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "helper@example.com",
+            "--username",
+            "helper",
+            "--unverified",
+        ],
+        "a long enough password\n",
+    );
+    assert!(printed.contains("created user helper"), "{printed}");
+    let response = app
+        .graphql(
+            LOGIN,
+            json!({ "input": { "login": "helper", "password": "a long enough password" } }),
+            None,
+        )
+        .await;
+    assert_eq!(data(&response)["login"]["user"]["emailVerified"], false);
 }
 
 #[tokio::test]

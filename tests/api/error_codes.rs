@@ -140,6 +140,36 @@ async fn every_code_in_the_readme_table_is_what_its_request_gets() {
     got.push(("INVITATION_USED_UP", accept(&app, &bob, &once).await));
     got.push(("ALREADY_MEMBER", accept(&app, &carol, &carols).await));
 
+    let (erin, erin_id) = register_unverified(&app, "erin", "erin@example.com").await;
+    let domain_link = create_invite_link(
+        &app,
+        &alice,
+        "acme",
+        json!({ "allowedEmailDomains": ["example.com"] }),
+    )
+    .await;
+    let domain_token = token_from_link(&str_of(
+        &data(&domain_link)["createInviteLink"]["invitationLink"],
+    ));
+    got.push((
+        "EMAIL_NOT_VERIFIED",
+        accept(&app, &erin, &domain_token).await,
+    ));
+    let used = verification_token(&app, &erin_id).await;
+    data(&verify_email(&app, &used).await);
+    got.push(("INVALID_TOKEN", verify_email(&app, &used).await));
+    let (_, frank_id) = register_unverified(&app, "frank", "frank@example.com").await;
+    let stale = verification_token(&app, &frank_id).await;
+    app.execute(
+        "UPDATE email_verifications SET expires_at = $1 WHERE user_id = $2",
+        vec![
+            (chrono::Utc::now() - chrono::Duration::minutes(1)).into(),
+            db_id(&frank_id).into(),
+        ],
+    )
+    .await;
+    got.push(("TOKEN_EXPIRED", verify_email(&app, &stale).await));
+
     got.push((
         "CONFLICT",
         app.graphql(

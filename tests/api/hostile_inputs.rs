@@ -26,7 +26,7 @@ const SHOWN_VIOLATIONS: usize = 150;
 const EXCERPT_CHARS: usize = 300;
 
 /// The codes of the API contract, those the transport and the engine add, and the timeout's.
-const KNOWN_CODES: [&str; 19] = [
+const KNOWN_CODES: [&str; 22] = [
     "UNAUTHENTICATED",
     "FORBIDDEN",
     "NOT_FOUND",
@@ -39,6 +39,9 @@ const KNOWN_CODES: [&str; 19] = [
     "INVITATION_USED_UP",
     "INVITATION_SUPERSEDED",
     "EMAIL_MISMATCH",
+    "EMAIL_NOT_VERIFIED",
+    "INVALID_TOKEN",
+    "TOKEN_EXPIRED",
     "ALREADY_MEMBER",
     "CONFLICT",
     "RATE_LIMITED",

@@ -1,6 +1,7 @@
 //! The single-statement accept (`service/invitations/accept_fast.rs`, SQL) against the checked
 //! way (`redeem::accept_checked`, which applies `domain/invitation_rules.rs`), on every
-//! combination of stored status, expiry, audience, caller, inviter and action, on the
+//! combination of stored status, expiry, audience, caller (a member or not; its email proven,
+//! or not and the token disclosed or only emailed), inviter and action, on the
 //! backend of the run (both in CI). Each case is built twice, alike; one copy is accepted the
 //! fast way, the other the checked way, and the outcomes must agree:
 //!
@@ -77,12 +78,30 @@ const INVITERS: [Inviter; 4] = [
     Inviter::CommandLine,
 ];
 
+/// What the caller has proven about its email, and where the token went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Proof {
+    /// The caller's email is verified.
+    Verified,
+    /// Unverified; the token was handed to the inviter.
+    UnverifiedDisclosed,
+    /// Unverified; the token went only to the invited mailbox.
+    UnverifiedEmailed,
+}
+
+const PROOFS: [Proof; 3] = [
+    Proof::Verified,
+    Proof::UnverifiedDisclosed,
+    Proof::UnverifiedEmailed,
+];
+
 #[derive(Clone, Copy, Debug)]
 struct Case {
     status: InvitationStatus,
     expired: bool,
     audience: Audience,
     caller_is_member: bool,
+    proof: Proof,
     inviter: Inviter,
     action: InvitationAction,
 }
@@ -94,16 +113,19 @@ impl Case {
             for expired in [false, true] {
                 for audience in AUDIENCES {
                     for caller_is_member in [false, true] {
-                        for inviter in INVITERS {
-                            for action in InvitationAction::iter() {
-                                cases.push(Case {
-                                    status,
-                                    expired,
-                                    audience,
-                                    caller_is_member,
-                                    inviter,
-                                    action,
-                                });
+                        for proof in PROOFS {
+                            for inviter in INVITERS {
+                                for action in InvitationAction::iter() {
+                                    cases.push(Case {
+                                        status,
+                                        expired,
+                                        audience,
+                                        caller_is_member,
+                                        proof,
+                                        inviter,
+                                        action,
+                                    });
+                                }
                             }
                         }
                     }
@@ -113,14 +135,19 @@ impl Case {
         cases
     }
 
-    /// What the single statement covers: organization invitations, to an email or an open
-    /// link without a domain list.
+    /// What the single statement covers: organization invitations, to a verified caller's
+    /// email or an open link without a domain list.
     fn in_fast_scope(&self) -> bool {
+        let email_bound = matches!(
+            self.audience,
+            Audience::Caller | Audience::SomeoneElse | Audience::CallerUsed
+        );
         self.action == InvitationAction::JoinOrg
             && !matches!(
                 self.audience,
                 Audience::LinkCallerDomain | Audience::LinkOtherDomain
             )
+            && (self.proof == Proof::Verified || !email_bound)
     }
 }
 
@@ -140,6 +167,7 @@ struct State {
     caller_role: Option<OrgRole>,
     redemptions: u64,
     accepted_events: u64,
+    caller_verified: bool,
 }
 
 const DOMAIN: &str = "rules.example";
@@ -162,12 +190,14 @@ async fn build(ctx: &Ctx, cases: &[Case]) -> Vec<[World; 2]> {
     let users = insert_all(
         db,
         (0..cases.len() * 2).flat_map(|n| {
+            let verified = who_is_verified(cases[n / 2]);
             ["inviter", "caller"].map(|who| user::ActiveModel {
                 username: Set(name(n / 2, n % 2, who)),
                 email: Set(format!("{}@{DOMAIN}", name(n / 2, n % 2, who))),
                 password_hash: Set("not used".to_owned()),
                 is_server_admin: Set(false),
                 created_at: Set(now),
+                email_verified_at: Set((who == "inviter" || verified).then_some(now)),
                 ..Default::default()
             })
         }),
@@ -234,6 +264,7 @@ async fn build(ctx: &Ctx, cases: &[Case]) -> Vec<[World; 2]> {
                 email_attempts: Set(0),
                 created_at: Set(now),
                 updated_at: Set(now),
+                link_disclosed: Set(case.proof != Proof::UnverifiedEmailed),
                 ..Default::default()
             }
         }),
@@ -253,6 +284,10 @@ async fn build(ctx: &Ctx, cases: &[Case]) -> Vec<[World; 2]> {
         worlds.push([first, second]);
     }
     worlds
+}
+
+fn who_is_verified(case: Case) -> bool {
+    case.proof == Proof::Verified
 }
 
 /// Inserts rows in chunks (SQLite bounds the values of one statement) and returns them.
@@ -302,12 +337,20 @@ async fn state(ctx: &Ctx, world: &World) -> State {
         .count(db)
         .await
         .unwrap();
+    let caller_verified = user::Entity::find_by_id(world.caller.id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the caller is there")
+        .email_verified_at
+        .is_some();
     State {
         status: invitation.status,
         usage_count: invitation.usage_count,
         caller_role,
         redemptions,
         accepted_events,
+        caller_verified,
     }
 }
 
@@ -316,7 +359,7 @@ async fn the_single_statement_accept_agrees_with_the_rules_in_every_case() {
     let app = TestApp::spawn().await;
     let ctx = app.ctx();
     let cases = Case::all();
-    assert_eq!(cases.len(), 5 * 2 * 8 * 2 * 4 * 2);
+    assert_eq!(cases.len(), 5 * 2 * 8 * 2 * 3 * 4 * 2);
     let worlds = build(ctx, &cases).await;
     let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
     let mut disagreements = Vec::new();

@@ -75,7 +75,7 @@ async fn resending_mints_a_new_link_with_a_fresh_expiry_and_supersedes_the_old_o
     assert_eq!(resent["id"], id.as_str());
     let expiry = parse_time(&resent["expiresAt"]) - (Utc::now() + Duration::days(7));
     assert!(expiry.num_seconds().abs() < 60, "{resent}");
-    let new_token = token_from_link(&str_of(&resent["invitationLink"]));
+    let new_token = token_from_link(&link_of(&app, resent).await);
     assert_eq!(new_token.len(), 43);
     assert_ne!(new_token, old_token);
 

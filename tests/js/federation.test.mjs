@@ -3,6 +3,8 @@
 // adds `Organization.seatsLicensed` and a root field returning an Organization reference;
 // composes them with IntrospectAndCompose; serves the gateway with @apollo/server, forwarding
 // the caller's Authorization header to the subgraphs; then runs one query that needs both.
+// Doorman trusts a real OpenID provider (support/oidc.mjs, npm oidc-provider): a token the
+// provider issued, sent to the gateway, signs the caller in at Doorman.
 
 // The gateway reports usage data to Apollo unless told not to; tests talk to 127.0.0.1 only.
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
@@ -20,6 +22,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 
 import { startDoorman } from './support/doorman.mjs';
+import { AUDIENCE, startOidcProvider } from './support/oidc.mjs';
 
 const PASSWORD = 'correct horse battery';
 
@@ -67,6 +70,7 @@ class AuthorizedDataSource extends RemoteGraphQLDataSource {
   }
 }
 
+let oidc;
 let doorman;
 let licensing;
 let gateway;
@@ -74,7 +78,11 @@ let gatewayUrl;
 const featured = { id: undefined };
 
 before(async () => {
-  doorman = await startDoorman();
+  oidc = await startOidcProvider();
+  doorman = await startDoorman({
+    DOORMAN_OIDC_ISSUER: oidc.issuer,
+    DOORMAN_OIDC_AUDIENCE: AUDIENCE,
+  });
 
   licensing = licensingSubgraph(featured);
   const { url: licensingUrl } = await startStandaloneServer(licensing, {
@@ -102,6 +110,7 @@ after(async () => {
   await gateway?.stop();
   await licensing?.stop();
   await doorman?.stop();
+  await oidc?.stop();
 });
 
 /** Posts one operation to `url`; returns the whole body. */
@@ -183,4 +192,22 @@ test('the composed supergraph keeps Doorman\'s subscriptions', async () => {
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   const fields = body.data.__schema.subscriptionType.fields.map((field) => field.name).sort();
   assert.deepEqual(fields, ['invitationAccepted', 'invitationEvents']);
+});
+
+test('an OpenID Connect token sent to the gateway signs the caller in at Doorman', async () => {
+  const { accessToken } = await oidc.token('sub-alice');
+
+  const body = await post(gatewayUrl, '{ me { email emailVerified displayName } }', {}, accessToken);
+
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  assert.deepEqual(body.data.me, {
+    email: 'alice@idp.test',
+    emailVerified: true,
+    displayName: 'Alice IdP',
+  });
+  const refused = await post(gatewayUrl, '{ me { email } }', {}, `${accessToken.slice(0, -4)}AAAA`);
+  assert.ok(
+    refused.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED'),
+    JSON.stringify(refused),
+  );
 });

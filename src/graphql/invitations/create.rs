@@ -26,6 +26,9 @@ pub struct CreateOrgInvitesInput {
     pub expires_at: Option<DateTime>,
     /// A personal note shown in the email (at most 1000 characters).
     pub message: Option<String>,
+    /// Email each invitation (the default): the link then goes only to the invitee and is
+    /// not in the payload. `false` returns the links for you to share; accepting one of those
+    /// needs an account whose email is verified.
     #[graphql(default = true)]
     pub send_email: bool,
     /// Report the outcomes without creating anything.

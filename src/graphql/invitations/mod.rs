@@ -147,7 +147,9 @@ impl Invitation {
         Ok(exists.unwrap_or(false))
     }
 
-    /// `{public_url}/invite/{token}`: only in the payload that created or resent the invitation.
+    /// `{public_url}/invite/{token}`: only in the payload that created or resent the invitation,
+    /// and only when no email was sent. An emailed link exists only in the email, so that using
+    /// it proves the invitee owns the address.
     async fn invitation_link(&self) -> Option<&str> {
         self.0.link.as_deref()
     }

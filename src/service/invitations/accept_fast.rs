@@ -1,6 +1,6 @@
 //! `acceptInvitation` the fast way, for the common case: a pending, unexpired organization
-//! invitation with uses left, addressed to the caller's email or an open link without a domain
-//! list, from an inviter who is still an admin of the organization, accepted by someone who is
+//! invitation with uses left, addressed to the caller's verified email or an open link without
+//! a domain list, from an inviter who is still an admin of the organization, accepted by someone who is
 //! not a member yet. What an accept costs under load is round trips and time holding locks:
 //!
 //! - on PostgreSQL one statement locks the row, checks all that, inserts the membership, the
@@ -38,7 +38,9 @@ const MEMBERSHIP: &str = "membership_";
 const ORGANIZATION: &str = "organization_";
 
 /// Which invitation rows the fast way may accept, with `{p}1` the token digest, `{p}2` the
-/// account id, `{p}3` its email and `{p}4` now (`p` is `$` on PostgreSQL, `?` on SQLite).
+/// account id, `{p}3` its email if verified (else NULL, which equals nothing: an unverified
+/// caller's email invitations go the checked way) and `{p}4` now (`p` is `$` on PostgreSQL,
+/// `?` on SQLite).
 fn acceptable(p: char) -> String {
     format!(
         "i.token_digest = {p}1
@@ -162,6 +164,11 @@ pub async fn try_accept(
     }
 }
 
+/// The caller's email when it is proven.
+fn verified_email(user: &user::Model) -> Option<String> {
+    user.email_verified_at.map(|_| user.email.clone())
+}
+
 async fn accept_postgres(
     ctx: &Ctx,
     user: &user::Model,
@@ -173,7 +180,7 @@ async fn accept_postgres(
         [
             token.digest().into(),
             user.id.into(),
-            user.email.clone().into(),
+            verified_email(user).into(),
             crate::db::now().into(),
             bus::CHANNEL.into(),
         ],
@@ -219,7 +226,7 @@ async fn accept_sqlite(
         [
             token.digest().into(),
             user.id.into(),
-            user.email.clone().into(),
+            verified_email(user).into(),
             now.into(),
         ],
     ))

@@ -141,9 +141,9 @@ pub async fn create_org_invites(
         message: message.clone(),
         send_email: input.send_email,
     });
-    let (invitations, committed) = insert_invitations(ctx, &txn, new.collect()).await?;
+    let (mut invitations, committed) = insert_invitations(ctx, &txn, new.collect()).await?;
     let committed =
-        committed.merge(super::queue_emails(&txn, &invitations, Some(&org), Some(user)).await?);
+        committed.merge(super::queue_emails(&txn, &mut invitations, Some(&org), Some(user)).await?);
     txn.commit().await?;
     events::announce(ctx, committed).await;
     tracing::info!(
@@ -381,7 +381,7 @@ pub(crate) async fn insert_registration_invite(
         }],
     )
     .await?;
-    let emails = super::queue_emails(txn, &created, org.as_ref(), inviter.as_ref()).await?;
+    let emails = super::queue_emails(txn, &mut created, org.as_ref(), inviter.as_ref()).await?;
     Ok((created.remove(0), committed.merge(emails)))
 }
 
@@ -415,7 +415,8 @@ async fn insert_invitations(
             let token = InviteToken::generate();
             let digest = token.digest();
             links.insert(digest.clone(), super::link_for(&ctx.settings, &token));
-            let email_status = if new.send_email && new.email.is_some() {
+            let emailed = new.send_email && new.email.is_some();
+            let email_status = if emailed {
                 EmailDeliveryStatus::Queued
             } else {
                 EmailDeliveryStatus::NotRequested
@@ -440,6 +441,8 @@ async fn insert_invitations(
                 last_email_error: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
+                // An emailed link is returned to nobody; any other is handed to the inviter.
+                link_disclosed: Set(!emailed),
                 ..Default::default()
             }
         })

@@ -342,6 +342,8 @@ async fn renew(
         active.email_status = Set(EmailDeliveryStatus::NotRequested);
     }
     active.updated_at = Set(now);
+    // The new token goes only to the mailbox when emailed, else to the caller.
+    active.link_disclosed = Set(!requests_email);
     let model = active.update(txn).await?;
     let committed = events::record(
         txn,
@@ -353,7 +355,7 @@ async fn renew(
     let mut view = admin_view(model);
     view.link = Some(link_for(&ctx.settings, &token));
     let (organization, inviter) = outbox::email_names(txn, &view.model).await?;
-    let views = std::slice::from_ref(&view);
+    let views = std::slice::from_mut(&mut view);
     let emails = super::queue_emails(txn, views, organization.as_ref(), inviter.as_ref()).await?;
     Ok((view, committed.merge(emails)))
 }

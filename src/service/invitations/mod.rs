@@ -191,9 +191,11 @@ pub(crate) async fn view(
     })
 }
 
+/// Whether the viewer is the invitee: an account that has proven it owns the invited email
+/// (anyone can claim an address by registering with it).
 pub(super) fn is_invitee(viewer: &Viewer, model: &invitation::Model) -> bool {
     match (viewer.user(), &model.email) {
-        (Some(user), Some(email)) => user.email == *email,
+        (Some(user), Some(email)) => user.email == *email && user.email_verified_at.is_some(),
         _ => false,
     }
 }
@@ -374,11 +376,12 @@ pub(crate) async fn require_org(
 /// Queues the email of every view whose email was requested, in the caller's transaction,
 /// with its link and the subject naming `organization` and `inviter`; the worker renders the
 /// message when it sends it (rendering 100 of them here made a bulk invite write four times
-/// the bytes). Merge what it returns into the transaction's [`Committed`], so that announcing
-/// it wakes the outbox worker.
+/// the bytes). The link of a queued email leaves the view: it goes to the invitee's mailbox
+/// and nowhere else, which is what lets it prove that mailbox. Merge what it returns into the
+/// transaction's [`Committed`], so that announcing it wakes the outbox worker.
 pub(crate) async fn queue_emails(
     txn: &DatabaseTransaction,
-    views: &[InvitationView],
+    views: &mut [InvitationView],
     organization: Option<&organization::Model>,
     inviter: Option<&user::Model>,
 ) -> Result<Committed, AppError> {
@@ -388,15 +391,17 @@ pub(crate) async fn queue_emails(
         let (Some(recipient), Some(link)) = (&model.email, &view.link) else {
             continue;
         };
-        if model.email_status != EmailDeliveryStatus::Queued {
+        if model.email_status != EmailDeliveryStatus::Queued || model.link_disclosed {
             continue;
         }
-        emails.push(QueuedEmail {
-            invitation_id: model.id,
-            recipient: recipient.clone(),
-            subject: InvitationEmail::of(model, organization, inviter, link).subject(),
-            link: link.clone(),
-        });
+        let subject = InvitationEmail::of(model, organization, inviter, link).subject();
+        emails.push(QueuedEmail::invitation(
+            model.id,
+            recipient.clone(),
+            subject,
+            link.clone(),
+        ));
+        view.link = None;
     }
     let queued = emails.len();
     outbox::enqueue(txn, emails).await?;

@@ -20,7 +20,7 @@ use crate::auth::Viewer;
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::organizations::OrgRef;
 use crate::service::{Ctx, Page, PageRequest, fetch_page, organizations, require_user};
 
@@ -188,6 +188,12 @@ fn status_condition(statuses: &[InvitationStatus]) -> Condition {
 /// Pending invitations addressed to the viewer's email, newest first.
 pub async fn my_invitations(ctx: &Ctx, viewer: &Viewer) -> Result<Vec<InvitationView>, AppError> {
     let user = require_user(viewer)?;
+    if user.email_verified_at.is_none() {
+        return Err(AppError::new(
+            ErrorCode::EmailNotVerified,
+            "verify your email address to see the invitations sent to it",
+        ));
+    }
     let models = invitation::Entity::find()
         .filter(invitation::Column::Email.eq(&user.email))
         .filter(status_condition(&[InvitationStatus::Pending]))

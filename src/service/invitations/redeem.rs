@@ -13,8 +13,8 @@ use crate::auth::Viewer;
 use crate::db;
 use crate::domain::InvitationEventKind;
 use crate::domain::invitation_rules::{
-    InvitationAction, InvitationStatus, Redeemable, Refusal, check_redeemable, effective_status,
-    status_after_use,
+    EmailProof, InvitationAction, InvitationStatus, Redeemable, Redeemer, Refusal,
+    check_redeemable, effective_status, status_after_use,
 };
 use crate::domain::invite_token::InviteToken;
 use crate::error::{AppError, ErrorCode, OnConflict};
@@ -22,8 +22,11 @@ use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::{organizations, require_user};
 
-/// Whether an account with `account_email` may redeem `model` now.
-pub(crate) fn check(model: &invitation::Model, account_email: &str) -> Result<(), AppError> {
+/// Whether `redeemer` may redeem `model` now, and whether doing so proves its email.
+pub(crate) fn check(
+    model: &invitation::Model,
+    redeemer: Redeemer<'_>,
+) -> Result<EmailProof, AppError> {
     let domains = allowed_domains(model);
     let redeemable = Redeemable {
         status: model.status,
@@ -32,8 +35,18 @@ pub(crate) fn check(model: &invitation::Model, account_email: &str) -> Result<()
         usage_count: model.usage_count,
         email: model.email.as_deref(),
         allowed_email_domains: &domains,
+        link_disclosed: model.link_disclosed,
+        grants_membership: model.organization_id.is_some(),
     };
-    Ok(check_redeemable(&redeemable, account_email, Utc::now())?)
+    Ok(check_redeemable(&redeemable, redeemer, Utc::now())?)
+}
+
+/// `user` as a redeemer.
+pub(crate) fn redeemer(user: &user::Model) -> Redeemer<'_> {
+    Redeemer {
+        email: &user.email,
+        email_verified: user.email_verified_at.is_some(),
+    }
 }
 
 /// The inviter must still be allowed to grant what the invitation grants: an organization
@@ -162,7 +175,16 @@ pub async fn accept_checked(
             "this invitation creates an account: use it with register",
         ));
     };
-    check(&model, &user.email)?;
+    // The account as it is now: its email or its verification may have changed since the
+    // request was authenticated.
+    let user = user::Entity::find_by_id(user.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    let user = &user;
+    if check(&model, redeemer(user))? == EmailProof::ProvenByToken {
+        crate::service::email_verification::mark_verified(&txn, user).await?;
+    }
     if organizations::role_in(&txn, user.id, org_id)
         .await?
         .is_some()
@@ -202,6 +224,10 @@ pub async fn decline_invitation(
     };
     if user.email != *email {
         return Err(Refusal::EmailMismatch.into());
+    }
+    if user.email_verified_at.is_none() && model.link_disclosed {
+        // Anyone could have registered this address: only its owner may decline.
+        return Err(Refusal::EmailNotVerified.into());
     }
     match effective_status(model.status, model.expires_at, Utc::now()) {
         InvitationStatus::Pending => {}

@@ -11,6 +11,7 @@ use serde_json::{Value as Json, json};
 
 pub mod log_guard;
 pub mod machine;
+pub mod oidc;
 pub mod smtp;
 pub mod ws;
 
@@ -54,6 +55,36 @@ impl TestApp {
             ..Settings::default()
         };
         configure(&mut settings);
+        Self::serve(settings, database).await
+    }
+
+    /// A server over a database that an earlier version left: the first `applied` migrations
+    /// run, then `seed` (SQL that both backends take), then the server applies the rest as an
+    /// upgrade does.
+    pub async fn spawn_upgraded(applied: u32, seed: &[&str]) -> TestApp {
+        use migration::MigratorTrait;
+        log_guard::install();
+        let database = Arc::new(TestDatabase::create().await);
+        migration::Migrator::up(&database.connection, Some(applied))
+            .await
+            .expect("the earlier migrations apply");
+        for statement in seed {
+            database
+                .connection
+                .execute_unprepared(statement)
+                .await
+                .unwrap_or_else(|error| panic!("{statement} failed: {error}"));
+        }
+        let settings = Settings {
+            database_url: database.url.clone(),
+            listen: "127.0.0.1:0".parse().expect("valid socket address"),
+            public_url: PUBLIC_URL.to_owned(),
+            token_secret: Some(secrecy::SecretString::from(TOKEN_SECRET)),
+            mail_dir: Some(database.files.path().join("mail")),
+            outbox_worker: false,
+            rate_limits: generous_rate_limits(),
+            ..Settings::default()
+        };
         Self::serve(settings, database).await
     }
 
@@ -410,6 +441,35 @@ pub fn assert_error_code(response: &Json, code: &str) {
     );
 }
 
+/// The raw token of the latest verification email queued for account `user_id` (read from
+/// the outbox, where the link waits until it is sent).
+pub async fn verification_token(app: &TestApp, user_id: &str) -> String {
+    let links = app
+        .strings(
+            "SELECT link FROM email_outbox WHERE user_id = $1 AND kind = 'VERIFY_EMAIL' \
+             AND link IS NOT NULL ORDER BY id DESC",
+            vec![db_id(user_id).into()],
+        )
+        .await;
+    let link = links
+        .first()
+        .unwrap_or_else(|| panic!("no verification email queued for user {user_id}"));
+    let (_, token) = link
+        .split_once("/verify-email/")
+        .unwrap_or_else(|| panic!("not a verification link: {link}"));
+    log_guard::secret("an email-verification token", token);
+    token.to_owned()
+}
+
+pub async fn verify_email(app: &TestApp, token: &str) -> Json {
+    app.graphql(
+        "mutation($token: String!) { verifyEmail(token: $token) { id emailVerified } }",
+        json!({ "token": token }),
+        None,
+    )
+    .await
+}
+
 /// The raw token of an invitation link `{public_url}/invite/{token}`.
 #[track_caller]
 pub fn token_from_link(link: &str) -> String {
@@ -458,7 +518,33 @@ pub async fn register(app: &TestApp, username: &str) -> (String, String) {
     register_email(app, username, &format!("{username}@example.com")).await
 }
 
+/// Registers `username` with `email`, its email verified; returns the access token and the
+/// user id. The fixture marks the account verified the way a verification does (the account
+/// row, and the verification email stopped), so that tests of other features spend none of
+/// their rate limits on it; `email_verification.rs` tests the real link.
 pub async fn register_email(app: &TestApp, username: &str, email: &str) -> (String, String) {
+    let (token, id) = register_unverified(app, username, email).await;
+    mark_verified(app, &id).await;
+    (token, id)
+}
+
+/// Marks account `user_id`'s email verified, as a verification link would.
+pub async fn mark_verified(app: &TestApp, user_id: &str) {
+    app.execute(
+        "UPDATE users SET email_verified_at = $1 WHERE id = $2",
+        vec![Utc::now().into(), db_id(user_id).into()],
+    )
+    .await;
+    app.execute(
+        "UPDATE email_outbox SET status = 'CANCELLED', link = NULL \
+         WHERE user_id = $1 AND status = 'QUEUED'",
+        vec![db_id(user_id).into()],
+    )
+    .await;
+}
+
+/// Registers `username` with `email` and leaves the email unverified.
+pub async fn register_unverified(app: &TestApp, username: &str, email: &str) -> (String, String) {
     let response = app
         .graphql(
             REGISTER,
@@ -561,10 +647,31 @@ pub async fn invite_with(
         json!([]),
         "unexpected errors in {response:#}"
     );
-    invitations_of(payload)
-        .iter()
-        .map(|node| (str_of(&node["email"]), str_of(&node["invitationLink"])))
-        .collect()
+    let mut links = Vec::new();
+    for node in invitations_of(payload) {
+        links.push((str_of(&node["email"]), link_of(app, &node).await));
+    }
+    links
+}
+
+/// The link of a created or resent invitation: from the payload when it was returned there,
+/// else from the queued email (an emailed link is in the email only), as the invitee who
+/// opens the email would have it.
+pub async fn link_of(app: &TestApp, invitation: &Json) -> String {
+    if let Some(link) = invitation["invitationLink"].as_str() {
+        return link.to_owned();
+    }
+    let links = app
+        .strings(
+            "SELECT link FROM email_outbox WHERE invitation_id = $1 AND link IS NOT NULL \
+             ORDER BY id DESC",
+            vec![db_id(&str_of(&invitation["id"])).into()],
+        )
+        .await;
+    links
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no link in the payload or the outbox for {invitation:#}"))
 }
 
 /// Invites one email; returns the invitation id and its raw token.
@@ -573,7 +680,7 @@ pub async fn invite_one(app: &TestApp, token: &str, org: &str, email: &str) -> (
     let invitation = &invitations_of(&data(&response)["createOrgInvites"])[0];
     (
         str_of(&invitation["id"]),
-        token_from_link(&str_of(&invitation["invitationLink"])),
+        token_from_link(&link_of(app, invitation).await),
     )
 }
 

@@ -45,10 +45,11 @@ async function waitForHealth(server, url, timeoutMs) {
 }
 
 /**
- * Starts the server and waits until it is healthy.
+ * Starts the server and waits until it is healthy; `settings` adds DOORMAN_* variables.
+ * @param {Record<string, string>} settings
  * @returns {Promise<{ baseUrl: string, port: number, log: () => string, stop: () => Promise<void> }>}
  */
-export async function startDoorman() {
+export async function startDoorman(settings = {}) {
   const workDir = await mkdtemp(path.join(tmpdir(), 'doorman-js-'));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -63,6 +64,7 @@ export async function startDoorman() {
       DOORMAN_LISTEN: `127.0.0.1:${port}`,
       DOORMAN_MAIL_DIR: path.join(workDir, 'mail'),
       DOORMAN_TOKEN_SECRET: 'doorman-js-test-secret-0123456789abcdef',
+      ...settings,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
-//! The outbox: invitation emails queued in the invitation's own transaction, then claimed,
-//! sent and recorded by a worker. A claim is a lease: a row whose worker died is claimed
-//! again once the lease passes. On PostgreSQL, claims skip rows another worker holds.
+//! The outbox: emails queued in the transaction that causes them (an invitation's, an
+//! account's; `queue.rs`), then claimed, rendered (`render.rs`), sent and recorded by a worker.
+//! A claim is a lease: a row whose worker died is claimed again once the lease passes. On
+//! PostgreSQL, claims skip rows another worker holds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,20 +9,25 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::enums::OutboxStatus;
-use entity::{email_outbox, invitation, organization, user};
+use entity::{email_outbox, invitation};
 use lettre::Message;
 use lettre::message::MultiPart;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, IntoColumnRef, LockBehavior, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, UpdateMany,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
-
-use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-use super::invitation_email::{InvitationEmail, Rendered};
+mod queue;
+mod render;
+
+pub use queue::{QueuedEmail, cancel_undelivered, cancel_undelivered_to_account, enqueue};
+use queue::{erasing_bodies, set_status};
+pub use render::email_names;
+
+use super::invitation_email::Rendered;
 use super::{Outgoing, SendError};
 use crate::config::Settings;
 use crate::db;
@@ -38,60 +44,6 @@ pub struct Outbox {
     pub metrics: Arc<Metrics>,
     /// Notified when a transaction queued mail.
     pub wakeup: Arc<Notify>,
-}
-
-/// A message to queue for one invitation: rendered when it is sent.
-pub struct QueuedEmail {
-    pub invitation_id: i64,
-    pub recipient: String,
-    pub subject: String,
-    /// The invitation link, with the raw token.
-    pub link: String,
-}
-
-/// Queues messages inside the caller's transaction; they are due at once.
-pub async fn enqueue(
-    txn: &DatabaseTransaction,
-    emails: Vec<QueuedEmail>,
-) -> Result<(), sea_orm::DbErr> {
-    if emails.is_empty() {
-        return Ok(());
-    }
-    let now = crate::db::now();
-    let rows = emails.into_iter().map(|email| email_outbox::ActiveModel {
-        invitation_id: Set(email.invitation_id),
-        recipient: Set(email.recipient),
-        subject: Set(email.subject),
-        text_body: Set(None),
-        html_body: Set(None),
-        link: Set(Some(email.link)),
-        status: Set(OutboxStatus::Queued),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_until: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-        ..Default::default()
-    });
-    email_outbox::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
-}
-
-/// Stops the invitation's undelivered messages (queued, or claimed but not yet recorded) and
-/// erases their bodies.
-pub async fn cancel_undelivered(
-    txn: &impl ConnectionTrait,
-    invitation_id: i64,
-) -> Result<(), sea_orm::DbErr> {
-    erasing_bodies(set_status(OutboxStatus::Cancelled))
-        .filter(email_outbox::Column::InvitationId.eq(invitation_id))
-        .filter(email_outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Sending]))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 /// Most messages one claim takes.
@@ -179,29 +131,6 @@ async fn claim(outbox: &Outbox, due_at: DateTime<Utc>) -> anyhow::Result<Vec<ema
         .collect())
 }
 
-/// An update of outbox rows that sets their status.
-fn set_status(status: OutboxStatus) -> UpdateMany<email_outbox::Entity> {
-    email_outbox::Entity::update_many().col_expr(email_outbox::Column::Status, Expr::value(status))
-}
-
-/// Adds erasing the link and any stored bodies (the only copies of the raw token) to an
-/// update.
-fn erasing_bodies(update: UpdateMany<email_outbox::Entity>) -> UpdateMany<email_outbox::Entity> {
-    update
-        .col_expr(
-            email_outbox::Column::Link,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            email_outbox::Column::TextBody,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            email_outbox::Column::HtmlBody,
-            Expr::value(Option::<String>::None),
-        )
-}
-
 /// `column + 1`, computed by the database.
 fn plus_one(column: impl IntoColumnRef) -> Expr {
     use sea_orm::sea_query::ExprTrait;
@@ -239,58 +168,12 @@ fn claimed_by_us(row: &email_outbox::Model) -> Condition {
         .add(email_outbox::Column::Attempts.eq(row.attempts))
 }
 
-/// The organization and inviter an invitation's email names.
-pub async fn email_names(
-    db: &impl ConnectionTrait,
-    invitation: &invitation::Model,
-) -> Result<(Option<organization::Model>, Option<user::Model>), sea_orm::DbErr> {
-    let organization = match invitation.organization_id {
-        Some(id) => organization::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    };
-    let inviter = match invitation.invited_by {
-        Some(id) => user::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    };
-    Ok((organization, inviter))
-}
-
-/// The message's subject and bodies: rendered now from the invitation as it stands (its
-/// expiry, message and names may have changed since it was queued, e.g. by a resend), or, for
-/// rows queued before messages were rendered at delivery, as stored.
-async fn render(outbox: &Outbox, row: &email_outbox::Model) -> Result<Rendered, SendError> {
-    if let (Some(text), Some(html)) = (&row.text_body, &row.html_body) {
-        return Ok(Rendered {
-            subject: row.subject.clone(),
-            text: text.clone(),
-            html: html.clone(),
-        });
-    }
-    let Some(link) = &row.link else {
-        return Err(SendError::Permanent("the message body is gone".to_owned()));
-    };
-    let temporary = |err: sea_orm::DbErr| SendError::Temporary(format!("database: {err}"));
-    let Some(invitation) = invitation::Entity::find_by_id(row.invitation_id)
-        .one(&outbox.db)
-        .await
-        .map_err(temporary)?
-    else {
-        return Err(SendError::Permanent("the invitation is gone".to_owned()));
-    };
-    let (organization, inviter) = email_names(&outbox.db, &invitation)
-        .await
-        .map_err(temporary)?;
-    InvitationEmail::of(&invitation, organization.as_ref(), inviter.as_ref(), link)
-        .render()
-        .map_err(|err| SendError::Permanent(format!("cannot render the message: {err}")))
-}
-
 async fn send(outbox: &Outbox, row: &email_outbox::Model) -> Result<(), SendError> {
     let Rendered {
         subject,
         text,
         html,
-    } = render(outbox, row).await?;
+    } = render::render(&outbox.db, &outbox.settings, row).await?;
     let recipient = row
         .recipient
         .parse()
@@ -361,16 +244,39 @@ async fn record(
         );
         return Ok(());
     }
+    if let Some(invitation_id) = row.invitation_id {
+        record_on_invitation(
+            &txn,
+            invitation_id,
+            row.attempts,
+            &outcome,
+            invitation_status,
+            error,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    log_outcome(outbox, row, &outcome, outbox_status);
+    Ok(())
+}
+
+/// Records a send's outcome on the invitation the message is about.
+async fn record_on_invitation(
+    txn: &DatabaseTransaction,
+    invitation_id: i64,
+    attempts: i32,
+    outcome: &Result<(), SendError>,
+    invitation_status: EmailDeliveryStatus,
+    error: Option<String>,
+) -> Result<(), sea_orm::DbErr> {
+    let now = crate::db::now();
     let mut invitation_update = invitation::Entity::update_many()
         .col_expr(
             invitation::Column::EmailStatus,
             Expr::value(invitation_status),
         )
-        .col_expr(invitation::Column::EmailAttempts, Expr::value(row.attempts))
-        .col_expr(
-            invitation::Column::LastEmailError,
-            Expr::value(error.clone()),
-        );
+        .col_expr(invitation::Column::EmailAttempts, Expr::value(attempts))
+        .col_expr(invitation::Column::LastEmailError, Expr::value(error));
     if outcome.is_ok() {
         invitation_update = invitation_update
             .col_expr(
@@ -380,17 +286,26 @@ async fn record(
             .col_expr(invitation::Column::LastSentAt, Expr::value(Some(now)));
     }
     invitation_update
-        .filter(invitation::Column::Id.eq(row.invitation_id))
-        .exec(&txn)
+        .filter(invitation::Column::Id.eq(invitation_id))
+        .exec(txn)
         .await?;
-    txn.commit().await?;
+    Ok(())
+}
 
-    match (&outcome, outbox_status) {
+fn log_outcome(
+    outbox: &Outbox,
+    row: &email_outbox::Model,
+    outcome: &Result<(), SendError>,
+    outbox_status: OutboxStatus,
+) {
+    match (outcome, outbox_status) {
         (Ok(()), _) => {
             outbox.metrics.emails_sent.inc();
             tracing::info!(
                 outbox_id = row.id,
                 invitation_id = row.invitation_id,
+                user_id = row.user_id,
+                kind = %row.kind,
                 "email sent"
             );
         }
@@ -413,7 +328,6 @@ async fn record(
             );
         }
     }
-    Ok(())
 }
 
 /// `base · 2^(attempts−1)`, capped at `max`, plus up to 20 % jitter so retries spread out.

@@ -1,0 +1,146 @@
+//! Putting messages in the outbox, in the caller's transaction, and taking back the ones not
+//! yet delivered.
+
+use entity::email_outbox;
+use entity::enums::{OutboxKind, OutboxStatus};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    UpdateMany,
+};
+
+/// A message to queue, about one invitation or one account: rendered when it is sent.
+pub struct QueuedEmail {
+    pub kind: OutboxKind,
+    pub invitation_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    /// The link the message carries, with the raw token; none for a notice.
+    pub link: Option<String>,
+}
+
+impl QueuedEmail {
+    /// The email of an invitation, with its link.
+    pub fn invitation(
+        invitation_id: i64,
+        recipient: String,
+        subject: String,
+        link: String,
+    ) -> Self {
+        Self {
+            kind: OutboxKind::Invitation,
+            invitation_id: Some(invitation_id),
+            user_id: None,
+            recipient,
+            subject,
+            link: Some(link),
+        }
+    }
+
+    /// An email about account `user_id`.
+    pub fn account(
+        kind: OutboxKind,
+        user_id: i64,
+        recipient: String,
+        subject: String,
+        link: Option<String>,
+    ) -> Self {
+        Self {
+            kind,
+            invitation_id: None,
+            user_id: Some(user_id),
+            recipient,
+            subject,
+            link,
+        }
+    }
+}
+
+/// Queues messages inside the caller's transaction; they are due at once.
+pub async fn enqueue(
+    txn: &DatabaseTransaction,
+    emails: Vec<QueuedEmail>,
+) -> Result<(), sea_orm::DbErr> {
+    if emails.is_empty() {
+        return Ok(());
+    }
+    let now = crate::db::now();
+    let rows = emails.into_iter().map(|email| email_outbox::ActiveModel {
+        invitation_id: Set(email.invitation_id),
+        user_id: Set(email.user_id),
+        kind: Set(email.kind),
+        recipient: Set(email.recipient),
+        subject: Set(email.subject),
+        text_body: Set(None),
+        html_body: Set(None),
+        link: Set(email.link),
+        status: Set(OutboxStatus::Queued),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    });
+    email_outbox::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Stops the invitation's undelivered messages (queued, or claimed but not yet recorded) and
+/// erases their bodies.
+pub async fn cancel_undelivered(
+    txn: &impl ConnectionTrait,
+    invitation_id: i64,
+) -> Result<(), sea_orm::DbErr> {
+    erasing_bodies(set_status(OutboxStatus::Cancelled))
+        .filter(email_outbox::Column::InvitationId.eq(invitation_id))
+        .filter(email_outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Sending]))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Stops the undelivered messages of `kind` about account `user_id` (a newer one replaces
+/// them) and erases their links.
+pub async fn cancel_undelivered_to_account(
+    txn: &impl ConnectionTrait,
+    user_id: i64,
+    kind: OutboxKind,
+) -> Result<(), sea_orm::DbErr> {
+    erasing_bodies(set_status(OutboxStatus::Cancelled))
+        .filter(email_outbox::Column::UserId.eq(user_id))
+        .filter(email_outbox::Column::Kind.eq(kind))
+        .filter(email_outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Sending]))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// An update of outbox rows that sets their status.
+pub(super) fn set_status(status: OutboxStatus) -> UpdateMany<email_outbox::Entity> {
+    email_outbox::Entity::update_many().col_expr(email_outbox::Column::Status, Expr::value(status))
+}
+
+/// Adds erasing the link and any stored bodies (the only copies of the raw token) to an
+/// update.
+pub(super) fn erasing_bodies(
+    update: UpdateMany<email_outbox::Entity>,
+) -> UpdateMany<email_outbox::Entity> {
+    update
+        .col_expr(
+            email_outbox::Column::Link,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            email_outbox::Column::TextBody,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            email_outbox::Column::HtmlBody,
+            Expr::value(Option::<String>::None),
+        )
+}
