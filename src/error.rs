@@ -46,6 +46,8 @@ pub enum ErrorCode {
     AlreadyMember,
     /// A username, email or organization name that is taken.
     Conflict,
+    /// The change would leave the organization without an admin.
+    LastAdmin,
     /// Too many calls, or a quota reached (`extensions.retryAfter`).
     RateLimited,
     /// The request outlived `DOORMAN_REQUEST_TIMEOUT_SECONDS` (HTTP 408).
@@ -86,6 +88,7 @@ impl ErrorCode {
             Self::TokenExpired => "TOKEN_EXPIRED",
             Self::AlreadyMember => "ALREADY_MEMBER",
             Self::Conflict => "CONFLICT",
+            Self::LastAdmin => "LAST_ADMIN",
             Self::RateLimited => "RATE_LIMITED",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",

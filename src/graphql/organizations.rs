@@ -1,4 +1,5 @@
-//! `Organization`, `Membership`, `OrgSelector`, `createOrganization`, `organization`.
+//! `Organization`, `Membership`, `OrgSelector`, `createOrganization`, `organization`, and the
+//! members' mutations (`updateMemberRole`, `removeMember`, `leaveOrganization`).
 
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, OneofObject, Result};
 
@@ -10,6 +11,7 @@ use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role;
 use crate::error::AppError;
 use crate::service::invitations::queries;
+use crate::service::members;
 use crate::service::organizations::{self, NewOrganization, OrgRef};
 
 /// A member's role, ordered VISITOR < MEMBER < ADMIN.
@@ -173,5 +175,44 @@ impl OrganizationsMutation {
         .await
         .map(Organization)
         .map_err(|err| err.extend())
+    }
+
+    /// Gives a member another role (org admins). The last admin cannot be demoted
+    /// (`LAST_ADMIN`).
+    async fn update_member_role(
+        &self,
+        ctx: &Context<'_>,
+        org: OrgSelector,
+        user_id: ID,
+        role: OrgRole,
+    ) -> Result<Membership> {
+        let user_id = user_id.parse().unwrap_or(-1);
+        members::update_member_role(state(ctx), viewer(ctx), &org.to_ref(), user_id, role.into())
+            .await
+            .map(Membership)
+            .map_err(|err| err.extend())
+    }
+
+    /// Removes a member (org admins); what they accepted stays accepted, their rights end at
+    /// once. The last admin cannot be removed (`LAST_ADMIN`). True when done.
+    async fn remove_member(
+        &self,
+        ctx: &Context<'_>,
+        org: OrgSelector,
+        user_id: ID,
+    ) -> Result<bool> {
+        let user_id = user_id.parse().unwrap_or(-1);
+        members::remove_member(state(ctx), viewer(ctx), &org.to_ref(), user_id)
+            .await
+            .map(|()| true)
+            .map_err(|err| err.extend())
+    }
+
+    /// The caller leaves the organization; the last admin cannot (`LAST_ADMIN`). True when done.
+    async fn leave_organization(&self, ctx: &Context<'_>, org: OrgSelector) -> Result<bool> {
+        members::leave_organization(state(ctx), viewer(ctx), &org.to_ref())
+            .await
+            .map(|()| true)
+            .map_err(|err| err.extend())
     }
 }

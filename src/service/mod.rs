@@ -9,6 +9,7 @@ pub mod email_verification;
 pub mod events;
 pub mod external_accounts;
 pub mod invitations;
+pub mod members;
 pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;

@@ -21,6 +21,7 @@ const ALREADY_MEMBER: &str = "ALREADY_MEMBER";
 const INVALID_TOKEN: &str = "INVALID_TOKEN";
 const CONFLICT: &str = "CONFLICT";
 const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+const LAST_ADMIN: &str = "LAST_ADMIN";
 
 /// The organization whose feed tells a subscriber that its subscriptions listen
 /// (`WsClient::wait_until_live`); its admin is the org admin.
@@ -661,6 +662,61 @@ fn table() -> Vec<Row> {
             },
         )
         .case("on a server without an identity provider"),
+        Row::new(
+            "Mutation.updateMemberRole",
+            "mutation($org: String!, $user: ID!) {
+              updateMemberRole(org: { name: $org }, userId: $user, role: VISITOR) { role } }",
+            |c| json!({ "org": c.scene().org, "user": c.world.mel_id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "updateMemberRole": { "role": "VISITOR" } })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .in_scene(),
+        Row::new(
+            "Mutation.updateMemberRole",
+            "mutation($org: String!, $user: ID!) {
+              updateMemberRole(org: { name: $org }, userId: $user, role: MEMBER) { role } }",
+            |c| json!({ "org": c.scene().org, "user": c.world.alice_id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: error(LAST_ADMIN),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .case("the last admin")
+        .in_scene(),
+        Row::new(
+            "Mutation.removeMember",
+            "mutation($org: String!, $user: ID!) {
+              removeMember(org: { name: $org }, userId: $user) }",
+            |c| json!({ "org": c.scene().org, "user": c.world.mel_id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "removeMember": true })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .in_scene(),
+        Row::new(
+            "Mutation.leaveOrganization",
+            "mutation($org: String!) { leaveOrganization(org: { name: $org }) }",
+            |c| json!({ "org": c.scene().org }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                member: returns(json!({ "leaveOrganization": true })),
+                org_admin: error(LAST_ADMIN),
+                ..everyone(error(NOT_FOUND))
+            },
+        )
+        .in_scene(),
         // -- Subscription --
         Row::new(
             "Subscription.invitationEvents",
@@ -1065,6 +1121,7 @@ struct World {
     ivy: String,
     sam: String,
     alice_id: String,
+    mel_id: String,
     acme_id: String,
     /// The invitation to ivy@example.com.
     invitation: Invite,
@@ -1078,7 +1135,7 @@ impl World {
         let (root, _) = register(app, "root").await;
         let (alice, alice_id) = register(app, "alice").await;
         let acme_id = create_org(app, &alice, "acme").await;
-        let (mel, _) = register(app, "mel").await;
+        let (mel, mel_id) = register(app, "mel").await;
         let link = join_through_a_link(app, &alice, &mel, "acme").await;
         let (ivy, _) = register(app, "ivy").await;
         let (id, token) = invite_one(app, &alice, "acme", "ivy@example.com").await;
@@ -1091,6 +1148,7 @@ impl World {
             ivy,
             sam,
             alice_id,
+            mel_id,
             acme_id,
             invitation: Invite { id, token },
             link,

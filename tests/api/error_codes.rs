@@ -180,6 +180,19 @@ async fn every_code_in_the_readme_table_is_what_its_request_gets() {
         .await,
     ));
 
+    let alice_id =
+        str_of(&data(&app.graphql("{ me { id } }", json!({}), Some(&alice)).await)["me"]["id"]);
+    got.push((
+        "LAST_ADMIN",
+        app.graphql(
+            "mutation($user: ID!) {
+                updateMemberRole(org: { name: \"acme\" }, userId: $user, role: MEMBER) { role } }",
+            json!({ "user": alice_id }),
+            Some(&alice),
+        )
+        .await,
+    ));
+
     let login = |password: &'static str| {
         let app = &app;
         async move {

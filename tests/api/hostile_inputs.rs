@@ -26,7 +26,7 @@ const SHOWN_VIOLATIONS: usize = 150;
 const EXCERPT_CHARS: usize = 300;
 
 /// The codes of the API contract, those the transport and the engine add, and the timeout's.
-const KNOWN_CODES: [&str; 22] = [
+const KNOWN_CODES: [&str; 23] = [
     "UNAUTHENTICATED",
     "FORBIDDEN",
     "NOT_FOUND",
@@ -44,6 +44,7 @@ const KNOWN_CODES: [&str; 22] = [
     "TOKEN_EXPIRED",
     "ALREADY_MEMBER",
     "CONFLICT",
+    "LAST_ADMIN",
     "RATE_LIMITED",
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",

@@ -20,6 +20,7 @@ mod invitations_queries;
 mod invitations_redeem;
 mod layers;
 mod limits;
+mod members;
 mod observability;
 mod oidc;
 mod organizations;

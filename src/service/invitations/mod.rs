@@ -155,8 +155,9 @@ pub(super) async fn refuse_superseded(
     }
 }
 
-/// Whether the viewer manages the invitation: org admins for org invitations, server admins
-/// for registration invitations without an organization.
+/// Whether the viewer manages the invitation: org admins for org invitations (and, where
+/// members may invite, the member who sent it), server admins for registration invitations
+/// without an organization.
 pub(crate) async fn viewer_manages(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -168,11 +169,19 @@ pub(crate) async fn viewer_manages(
     if model.action == InvitationAction::RegisterAccount && user.is_server_admin {
         return Ok(true);
     }
-    match model.organization_id {
-        Some(org_id) => {
-            Ok(organizations::role_in(db, user.id, org_id).await? == Some(OrgRole::Admin))
+    let Some(org_id) = model.organization_id else {
+        return Ok(false);
+    };
+    match organizations::role_in(db, user.id, org_id).await? {
+        Some(OrgRole::Admin) => Ok(true),
+        // Where members may invite, they manage the invitations they sent.
+        Some(OrgRole::Member) if model.invited_by == Some(user.id) => {
+            Ok(organization::Entity::find_by_id(org_id)
+                .one(db)
+                .await?
+                .is_some_and(|org| org.members_can_invite))
         }
-        None => Ok(false),
+        _ => Ok(false),
     }
 }
 
