@@ -1,7 +1,9 @@
 //! `Organization`, `Membership`, `OrgSelector`, `createOrganization`, `organization`, and the
 //! members' mutations (`updateMemberRole`, `removeMember`, `leaveOrganization`).
 
-use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, OneofObject, Result};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, ID, InputObject, MaybeUndefined, Object, OneofObject, Result,
+};
 
 use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::context::{state, viewer};
@@ -10,8 +12,8 @@ use super::objects::{Invitation, Membership, Organization, User};
 use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role;
 use crate::error::AppError;
+use crate::service::administration::{self, OrgChanges};
 use crate::service::invitations::queries;
-use crate::service::members;
 use crate::service::organizations::{self, NewOrganization, OrgRef};
 
 /// A member's role, ordered VISITOR < MEMBER < ADMIN.
@@ -133,6 +135,17 @@ pub struct CreateOrganizationInput {
     pub members_can_invite: bool,
 }
 
+/// The settings `updateOrganization` changes; a field left out stays as it is.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    /// A new unique handle; the id and every invitation link stay the same.
+    pub name: Option<String>,
+    /// A new display name; `null` clears it.
+    pub display_name: MaybeUndefined<String>,
+    /// Let members (not only admins) invite others, up to MEMBER.
+    pub members_can_invite: Option<bool>,
+}
+
 #[derive(Default)]
 pub struct OrganizationsQuery;
 
@@ -187,10 +200,16 @@ impl OrganizationsMutation {
         role: OrgRole,
     ) -> Result<Membership> {
         let user_id = user_id.parse().unwrap_or(-1);
-        members::update_member_role(state(ctx), viewer(ctx), &org.to_ref(), user_id, role.into())
-            .await
-            .map(Membership)
-            .map_err(|err| err.extend())
+        administration::update_member_role(
+            state(ctx),
+            viewer(ctx),
+            &org.to_ref(),
+            user_id,
+            role.into(),
+        )
+        .await
+        .map(Membership)
+        .map_err(|err| err.extend())
     }
 
     /// Removes a member (org admins); what they accepted stays accepted, their rights end at
@@ -202,7 +221,7 @@ impl OrganizationsMutation {
         user_id: ID,
     ) -> Result<bool> {
         let user_id = user_id.parse().unwrap_or(-1);
-        members::remove_member(state(ctx), viewer(ctx), &org.to_ref(), user_id)
+        administration::remove_member(state(ctx), viewer(ctx), &org.to_ref(), user_id)
             .await
             .map(|()| true)
             .map_err(|err| err.extend())
@@ -210,9 +229,42 @@ impl OrganizationsMutation {
 
     /// The caller leaves the organization; the last admin cannot (`LAST_ADMIN`). True when done.
     async fn leave_organization(&self, ctx: &Context<'_>, org: OrgSelector) -> Result<bool> {
-        members::leave_organization(state(ctx), viewer(ctx), &org.to_ref())
+        administration::leave_organization(state(ctx), viewer(ctx), &org.to_ref())
             .await
             .map(|()| true)
             .map_err(|err| err.extend())
+    }
+
+    /// Changes an organization's settings (org admins): its name, display name, and whether
+    /// members may invite.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        org: OrgSelector,
+        input: UpdateOrganizationInput,
+    ) -> Result<Organization> {
+        async {
+            let changes = OrgChanges {
+                name: input
+                    .name
+                    .as_deref()
+                    .map(|name| Handle::parse(name, "organization name"))
+                    .transpose()
+                    .map_err(AppError::bad_input)?,
+                display_name: match input.display_name {
+                    MaybeUndefined::Undefined => None,
+                    MaybeUndefined::Null => Some(None),
+                    MaybeUndefined::Value(name) => {
+                        Some(DisplayName::parse(Some(&name)).map_err(AppError::bad_input)?)
+                    }
+                },
+                members_can_invite: input.members_can_invite,
+            };
+            administration::update_organization(state(ctx), viewer(ctx), &org.to_ref(), changes)
+                .await
+        }
+        .await
+        .map(Organization)
+        .map_err(|err| err.extend())
     }
 }

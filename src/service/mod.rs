@@ -4,12 +4,12 @@
 //! async-graphql or HTTP type.
 
 pub mod accounts;
+pub mod administration;
 pub mod bus;
 pub mod email_verification;
 pub mod events;
 pub mod external_accounts;
 pub mod invitations;
-pub mod members;
 pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;

@@ -663,6 +663,21 @@ fn table() -> Vec<Row> {
         )
         .case("on a server without an identity provider"),
         Row::new(
+            "Mutation.updateOrganization",
+            "mutation($org: String!) {
+              updateOrganization(org: { name: $org }, input: { displayName: \"Renamed\" }) {
+                displayName } }",
+            |c| json!({ "org": c.scene().org }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "updateOrganization": { "displayName": "Renamed" } })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .in_scene(),
+        Row::new(
             "Mutation.updateMemberRole",
             "mutation($org: String!, $user: ID!) {
               updateMemberRole(org: { name: $org }, userId: $user, role: VISITOR) { role } }",

@@ -1,6 +1,7 @@
 //! API tests: one binary, a real server and a fresh database per test (`support::TestApp`).
 
 mod accounts;
+mod administration;
 mod authorization;
 mod cli;
 mod concurrency;
@@ -20,7 +21,6 @@ mod invitations_queries;
 mod invitations_redeem;
 mod layers;
 mod limits;
-mod members;
 mod observability;
 mod oidc;
 mod organizations;

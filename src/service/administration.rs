@@ -1,10 +1,10 @@
-//! Members of an organization: changing a role, removing a member, leaving. Only its admins
-//! change or remove others; anyone may leave. An organization always keeps an admin: each
+//! Administering an organization: its settings, and its members (changing a role, removing a
+//! member, leaving). Only its admins change settings or others; anyone may leave. An organization always keeps an admin: each
 //! change locks the organization (its row on PostgreSQL, the database on SQLite) before it
 //! counts the admins, so two admins demoting each other at once cannot both succeed
 //! (`LAST_ADMIN`). Rights follow the membership at once: every request reads it anew.
 
-use entity::membership;
+use entity::{membership, organization};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter,
@@ -12,11 +12,53 @@ use sea_orm::{
 
 use crate::auth::Viewer;
 use crate::db;
+use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role::OrgRole;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::invitations::{require_org, require_org_admin};
 use crate::service::organizations::OrgRef;
 use crate::service::{Ctx, require_user};
+
+/// What `updateOrganization` changes; `None` leaves a setting as it is.
+#[derive(Default)]
+pub struct OrgChanges {
+    pub name: Option<Handle>,
+    /// `Some(None)` clears the display name.
+    pub display_name: Option<Option<DisplayName>>,
+    pub members_can_invite: Option<bool>,
+}
+
+/// Changes an organization's settings; its admins only. A new name keeps the id, the
+/// memberships and every invitation link (links carry tokens, not names); the old name is free
+/// again.
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
+pub async fn update_organization(
+    ctx: &Ctx,
+    viewer: &Viewer,
+    org: &OrgRef,
+    changes: OrgChanges,
+) -> Result<organization::Model, AppError> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let found = require_org(&txn, org, true).await?;
+    require_org_admin(&txn, viewer, &found).await?;
+    let mut active = found.into_active_model();
+    if let Some(name) = changes.name {
+        active.name = Set(name.into_string());
+    }
+    if let Some(display_name) = changes.display_name {
+        active.display_name = Set(display_name.map(DisplayName::into_string));
+    }
+    if let Some(members_can_invite) = changes.members_can_invite {
+        active.members_can_invite = Set(members_can_invite);
+    }
+    let updated = active.update(&txn).await.on_conflict(
+        ErrorCode::Conflict,
+        "that organization name is already taken",
+    )?;
+    txn.commit().await?;
+    tracing::info!(org_id = updated.id, "organization updated");
+    Ok(updated)
+}
 
 /// Gives member `user_id` of `org` another role; org admins only.
 #[tracing::instrument(skip_all, fields(user_id), err(level = "debug", Debug))]

@@ -1,7 +1,8 @@
-//! Members of an organization (`service/members.rs`): roles change, members leave or are
-//! removed, an organization never loses its last admin, not even to two admins demoting each
-//! other at once; rights end with the membership; where members may invite, they manage the
-//! invitations they sent. (Who may call each mutation is in `authorization.rs`.)
+//! Administering an organization (`service/administration.rs`): settings change (a new name
+//! keeps ids and links), roles change, members leave or are removed, an organization never
+//! loses its last admin, not even to two admins demoting each other at once; rights end with
+//! the membership; where members may invite, they manage the invitations they sent. (Who may
+//! call each mutation is in `authorization.rs`.)
 
 use serde_json::{Value as Json, json};
 
@@ -239,4 +240,120 @@ async fn where_members_may_invite_they_cancel_and_resend_their_own_invitations_o
     )
     .await;
     assert_error_code(&cancel(&app, &mel, &another).await, "FORBIDDEN");
+}
+
+const UPDATE_ORGANIZATION: &str = "mutation($org: OrgSelector!, $input: UpdateOrganizationInput!) {
+  updateOrganization(org: $org, input: $input) { id name displayName } }";
+
+#[tokio::test]
+async fn admins_rename_an_organization_and_its_id_and_links_keep_working() {
+    let app = TestApp::spawn().await;
+    register(&app, "root").await;
+    let (alice, _) = register(&app, "alice").await;
+    let id = create_org_with(
+        &app,
+        &alice,
+        json!({ "name": "acme", "displayName": "Acme" }),
+    )
+    .await;
+    create_org(&app, &alice, "taken").await;
+    let (_, link) = create_link(&app, &alice, "acme", None).await;
+    let update = |org: Json, input: Json| {
+        let (app, alice) = (&app, &alice);
+        async move {
+            app.graphql(
+                UPDATE_ORGANIZATION,
+                json!({ "org": org, "input": input }),
+                Some(alice),
+            )
+            .await
+        }
+    };
+
+    assert_error_code(
+        &update(json!({ "name": "acme" }), json!({ "name": "Taken" })).await,
+        "CONFLICT",
+    );
+    assert_error_code(
+        &update(json!({ "name": "acme" }), json!({ "name": "-acme" })).await,
+        "BAD_USER_INPUT",
+    );
+    let renamed = update(
+        json!({ "name": "acme" }),
+        json!({ "name": "Acme-Corp", "displayName": "Acme Corporation" }),
+    )
+    .await;
+
+    assert_eq!(
+        data(&renamed)["updateOrganization"],
+        json!({ "id": id, "name": "acme-corp", "displayName": "Acme Corporation" })
+    );
+    let old = app
+        .graphql(
+            "{ organization(org: { name: \"acme\" }) { id } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(data(&old)["organization"], json!(null));
+    let (bob, _) = register(&app, "bob").await;
+    let joined = accept(&app, &bob, &link).await;
+    assert_eq!(
+        data(&joined)["acceptInvitation"]["organization"]["name"],
+        "acme-corp"
+    );
+    // Left out, a setting stays; null clears the display name.
+    let cleared = update(json!({ "id": id }), json!({ "displayName": null })).await;
+    assert_eq!(
+        data(&cleared)["updateOrganization"],
+        json!({ "id": id, "name": "acme-corp", "displayName": null })
+    );
+}
+
+#[tokio::test]
+async fn letting_members_invite_takes_effect_at_once() {
+    let app = TestApp::spawn().await;
+    register(&app, "root").await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let mel = add_member(&app, &alice, "acme", "mel", "MEMBER").await;
+    let invite_friend = || {
+        let (app, mel) = (&app, &mel);
+        async move {
+            create_org_invites(
+                app,
+                mel,
+                "acme",
+                &["friend@example.com"],
+                json!({ "sendEmail": false }),
+            )
+            .await
+        }
+    };
+    assert_error_code(&invite_friend().await, "FORBIDDEN");
+    assert_error_code(
+        &app.graphql(
+            UPDATE_ORGANIZATION,
+            json!({ "org": { "name": "acme" }, "input": { "membersCanInvite": true } }),
+            Some(&mel),
+        )
+        .await,
+        "FORBIDDEN",
+    );
+
+    let allowed = app
+        .graphql(
+            UPDATE_ORGANIZATION,
+            json!({ "org": { "name": "acme" }, "input": { "membersCanInvite": true } }),
+            Some(&alice),
+        )
+        .await;
+
+    assert_eq!(data(&allowed)["updateOrganization"]["name"], "acme");
+    let invited = invite_friend().await;
+    assert_eq!(
+        invitations_of(&data(&invited)["createOrgInvites"]).len(),
+        1,
+        "{invited:#}"
+    );
 }
