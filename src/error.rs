@@ -278,6 +278,15 @@ pub fn whole_seconds(wait: std::time::Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
+/// The wait until `ready_at` as `retryAfter` reports it; `None` once it has come (a cooldown
+/// that has passed).
+pub fn seconds_until(
+    ready_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<u64> {
+    (ready_at > now).then(|| whole_seconds((ready_at - now).to_std().unwrap_or_default()))
+}
+
 /// Turns the unique-constraint violation a statement is expected to hit into a client error.
 pub trait OnConflict<T> {
     fn on_conflict(self, code: ErrorCode, message: &str) -> Result<T, AppError>;

@@ -27,7 +27,7 @@ use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::Ctx;
 use crate::service::events::{self, Committed};
 use crate::service::invitations::{self, redeem};
-use crate::service::oidc::OidcVerifier;
+use crate::service::oidc::IssuerToken;
 use crate::service::{email_verification, external_accounts};
 
 /// What `register` needs.
@@ -60,13 +60,13 @@ pub async fn register(ctx: &Ctx, input: Registration) -> Result<SignedIn, AppErr
         display_name,
         invitation_token,
     } = input;
+    require_local_accounts(ctx)?;
     let password_chars = password.expose_secret().chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&password_chars) {
         return Err(AppError::bad_input(format!(
             "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long"
         )));
     }
-    require_local_accounts(ctx)?;
     let invitation_only = ctx.settings.registration_mode == RegistrationMode::InvitationOnly;
     if invitation_only && invitation_token.is_none() {
         return Err(AppError::forbidden(
@@ -188,9 +188,9 @@ pub async fn session_for_token(
     token: &str,
 ) -> Result<(Viewer, DateTime<Utc>), AppError> {
     if let Some(oidc) = &ctx.oidc
-        && OidcVerifier::claims_token(token)
+        && let Some(token) = IssuerToken::recognize(token)
     {
-        let claims = oidc.verify(token).await.map_err(AppError::BadToken)?;
+        let claims = oidc.verify(&token).await.map_err(AppError::BadToken)?;
         let expires_at = claims.expires_at().map_err(AppError::BadToken)?;
         let user = external_accounts::account_for(ctx, oidc, &claims).await?;
         return Ok((Viewer::User(user.into()), expires_at));

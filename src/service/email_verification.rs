@@ -19,7 +19,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::invite_token::VerificationToken;
 use crate::email::account_email::AccountEmail;
 use crate::email::outbox::{self, QueuedEmail};
-use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::error::{AppError, ErrorCode, OnConflict, seconds_until};
 use crate::service::events::{self, Committed};
 use crate::service::{Ctx, require_user};
 
@@ -38,13 +38,14 @@ pub(crate) async fn queue_verification(
 ) -> Result<Committed, AppError> {
     outbox::cancel_undelivered_to_account(txn, user.id, OutboxKind::VerifyEmail).await?;
     let now = db::now();
+    let expires_at = now + Duration::hours(i64::from(settings.email_verification_expiry_hours));
     let token = VerificationToken::generate();
     email_verification::ActiveModel {
         user_id: Set(user.id),
         email: Set(user.email.clone()),
         token_digest: Set(token.digest()),
         created_at: Set(now),
-        expires_at: Set(now + Duration::hours(i64::from(settings.email_verification_expiry_hours))),
+        expires_at: Set(expires_at),
         used_at: Set(None),
         ..Default::default()
     }
@@ -54,7 +55,7 @@ pub(crate) async fn queue_verification(
     let subject = AccountEmail::Verify {
         username: &user.username,
         link: &link,
-        expires_at: now,
+        expires_at,
     }
     .subject();
     outbox::enqueue(
@@ -270,12 +271,11 @@ async fn require_cooled_down(
     let Some(last) = last else {
         return Ok(());
     };
-    let wait = last.created_at + cooldown - db::now();
-    if wait > Duration::zero() {
-        return Err(AppError::rate_limited(
+    match seconds_until(last.created_at + cooldown, db::now()) {
+        Some(seconds) => Err(AppError::rate_limited(
             "a verification email was sent a moment ago: check your inbox, or try again later",
-            crate::error::whole_seconds(wait.to_std().unwrap_or_default()),
-        ));
+            seconds,
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -5,6 +5,7 @@
 
 use entity::{external_identity, user};
 use rand::Rng;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     SqlErr,
@@ -15,7 +16,7 @@ use crate::db;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::names::{DisplayName, Handle};
 use crate::error::{AppError, ErrorCode};
-use crate::service::oidc::{ExternalClaims, OidcVerifier};
+use crate::service::oidc::{ExternalClaims, IssuerToken, OidcVerifier};
 use crate::service::{Ctx, email_verification, require_user};
 
 /// Attempts at a free username (the suggestion, then with random suffixes).
@@ -81,7 +82,8 @@ pub async fn link_identity(
             "this server accepts no identity provider (DOORMAN_OIDC_ISSUER is not set)",
         ));
     };
-    let claims = oidc.verify(token).await.map_err(AppError::BadToken)?;
+    let token = IssuerToken::recognize(token).ok_or(AppError::BadToken(TokenProblem::Invalid))?;
+    let claims = oidc.verify(&token).await.map_err(AppError::BadToken)?;
     let txn = db::begin_write(&ctx.db).await?;
     let me = user::Entity::find_by_id(me.id)
         .one(&txn)
@@ -139,20 +141,23 @@ async fn tie(
     Ok(())
 }
 
+/// The account `(issuer, subject)` signs in as, in one query: this runs on every request of
+/// such an account.
 async fn linked_account(
     db: &impl sea_orm::ConnectionTrait,
     issuer: &str,
     subject: &str,
 ) -> Result<Option<user::Model>, AppError> {
-    let Some(identity) = external_identity::Entity::find()
-        .filter(external_identity::Column::Issuer.eq(issuer))
-        .filter(external_identity::Column::Subject.eq(subject))
+    let identity = Query::select()
+        .column(external_identity::Column::UserId)
+        .from(external_identity::Entity)
+        .and_where(external_identity::Column::Issuer.eq(issuer))
+        .and_where(external_identity::Column::Subject.eq(subject))
+        .to_owned();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.in_subquery(identity))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(user::Entity::find_by_id(identity.user_id).one(db).await?)
+        .await?)
 }
 
 /// Marks the account verified when the issuer now vouches for the account's email.

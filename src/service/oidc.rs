@@ -89,6 +89,24 @@ impl ExternalClaims {
     }
 }
 
+/// A token signed with an algorithm the issuer's keys use (not Doorman's own HMAC), its
+/// header read once.
+pub struct IssuerToken<'a> {
+    raw: &'a str,
+    header: jsonwebtoken::Header,
+}
+
+impl<'a> IssuerToken<'a> {
+    /// `token` if its header names an accepted asymmetric algorithm; `None` for Doorman's own
+    /// tokens and anything that is no JWT at all.
+    pub fn recognize(token: &'a str) -> Option<Self> {
+        jsonwebtoken::decode_header(token)
+            .ok()
+            .filter(|header| ACCEPTED.contains(&header.alg))
+            .map(|header| Self { raw: token, header })
+    }
+}
+
 #[derive(Deserialize)]
 struct Discovery {
     issuer: String,
@@ -153,18 +171,9 @@ impl OidcVerifier {
         &self.issuer
     }
 
-    /// Whether `token` looks like one of the issuer's (signed with an accepted algorithm)
-    /// rather than one of Doorman's own.
-    pub fn claims_token(token: &str) -> bool {
-        jsonwebtoken::decode_header(token).is_ok_and(|header| ACCEPTED.contains(&header.alg))
-    }
-
     /// The claims of a valid token; otherwise why it is refused.
-    pub async fn verify(&self, token: &str) -> Result<ExternalClaims, TokenProblem> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenProblem::Invalid)?;
-        if !ACCEPTED.contains(&header.alg) {
-            return Err(TokenProblem::Invalid);
-        }
+    pub async fn verify(&self, token: &IssuerToken<'_>) -> Result<ExternalClaims, TokenProblem> {
+        let IssuerToken { raw, header } = token;
         let key = self.key_for(header.kid.as_deref(), header.alg).await?;
         let mut validation = Validation::new(header.alg);
         validation.leeway = self.clock_skew_seconds;
@@ -172,7 +181,7 @@ impl OidcVerifier {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<ExternalClaims>(token, &key, &validation)
+        let claims = jsonwebtoken::decode::<ExternalClaims>(*raw, &key, &validation)
             .map_err(|err| match err.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenProblem::Expired,
                 _ => TokenProblem::Invalid,

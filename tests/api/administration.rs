@@ -14,6 +14,15 @@ const REMOVE: &str =
     "mutation($org: String!, $user: ID!) { removeMember(org: { name: $org }, userId: $user) }";
 const LEAVE: &str = "mutation($org: String!) { leaveOrganization(org: { name: $org }) }";
 
+/// A server whose first account (the server admin) is `root`, and `alice`, an ordinary
+/// account who will administer organizations; returns alice's token and id.
+async fn server_with_alice() -> (TestApp, String, String) {
+    let app = TestApp::spawn().await;
+    register(&app, "root").await;
+    let (alice, alice_id) = register(&app, "alice").await;
+    (app, alice, alice_id)
+}
+
 async fn update_role(app: &TestApp, token: &str, org: &str, user: &str, role: &str) -> Json {
     app.graphql(
         UPDATE_ROLE,
@@ -42,9 +51,7 @@ async fn id_of(app: &TestApp, token: &str) -> String {
 
 #[tokio::test]
 async fn the_last_admin_can_be_neither_demoted_nor_removed_nor_leave() {
-    let app = TestApp::spawn().await;
-    register(&app, "root").await;
-    let (alice, alice_id) = register(&app, "alice").await;
+    let (app, alice, alice_id) = server_with_alice().await;
     create_org(&app, &alice, "acme").await;
     let mel = add_member(&app, &alice, "acme", "mel", "MEMBER").await;
     let mel_id = id_of(&app, &mel).await;
@@ -90,9 +97,7 @@ async fn the_last_admin_can_be_neither_demoted_nor_removed_nor_leave() {
 
 #[tokio::test]
 async fn two_admins_demoting_or_removing_each_other_at_once_leave_one_admin() {
-    let app = TestApp::spawn().await;
-    register(&app, "root").await;
-    let (alice, alice_id) = register(&app, "alice").await;
+    let (app, alice, alice_id) = server_with_alice().await;
     let (bob, bob_id) = register(&app, "bob").await;
     for round in 0..10 {
         let org = format!("race{round}");
@@ -139,9 +144,7 @@ async fn two_admins_demoting_or_removing_each_other_at_once_leave_one_admin() {
 
 #[tokio::test]
 async fn two_admins_leaving_at_once_leave_one_admin() {
-    let app = TestApp::spawn().await;
-    register(&app, "root").await;
-    let (alice, _) = register(&app, "alice").await;
+    let (app, alice, _) = server_with_alice().await;
     create_org(&app, &alice, "acme").await;
     let bob = add_member(&app, &alice, "acme", "bob", "ADMIN").await;
 
@@ -163,9 +166,7 @@ async fn two_admins_leaving_at_once_leave_one_admin() {
 
 #[tokio::test]
 async fn a_removed_admin_loses_the_organizations_rights_with_the_next_request() {
-    let app = TestApp::spawn().await;
-    register(&app, "root").await;
-    let (alice, _) = register(&app, "alice").await;
+    let (app, alice, _) = server_with_alice().await;
     create_org(&app, &alice, "acme").await;
     let bob = add_member(&app, &alice, "acme", "bob", "ADMIN").await;
     let bob_id = id_of(&app, &bob).await;
@@ -207,9 +208,7 @@ async fn a_removed_admin_loses_the_organizations_rights_with_the_next_request() 
 
 #[tokio::test]
 async fn where_members_may_invite_they_cancel_and_resend_their_own_invitations_only() {
-    let app = TestApp::spawn().await;
-    register(&app, "root").await;
-    let (alice, _) = register(&app, "alice").await;
+    let (app, alice, _) = server_with_alice().await;
     create_org_with(
         &app,
         &alice,
@@ -247,9 +246,7 @@ const UPDATE_ORGANIZATION: &str = "mutation($org: OrgSelector!, $input: UpdateOr
 
 #[tokio::test]
 async fn admins_rename_an_organization_and_its_id_and_links_keep_working() {
-    let app = TestApp::spawn().await;
-    register(&app, "root").await;
-    let (alice, _) = register(&app, "alice").await;
+    let (app, alice, _) = server_with_alice().await;
     let id = create_org_with(
         &app,
         &alice,
@@ -312,9 +309,7 @@ async fn admins_rename_an_organization_and_its_id_and_links_keep_working() {
 
 #[tokio::test]
 async fn letting_members_invite_takes_effect_at_once() {
-    let app = TestApp::spawn().await;
-    register(&app, "root").await;
-    let (alice, _) = register(&app, "alice").await;
+    let (app, alice, _) = server_with_alice().await;
     create_org(&app, &alice, "acme").await;
     let mel = add_member(&app, &alice, "acme", "mel", "MEMBER").await;
     let invite_friend = || {

@@ -173,7 +173,7 @@ async fn send(outbox: &Outbox, row: &email_outbox::Model) -> Result<(), SendErro
         subject,
         text,
         html,
-    } = render::render(&outbox.db, &outbox.settings, row).await?;
+    } = render::render(&outbox.db, row).await?;
     let recipient = row
         .recipient
         .parse()

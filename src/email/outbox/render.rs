@@ -2,16 +2,16 @@
 //! it stands then.
 
 use entity::enums::OutboxKind;
-use entity::{email_outbox, invitation, organization, user};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use entity::{email_outbox, email_verification, invitation, organization, user};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::super::SendError;
 use super::super::account_email::AccountEmail;
 use super::super::invitation_email::{InvitationEmail, Rendered};
 use sea_orm::DatabaseConnection;
 
-use crate::config::Settings;
 use crate::domain::email_address::EmailAddress;
+use crate::domain::invite_token::VerificationToken;
 
 /// The organization and inviter an invitation's email names.
 pub async fn email_names(
@@ -34,7 +34,6 @@ pub async fn email_names(
 /// e.g. by a resend), or, for rows queued before messages were rendered at delivery, as stored.
 pub(super) async fn render(
     db: &DatabaseConnection,
-    settings: &Settings,
     row: &email_outbox::Model,
 ) -> Result<Rendered, SendError> {
     if let (Some(text), Some(html)) = (&row.text_body, &row.html_body) {
@@ -44,7 +43,6 @@ pub(super) async fn render(
             html: html.clone(),
         });
     }
-    let temporary = |err: sea_orm::DbErr| SendError::Temporary(format!("database: {err}"));
     let link = row.link.as_deref();
     let rendered = match (row.kind, row.invitation_id, row.user_id) {
         (OutboxKind::Invitation, Some(invitation_id), _) => {
@@ -57,31 +55,38 @@ pub(super) async fn render(
             let (organization, inviter) = email_names(db, &invitation).await.map_err(temporary)?;
             InvitationEmail::of(&invitation, organization.as_ref(), inviter.as_ref(), link).render()
         }
-        (kind @ (OutboxKind::VerifyEmail | OutboxKind::EmailChanged), _, Some(user_id)) => {
-            let user = user::Entity::find_by_id(user_id)
+        (OutboxKind::VerifyEmail, _, Some(user_id)) => {
+            let link = link.ok_or_else(gone("the message body"))?;
+            let user = account(db, user_id).await?;
+            // The expiry the token was stored with; the link's last part is the token.
+            let token = link
+                .rsplit('/')
+                .next()
+                .and_then(VerificationToken::parse)
+                .ok_or_else(gone("the verification token"))?;
+            let verification = email_verification::Entity::find()
+                .filter(email_verification::Column::TokenDigest.eq(token.digest()))
                 .one(db)
                 .await
                 .map_err(temporary)?
-                .ok_or_else(gone("the account"))?;
+                .ok_or_else(gone("the verification"))?;
+            AccountEmail::Verify {
+                username: &user.username,
+                link,
+                expires_at: verification.expires_at,
+            }
+            .render()
+        }
+        (OutboxKind::EmailChanged, _, Some(user_id)) => {
+            let user = account(db, user_id).await?;
             let new_address = EmailAddress::parse(&user.email)
                 .map(|email| email.masked())
                 .unwrap_or_default();
-            let email = if kind == OutboxKind::VerifyEmail {
-                AccountEmail::Verify {
-                    username: &user.username,
-                    link: link.ok_or_else(gone("the message body"))?,
-                    expires_at: row.created_at
-                        + chrono::Duration::hours(i64::from(
-                            settings.email_verification_expiry_hours,
-                        )),
-                }
-            } else {
-                AccountEmail::EmailChanged {
-                    username: &user.username,
-                    new_address: &new_address,
-                }
-            };
-            email.render()
+            AccountEmail::EmailChanged {
+                username: &user.username,
+                new_address: &new_address,
+            }
+            .render()
         }
         _ => {
             return Err(SendError::Permanent(
@@ -90,6 +95,20 @@ pub(super) async fn render(
         }
     };
     rendered.map_err(|err| SendError::Permanent(format!("cannot render the message: {err}")))
+}
+
+/// The account a message is about.
+async fn account(db: &DatabaseConnection, user_id: i64) -> Result<user::Model, SendError> {
+    user::Entity::find_by_id(user_id)
+        .one(db)
+        .await
+        .map_err(temporary)?
+        .ok_or_else(gone("the account"))
+}
+
+/// A database error: worth another try.
+fn temporary(err: sea_orm::DbErr) -> SendError {
+    SendError::Temporary(format!("database: {err}"))
 }
 
 /// A permanent failure: `what` is gone.

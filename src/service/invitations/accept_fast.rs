@@ -1,7 +1,7 @@
 //! `acceptInvitation` the fast way, for the common case: a pending, unexpired organization
 //! invitation with uses left, addressed to the caller's verified email or an open link without
-//! a domain list, from an inviter who is still an admin of the organization, accepted by someone who is
-//! not a member yet. What an accept costs under load is round trips and time holding locks:
+//! a domain list, from an inviter who is still an admin of the organization, accepted by
+//! someone who is not a member yet. What an accept costs under load is round trips and time holding locks:
 //!
 //! - on PostgreSQL one statement locks the row, checks all that, inserts the membership, the
 //!   redemption and the ACCEPTED event, counts the use and notifies subscribers (PostgreSQL

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::config::RateLimits;
 use crate::domain::invitation_rules::InvitationStatus;
-use crate::error::{AppError, whole_seconds};
+use crate::error::{AppError, seconds_until, whole_seconds};
 
 /// The window of the daily quota.
 const QUOTA_WINDOW: Duration = Duration::hours(24);
@@ -164,12 +164,9 @@ pub(crate) async fn check_resend_cooldown(
         .one(db)
         .await?;
     let sent_at = last_resent.map_or(model.created_at, |at| at.max(model.created_at));
-    let ready_at = sent_at + cooldown;
-    if now >= ready_at {
+    let Some(seconds) = seconds_until(sent_at + cooldown, now) else {
         return Ok(());
-    }
-    let wait = (ready_at - now).to_std().unwrap_or_default();
-    let seconds = whole_seconds(wait);
+    };
     Err(AppError::rate_limited(
         format!(
             "this invitation was sent less than {} seconds ago; resend it in {seconds} seconds",
