@@ -16,7 +16,7 @@ use crate::email::outbox::{self, Outbox};
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
-use crate::service::{Ctx, accounts};
+use crate::service::{Ctx, accounts, retention};
 use crate::telemetry::Metrics;
 use crate::{db, graphql, http};
 
@@ -126,6 +126,7 @@ impl App {
             Arc::clone(&transport.rate_limits),
             stopping_rx.clone(),
         ));
+        tokio::spawn(retention::run(transport.ctx.clone(), stopping_rx.clone()));
         tokio::spawn(db::checkpoints(
             transport.ctx.db.clone(),
             stopping_rx.clone(),

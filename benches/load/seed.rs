@@ -17,9 +17,7 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use entity::enums::{
-    EmailDeliveryStatus, InvitationAction, InvitationEventKind, InvitationStatus, OrgRole,
-};
+use entity::enums::{EmailDeliveryStatus, EventKind, InvitationAction, InvitationStatus, OrgRole};
 use sea_orm::sqlx::{self, Connection};
 use sea_orm::{ActiveEnum, ConnectionTrait};
 use sha2::{Digest, Sha256};
@@ -356,7 +354,7 @@ fn rows_between(
                     int(j),
                     int(j),
                     int(org),
-                    stored(InvitationEventKind::Created),
+                    stored(EventKind::Created),
                     int(org),
                     V::Time(created),
                 ]);

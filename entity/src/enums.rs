@@ -21,7 +21,7 @@ display_as_stored!(
     InvitationAction,
     OrgRole,
     EmailDeliveryStatus,
-    InvitationEventKind,
+    EventKind,
     OutboxStatus,
     OutboxKind
 );
@@ -104,13 +104,14 @@ pub enum EmailDeliveryStatus {
     Failed,
 }
 
-/// Kinds of rows in the invitation event log.
+/// Kinds of rows in the event log: an invitation's transitions, then changes to members and
+/// to the organization.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum InvitationEventKind {
+pub enum EventKind {
     #[sea_orm(string_value = "CREATED")]
     Created,
     #[sea_orm(string_value = "ACCEPTED")]
@@ -121,6 +122,26 @@ pub enum InvitationEventKind {
     Cancelled,
     #[sea_orm(string_value = "RESENT")]
     Resent,
+    #[sea_orm(string_value = "MEMBER_ROLE_CHANGED")]
+    MemberRoleChanged,
+    #[sea_orm(string_value = "MEMBER_REMOVED")]
+    MemberRemoved,
+    #[sea_orm(string_value = "MEMBER_LEFT")]
+    MemberLeft,
+    #[sea_orm(string_value = "ORG_UPDATED")]
+    OrgUpdated,
+    #[sea_orm(string_value = "ORG_DELETED")]
+    OrgDeleted,
+}
+
+impl EventKind {
+    /// Whether the event is about an invitation (its `invitation_id` is set).
+    pub fn is_invitation_event(self) -> bool {
+        matches!(
+            self,
+            Self::Created | Self::Accepted | Self::Declined | Self::Cancelled | Self::Resent
+        )
+    }
 }
 
 /// States of an outbox row.
@@ -194,7 +215,7 @@ mod tests {
         round_trips::<InvitationAction>();
         round_trips::<OrgRole>();
         round_trips::<EmailDeliveryStatus>();
-        round_trips::<InvitationEventKind>();
+        round_trips::<EventKind>();
         round_trips::<OutboxStatus>();
         round_trips::<OutboxKind>();
     }

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::OrgRole;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
 pub struct Model {
@@ -13,6 +15,16 @@ pub struct Model {
     pub members_can_invite: bool,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The role a new invitation grants when its creator names none.
+    pub default_invite_role: OrgRole,
+    /// How long a new invitation lasts when its creator sets no expiry; `None`: the server's
+    /// default.
+    pub default_invite_expiry_hours: Option<i32>,
+    /// The `allowed_email_domains` of a new link when its creator gives none
+    /// (comma-separated, empty means any).
+    pub default_allowed_email_domains: String,
+    /// Set when the organization was deleted; its name is then set aside.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,8 @@ mod m20261123_000001_create_email_outbox;
 mod m20261124_000001_invitation_quota_index;
 mod m20261201_000001_outbox_link;
 mod m20261202_000001_verified_emails;
+mod m20261203_000001_org_administration;
+mod sqlite_rebuild;
 
 pub struct Migrator;
 
@@ -20,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_invitation_quota_index::Migration),
             Box::new(m20261201_000001_outbox_link::Migration),
             Box::new(m20261202_000001_verified_emails::Migration),
+            Box::new(m20261203_000001_org_administration::Migration),
         ]
     }
 }

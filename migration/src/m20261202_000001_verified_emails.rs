@@ -6,8 +6,10 @@
 //! Existing accounts start unverified, except server admins (their email is taken as
 //! vouched for); existing invitations count as disclosed (their links were returned).
 
-use sea_orm_migration::sea_orm::{DbBackend, Statement};
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::sqlite_rebuild::{Rebuild, rebuild};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -138,47 +140,31 @@ impl MigrationTrait for Migration {
 /// PostgreSQL alters the table; SQLite cannot drop a NOT NULL, so it copies the rows into a
 /// new table of the new shape.
 async fn account_messages_in_the_outbox(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
     if manager.get_database_backend() == DbBackend::Sqlite {
-        let old_columns = "id, invitation_id, recipient, subject, text_body, html_body, status, \
-            attempts, next_attempt_at, lease_until, last_error, created_at, sent_at, link";
-        manager
-            .create_table(outbox_table(EmailOutbox::NewTable))
-            .await?;
-        db.execute_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            format!(
-                "INSERT INTO email_outbox_new ({old_columns}) SELECT {old_columns} FROM email_outbox"
-            ),
-        ))
+        rebuild(
+            manager,
+            Rebuild {
+                table: EmailOutbox::Table.into_iden(),
+                create: outbox_table(EmailOutbox::NewTable),
+                new_name: EmailOutbox::NewTable.into_iden(),
+                columns: "id, invitation_id, recipient, subject, text_body, html_body, status, \
+                    attempts, next_attempt_at, lease_until, last_error, created_at, sent_at, link",
+                indexes: vec![
+                    (
+                        "email_outbox_due_idx",
+                        vec![
+                            EmailOutbox::Status.into_iden(),
+                            EmailOutbox::NextAttemptAt.into_iden(),
+                        ],
+                    ),
+                    (
+                        "email_outbox_invitation_idx",
+                        vec![EmailOutbox::InvitationId.into_iden()],
+                    ),
+                ],
+            },
+        )
         .await?;
-        manager
-            .drop_table(Table::drop().table(EmailOutbox::Table).to_owned())
-            .await?;
-        manager
-            .rename_table(
-                Table::rename()
-                    .table(EmailOutbox::NewTable, EmailOutbox::Table)
-                    .to_owned(),
-            )
-            .await?;
-        for (name, columns) in [
-            (
-                "email_outbox_due_idx",
-                vec![EmailOutbox::Status, EmailOutbox::NextAttemptAt],
-            ),
-            (
-                "email_outbox_invitation_idx",
-                vec![EmailOutbox::InvitationId],
-            ),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table(EmailOutbox::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
-        }
     } else {
         manager
             .alter_table(

@@ -12,9 +12,11 @@ use secrecy::SecretString;
 
 mod identity;
 mod limits;
+mod retention;
 
 pub use identity::IdentitySettings;
 pub use limits::{MAX_RATE_COUNT, MAX_RATE_PERIOD, QueryLimits, Rate, RateLimits};
+pub use retention::RetentionSettings;
 
 /// Who may create an account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -247,6 +249,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub identity: IdentitySettings,
+
+    #[command(flatten)]
+    pub retention: RetentionSettings,
 }
 
 /// The file of a `sqlite://path?…` (or `sqlite:path`) database URL; `None` for in-memory
@@ -390,6 +395,9 @@ impl Settings {
             ("DOORMAN_NEW_ORG_DAYS", quotas.new_org_days.into(), 0, 3650),
             ("DOORMAN_RESEND_COOLDOWN_SECONDS", quotas.resend_cooldown_seconds, 0, 2_592_000),
             ("DOORMAN_MAX_PENDING_INVITATIONS", quotas.max_pending_invitations, 1, 10_000_000),
+            ("DOORMAN_RETENTION_EVENTS_DAYS", self.retention.retention_events_days.unwrap_or(1).into(), 1, 36_500),
+            ("DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS", self.retention.retention_closed_invitations_days.unwrap_or(1).into(), 1, 36_500),
+            ("DOORMAN_RETENTION_INTERVAL_SECONDS", self.retention.retention_interval_seconds, 1, 604_800),
         ];
         ranges
             .into_iter()

@@ -84,8 +84,23 @@ impl EmailDomains {
         Ok(Self(domains))
     }
 
+    /// Domains as stored (comma-separated, already checked when they were stored).
+    pub fn stored(stored: &str) -> Self {
+        Self(
+            stored
+                .split(',')
+                .filter(|domain| !domain.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
     pub fn as_slice(&self) -> &[String] {
         &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
     }
 }
 

@@ -8,4 +8,4 @@ pub mod invite_token;
 pub mod names;
 pub mod org_role;
 
-pub use entity::enums::{EmailDeliveryStatus, InvitationEventKind};
+pub use entity::enums::{EmailDeliveryStatus, EventKind};

@@ -4,6 +4,7 @@
 //! `.extend()` the error.
 
 pub mod accounts;
+pub mod audit;
 pub mod completion;
 pub mod connection;
 pub mod context;

@@ -9,6 +9,7 @@ use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::context::{state, viewer};
 use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
 use super::objects::{Invitation, Membership, Organization, User};
+use crate::domain::email_address::EmailDomains;
 use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role;
 use crate::error::AppError;
@@ -50,7 +51,7 @@ impl Organization {
 
     /// Unique lower-case handle.
     async fn name(&self) -> &str {
-        &self.0.name
+        administration::original_name(&self.0.name)
     }
 
     async fn display_name(&self) -> Option<&str> {
@@ -60,6 +61,22 @@ impl Organization {
     /// Whether members (not only admins) may invite others, up to MEMBER.
     async fn members_can_invite(&self) -> bool {
         self.0.members_can_invite
+    }
+
+    /// The role a new invitation grants when it names none.
+    async fn default_invite_role(&self) -> OrgRole {
+        self.0.default_invite_role.into()
+    }
+
+    /// How many hours a new invitation lasts when it names no `expiresAt`; null: the
+    /// server's default.
+    async fn default_invite_expiry_hours(&self) -> Option<i32> {
+        self.0.default_invite_expiry_hours
+    }
+
+    /// The domains a new link is limited to when it names none (empty = any).
+    async fn default_allowed_email_domains(&self) -> Vec<String> {
+        EmailDomains::stored(&self.0.default_allowed_email_domains).into_vec()
     }
 
     async fn created_at(&self) -> super::scalars::DateTime {
@@ -144,6 +161,13 @@ pub struct UpdateOrganizationInput {
     pub display_name: MaybeUndefined<String>,
     /// Let members (not only admins) invite others, up to MEMBER.
     pub members_can_invite: Option<bool>,
+    /// The role of a new invitation that names none: VISITOR or MEMBER.
+    pub default_invite_role: Option<OrgRole>,
+    /// How many hours a new invitation lasts when it names no `expiresAt`; `null` goes back
+    /// to the server's default.
+    pub default_invite_expiry_hours: MaybeUndefined<i32>,
+    /// The domains a new link is limited to when it names none (`[]` = any).
+    pub default_allowed_email_domains: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -235,8 +259,19 @@ impl OrganizationsMutation {
             .map_err(|err| err.extend())
     }
 
-    /// Changes an organization's settings (org admins): its name, display name, and whether
-    /// members may invite.
+    /// Deletes an organization (org admins): its pending invitations are cancelled and their
+    /// undelivered emails stopped, its members leave it, its name is free again. True when
+    /// done.
+    async fn delete_organization(&self, ctx: &Context<'_>, org: OrgSelector) -> Result<bool> {
+        administration::delete_organization(state(ctx), viewer(ctx), &org.to_ref())
+            .await
+            .map(|_| true)
+            .map_err(|err| err.extend())
+    }
+
+    /// Changes an organization's settings (org admins): its name, display name, whether
+    /// members may invite, and the defaults of new invitations. Each change is an
+    /// `ORG_UPDATED` event in its log.
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
@@ -259,6 +294,22 @@ impl OrganizationsMutation {
                     }
                 },
                 members_can_invite: input.members_can_invite,
+                default_invite_role: input.default_invite_role.map(Into::into),
+                default_invite_expiry_hours: match input.default_invite_expiry_hours {
+                    MaybeUndefined::Undefined => None,
+                    MaybeUndefined::Null => Some(None),
+                    MaybeUndefined::Value(hours) => {
+                        Some(Some(u32::try_from(hours).map_err(|_| {
+                            AppError::bad_input("defaultInviteExpiryHours must be positive")
+                        })?))
+                    }
+                },
+                default_allowed_email_domains: input
+                    .default_allowed_email_domains
+                    .as_deref()
+                    .map(EmailDomains::parse)
+                    .transpose()
+                    .map_err(AppError::bad_input)?,
             };
             administration::update_organization(state(ctx), viewer(ctx), &org.to_ref(), changes)
                 .await

@@ -2,13 +2,14 @@
 
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use super::{accounts, federation, invitations, organizations, subscriptions};
+use super::{accounts, audit, federation, invitations, organizations, subscriptions};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
     accounts::AccountsQuery,
     organizations::OrganizationsQuery,
     invitations::queries::InvitationsQuery,
+    audit::AuditQuery,
     federation::EntitiesQuery,
 );
 

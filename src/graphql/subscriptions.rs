@@ -1,32 +1,54 @@
-//! `invitationAccepted` and `invitationEvents`: live feeds of an organization's committed
-//! invitation events, for its admins. A feed lasts as long as its connection, which closes
+//! `orgEvents`, `invitationEvents` and `invitationAccepted`: live feeds of an organization's
+//! committed events, for its admins. A feed lasts as long as its connection, which closes
 //! when the access token expires (4403, so clients connect again with a fresh one and their
-//! subscriptions resume); it ends with `FORBIDDEN` at the first event after the subscriber stopped being an admin of
-//! the organization: rights are checked again with every event (from the admins read with
-//! it, so this costs no query of its own).
+//! subscriptions resume). Rights are checked again with every event of the organization
+//! (from the admins read with it, so this costs no query of its own), and demoting, removing
+//! or deleting is itself such an event: a feed whose subscriber lost the right ends at once
+//! with `FORBIDDEN` (`NOT_FOUND` when the organization was deleted).
 
 use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject, Subscription};
 use futures_util::Stream;
 use tokio::sync::broadcast;
 
+use super::audit::{OrgEvent, OrgEventKind};
 use super::context::{state, viewer};
 use super::objects::{Invitation, Membership, User};
 use super::organizations::OrgSelector;
 use crate::auth::Viewer;
 use crate::domain;
 use crate::error::AppError;
-use crate::service::Ctx;
 use crate::service::bus::BusEvent;
 use crate::service::invitations::feed::{self, LoadedEvent};
+use crate::service::{Ctx, audit};
 
+/// What happened to an invitation.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "domain::InvitationEventKind")]
 pub enum InvitationEventKind {
     Created,
     Accepted,
     Declined,
     Cancelled,
     Resent,
+}
+
+impl InvitationEventKind {
+    /// The kind of an invitation's event; `None` for events about members or the
+    /// organization.
+    fn of(kind: domain::EventKind) -> Option<Self> {
+        use domain::EventKind as Kind;
+        Some(match kind {
+            Kind::Created => Self::Created,
+            Kind::Accepted => Self::Accepted,
+            Kind::Declined => Self::Declined,
+            Kind::Cancelled => Self::Cancelled,
+            Kind::Resent => Self::Resent,
+            Kind::MemberRoleChanged
+            | Kind::MemberRemoved
+            | Kind::MemberLeft
+            | Kind::OrgUpdated
+            | Kind::OrgDeleted => return None,
+        })
+    }
 }
 
 /// Something that happened to an invitation.
@@ -53,6 +75,27 @@ pub struct InvitationsSubscription;
 
 #[Subscription]
 impl InvitationsSubscription {
+    /// Every event of an organization as it commits (its admins only): its audit log
+    /// (`orgEvents` query) live, optionally only some kinds.
+    async fn org_events(
+        &self,
+        ctx: &Context<'_>,
+        org: OrgSelector,
+        kinds: Option<Vec<OrgEventKind>>,
+    ) -> Result<impl Stream<Item = Result<OrgEvent>> + use<>> {
+        let kinds = kinds
+            .map(|kinds| audit::kinds_filter(kinds.into_iter().map(Into::into).collect()))
+            .transpose()
+            .map_err(|err| err.extend())?;
+        feed(ctx, &org, move |loaded| {
+            let wanted = kinds
+                .as_ref()
+                .is_none_or(|kinds| kinds.contains(&loaded.kind()));
+            wanted.then(|| OrgEvent::loaded(loaded))
+        })
+        .await
+    }
+
     /// Every invitation event of an organization (its admins only).
     async fn invitation_events(
         &self,
@@ -61,10 +104,10 @@ impl InvitationsSubscription {
     ) -> Result<impl Stream<Item = Result<InvitationEvent>> + use<>> {
         feed(ctx, &org, |loaded| {
             Some(InvitationEvent {
-                kind: loaded.kind.into(),
-                invitation: Invitation(loaded.invitation),
+                kind: InvitationEventKind::of(loaded.kind())?,
+                at: loaded.row.created_at.into(),
+                invitation: Invitation(loaded.invitation?),
                 actor: loaded.actor.map(User::new),
-                at: loaded.at.into(),
             })
         })
         .await
@@ -78,16 +121,16 @@ impl InvitationsSubscription {
     ) -> Result<impl Stream<Item = Result<InvitationAcceptedEvent>> + use<>> {
         feed(ctx, &org, |loaded| match loaded {
             LoadedEvent {
-                kind: domain::InvitationEventKind::Accepted,
-                invitation,
+                row,
+                invitation: Some(invitation),
                 actor: Some(user),
                 membership: Some(membership),
-                at,
-            } => Some(InvitationAcceptedEvent {
+                ..
+            } if row.kind == domain::EventKind::Accepted => Some(InvitationAcceptedEvent {
                 invitation: Invitation(invitation),
                 user: User::new(user),
                 membership: Membership(membership),
-                accepted_at: at.into(),
+                accepted_at: row.created_at.into(),
             }),
             _ => None,
         })
@@ -162,7 +205,14 @@ impl<T, F: FnMut(LoadedEvent) -> Option<T>> Feed<F> {
                 Err(broadcast::error::RecvError::Closed) => return None,
             };
             match feed::load(&self.state, &self.viewer, &event).await {
-                Ok(Some(loaded)) if !loaded.invitation.viewer_is_admin => {
+                Ok(Some(loaded)) if loaded.kind() == domain::EventKind::OrgDeleted => {
+                    self.revoked = true;
+                    return Some(Err(AppError::not_found(
+                        "the organization was deleted: its events stop here",
+                    )
+                    .extend()));
+                }
+                Ok(Some(loaded)) if !loaded.viewer_is_admin => {
                     self.revoked = true;
                     return Some(Err(AppError::forbidden(
                         "you are no longer an admin of this organization: its events stop here",

@@ -1,10 +1,13 @@
-//! Administering an organization: its settings, and its members (changing a role, removing a
-//! member, leaving). Only its admins change settings or others; anyone may leave. An organization always keeps an admin: each
-//! change locks the organization (its row on PostgreSQL, the database on SQLite) before it
-//! counts the admins, so two admins demoting each other at once cannot both succeed
-//! (`LAST_ADMIN`). Rights follow the membership at once: every request reads it anew.
+//! Administering an organization: its settings, its members (changing a role, removing a
+//! member, leaving) and deleting it. Only its admins change settings or others; anyone may
+//! leave. An organization always keeps an admin: each change locks the organization (its row
+//! on PostgreSQL, the database on SQLite) before it counts the admins, so two admins demoting
+//! each other at once cannot both succeed (`LAST_ADMIN`). Rights follow the membership at
+//! once: every request reads it anew, and each change is an event in the organization's log,
+//! which ends the live feeds of a subscriber who lost the right to them.
 
-use entity::{membership, organization};
+use entity::{invitation, membership, organization};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter,
@@ -12,9 +15,14 @@ use sea_orm::{
 
 use crate::auth::Viewer;
 use crate::db;
+use crate::domain::email_address::EmailDomains;
+use crate::domain::invitation_rules::InvitationStatus;
 use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role::OrgRole;
+use crate::domain::{EmailDeliveryStatus, EventKind};
+use crate::email::outbox;
 use crate::error::{AppError, ErrorCode, OnConflict};
+use crate::service::events::{self, Change, OrgEvent};
 use crate::service::invitations::{require_org, require_org_admin};
 use crate::service::organizations::OrgRef;
 use crate::service::{Ctx, require_user};
@@ -26,6 +34,72 @@ pub struct OrgChanges {
     /// `Some(None)` clears the display name.
     pub display_name: Option<Option<DisplayName>>,
     pub members_can_invite: Option<bool>,
+    /// The role of a new invitation that names none: VISITOR or MEMBER (an admin is always
+    /// chosen by hand).
+    pub default_invite_role: Option<OrgRole>,
+    /// How long a new invitation lasts when it names no expiry; `Some(None)`: the server's
+    /// default.
+    pub default_invite_expiry_hours: Option<Option<u32>>,
+    /// The domains a new link is limited to when it names none.
+    pub default_allowed_email_domains: Option<EmailDomains>,
+}
+
+impl OrgChanges {
+    /// Refuses values out of range before anything is read.
+    fn check(&self, max_expiry_days: u32) -> Result<(), AppError> {
+        if self.default_invite_role == Some(OrgRole::Admin) {
+            return Err(AppError::bad_input(
+                "defaultInviteRole may be VISITOR or MEMBER: admins are invited by naming the role",
+            ));
+        }
+        let max_hours = max_expiry_days.saturating_mul(24);
+        if let Some(Some(hours)) = self.default_invite_expiry_hours
+            && !(1..=max_hours).contains(&hours)
+        {
+            return Err(AppError::bad_input(format!(
+                "defaultInviteExpiryHours must be between 1 and {max_hours} \
+                 (DOORMAN_INVITATION_MAX_EXPIRY_DAYS); got {hours}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What changed between two versions of an organization, for its log.
+fn org_changes(before: &organization::Model, after: &organization::Model) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut compare = |field: &str, before: Option<String>, after: Option<String>| {
+        if before != after {
+            changes.push(Change::new(field, before, after));
+        }
+    };
+    compare("name", Some(before.name.clone()), Some(after.name.clone()));
+    compare(
+        "displayName",
+        before.display_name.clone(),
+        after.display_name.clone(),
+    );
+    compare(
+        "membersCanInvite",
+        Some(before.members_can_invite.to_string()),
+        Some(after.members_can_invite.to_string()),
+    );
+    compare(
+        "defaultInviteRole",
+        Some(before.default_invite_role.to_string()),
+        Some(after.default_invite_role.to_string()),
+    );
+    compare(
+        "defaultInviteExpiryHours",
+        before.default_invite_expiry_hours.map(|h| h.to_string()),
+        after.default_invite_expiry_hours.map(|h| h.to_string()),
+    );
+    compare(
+        "defaultAllowedEmailDomains",
+        Some(before.default_allowed_email_domains.clone()),
+        Some(after.default_allowed_email_domains.clone()),
+    );
+    changes
 }
 
 /// Changes an organization's settings; its admins only. A new name keeps the id, the
@@ -38,9 +112,11 @@ pub async fn update_organization(
     org: &OrgRef,
     changes: OrgChanges,
 ) -> Result<organization::Model, AppError> {
+    changes.check(ctx.settings.invitation_max_expiry_days)?;
     let txn = db::begin_write(&ctx.db).await?;
     let found = require_org(&txn, org, true).await?;
     require_org_admin(&txn, viewer, &found).await?;
+    let before = found.clone();
     let mut active = found.into_active_model();
     if let Some(name) = changes.name {
         active.name = Set(name.into_string());
@@ -51,11 +127,37 @@ pub async fn update_organization(
     if let Some(members_can_invite) = changes.members_can_invite {
         active.members_can_invite = Set(members_can_invite);
     }
+    if let Some(role) = changes.default_invite_role {
+        active.default_invite_role = Set(role);
+    }
+    if let Some(hours) = changes.default_invite_expiry_hours {
+        active.default_invite_expiry_hours = Set(hours.map(|h| h as i32));
+    }
+    if let Some(domains) = changes.default_allowed_email_domains {
+        active.default_allowed_email_domains = Set(domains.as_slice().join(","));
+    }
     let updated = active.update(&txn).await.on_conflict(
         ErrorCode::Conflict,
         "that organization name is already taken",
     )?;
+    let changes = org_changes(&before, &updated);
+    if changes.is_empty() {
+        txn.rollback().await?;
+        return Ok(updated);
+    }
+    let committed = events::record_org(
+        &txn,
+        OrgEvent {
+            organization_id: updated.id,
+            kind: EventKind::OrgUpdated,
+            actor_id: viewer.user_id(),
+            subject_id: None,
+            changes,
+        },
+    )
+    .await?;
     txn.commit().await?;
+    events::announce(ctx, committed).await;
     tracing::info!(org_id = updated.id, "organization updated");
     Ok(updated)
 }
@@ -79,10 +181,27 @@ pub async fn update_member_role(
     if member.role == OrgRole::Admin {
         require_another_admin(&txn, org.id, user_id, "demoted").await?;
     }
+    let before = member.role;
     let mut active = member.into_active_model();
     active.role = Set(role);
     let member = active.update(&txn).await?;
+    let committed = events::record_org(
+        &txn,
+        OrgEvent {
+            organization_id: org.id,
+            kind: EventKind::MemberRoleChanged,
+            actor_id: viewer.user_id(),
+            subject_id: Some(user_id),
+            changes: vec![Change::new(
+                "role",
+                Some(before.to_string()),
+                Some(role.to_string()),
+            )],
+        },
+    )
+    .await?;
     txn.commit().await?;
+    events::announce(ctx, committed).await;
     tracing::info!(org_id = org.id, %role, "member role changed");
     Ok(member)
 }
@@ -103,8 +222,10 @@ pub async fn remove_member(
     if member.role == OrgRole::Admin {
         require_another_admin(&txn, org.id, user_id, "removed").await?;
     }
-    member.delete(&txn).await?;
+    let committed =
+        end_membership(&txn, member, EventKind::MemberRemoved, viewer.user_id()).await?;
     txn.commit().await?;
+    events::announce(ctx, committed).await;
     tracing::info!(org_id = org.id, "member removed");
     Ok(())
 }
@@ -122,10 +243,113 @@ pub async fn leave_organization(ctx: &Ctx, viewer: &Viewer, org: &OrgRef) -> Res
     if member.role == OrgRole::Admin {
         require_another_admin(&txn, org.id, me.id, "leave").await?;
     }
-    member.delete(&txn).await?;
+    let committed = end_membership(&txn, member, EventKind::MemberLeft, Some(me.id)).await?;
     txn.commit().await?;
+    events::announce(ctx, committed).await;
     tracing::info!(org_id = org.id, "member left");
     Ok(())
+}
+
+/// Deletes `member` and logs it as `kind` by `actor_id`, with the role it had.
+async fn end_membership(
+    txn: &DatabaseTransaction,
+    member: membership::Model,
+    kind: EventKind,
+    actor_id: Option<i64>,
+) -> Result<events::Committed, AppError> {
+    let event = OrgEvent {
+        organization_id: member.organization_id,
+        kind,
+        actor_id,
+        subject_id: Some(member.user_id),
+        changes: vec![Change::new("role", Some(member.role.to_string()), None)],
+    };
+    member.delete(txn).await?;
+    events::record_org(txn, event).await
+}
+
+/// Deletes an organization; its admins only. In one transaction: its pending invitations are
+/// cancelled (their links answer `INVITATION_CANCELLED`) and their undelivered emails
+/// stopped, its memberships end, and its name is set aside (free for a new organization).
+/// The organization's row, its invitations and its log stay, for the log's retention
+/// (`DOORMAN_RETENTION_EVENTS_DAYS`); nobody can reach them through the API any more. The
+/// log's last event, `ORG_DELETED`, names the organization and how many invitations were
+/// cancelled.
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
+pub async fn delete_organization(
+    ctx: &Ctx,
+    viewer: &Viewer,
+    org: &OrgRef,
+) -> Result<organization::Model, AppError> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let found = require_org(&txn, org, true).await?;
+    require_org_admin(&txn, viewer, &found).await?;
+    let now = db::now();
+    let pending = || {
+        invitation::Entity::update_many()
+            .filter(invitation::Column::OrganizationId.eq(found.id))
+            .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
+    };
+    outbox::cancel_undelivered_in_org(&txn, found.id).await?;
+    pending()
+        .filter(invitation::Column::EmailStatus.eq(EmailDeliveryStatus::Queued))
+        .col_expr(
+            invitation::Column::EmailStatus,
+            Expr::value(EmailDeliveryStatus::NotRequested),
+        )
+        .exec(&txn)
+        .await?;
+    let cancelled = pending()
+        .col_expr(
+            invitation::Column::Status,
+            Expr::value(InvitationStatus::Cancelled),
+        )
+        .col_expr(invitation::Column::UpdatedAt, Expr::value(now))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    membership::Entity::delete_many()
+        .filter(membership::Column::OrganizationId.eq(found.id))
+        .exec(&txn)
+        .await?;
+    let name = found.name.clone();
+    let mut active = found.into_active_model();
+    active.name = Set(deleted_name(*active.id.as_ref(), &name));
+    active.deleted_at = Set(Some(now));
+    let deleted = active.update(&txn).await?;
+    let committed = events::record_org(
+        &txn,
+        OrgEvent {
+            organization_id: deleted.id,
+            kind: EventKind::OrgDeleted,
+            actor_id: viewer.user_id(),
+            subject_id: None,
+            changes: vec![
+                Change::new("name", Some(name), None),
+                Change::new(
+                    "pendingInvitations",
+                    Some(cancelled.to_string()),
+                    Some("0".to_owned()),
+                ),
+            ],
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    events::announce(ctx, committed).await;
+    tracing::info!(org_id = deleted.id, cancelled, "organization deleted");
+    Ok(deleted)
+}
+
+/// The name a deleted organization keeps: no handle has a `~`, so it is nobody's name and
+/// the old one is free; [`original_name`] gives the old one back.
+fn deleted_name(id: i64, name: &str) -> String {
+    format!("~deleted~{id}~{name}")
+}
+
+/// An organization's name as people knew it, also once it was deleted.
+pub fn original_name(stored: &str) -> &str {
+    stored.rsplit('~').next().unwrap_or(stored)
 }
 
 async fn membership_of(

@@ -1,4 +1,4 @@
-//! The live feed of committed invitation events. On PostgreSQL it crosses instances through
+//! The live feed of committed events (an organization's audit log as it is written). On PostgreSQL it crosses instances through
 //! `LISTEN/NOTIFY`; on SQLite it stays in the process. What a subscriber may see of an event
 //! is decided above it (`invitations::feed`).
 
@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OnceCell, broadcast};
 
-use crate::domain::InvitationEventKind;
+use crate::domain::EventKind;
 use crate::domain::org_role::OrgRole;
 use crate::error::AppError;
 
@@ -23,9 +23,10 @@ use crate::error::AppError;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BusEvent {
     pub id: i64,
-    pub invitation_id: i64,
+    /// `None` for an event about a member or the organization.
+    pub invitation_id: Option<i64>,
     pub organization_id: Option<i64>,
-    pub kind: InvitationEventKind,
+    pub kind: EventKind,
     pub actor_id: Option<i64>,
 }
 
@@ -152,13 +153,17 @@ struct LoadedEvents {
 
 /// What every subscriber of one event receives, whoever it is.
 pub(super) struct SharedEvent {
-    pub kind: InvitationEventKind,
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub invitation: invitation::Model,
+    pub row: invitation_event::Model,
+    /// For an invitation's event.
+    pub invitation: Option<invitation::Model>,
     pub actor: Option<user::Model>,
+    /// The member an event about a member is about.
+    pub subject: Option<user::Model>,
+    /// For ACCEPTED: the membership the accept created.
     pub membership: Option<membership::Model>,
-    /// The admins of the invitation's organization when the event was loaded: the
-    /// subscribers who manage it.
+    /// The admins of the event's organization when the event was loaded: the subscribers
+    /// who may follow it. Read after the event committed, so an admin demoted or removed by
+    /// this very event is no longer among them.
     pub org_admins: HashSet<i64>,
 }
 
@@ -172,28 +177,38 @@ async fn load_shared(
     else {
         return Ok(None);
     };
-    let Some(invitation) = invitation::Entity::find_by_id(row.invitation_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let actor = match row.actor_id {
-        Some(id) => user::Entity::find_by_id(id).one(db).await?,
+    let invitation = match row.invitation_id {
+        Some(id) => match invitation::Entity::find_by_id(id).one(db).await? {
+            Some(invitation) => Some(invitation),
+            None => return Ok(None),
+        },
         None => None,
     };
-    let kind = row.kind;
-    let membership = match (kind, row.organization_id, &actor) {
-        (InvitationEventKind::Accepted, Some(org_id), Some(actor)) => {
+    let people: Vec<i64> = row.actor_id.into_iter().chain(row.subject_id).collect();
+    let people: HashMap<i64, user::Model> = if people.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(people))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|user| (user.id, user))
+            .collect()
+    };
+    let actor = row.actor_id.and_then(|id| people.get(&id).cloned());
+    let subject = row.subject_id.and_then(|id| people.get(&id).cloned());
+    let membership = match (row.kind, row.organization_id, row.actor_id) {
+        (EventKind::Accepted, Some(org_id), Some(actor_id)) => {
             membership::Entity::find()
                 .filter(membership::Column::OrganizationId.eq(org_id))
-                .filter(membership::Column::UserId.eq(actor.id))
+                .filter(membership::Column::UserId.eq(actor_id))
                 .one(db)
                 .await?
         }
         _ => None,
     };
-    let org_admins = match invitation.organization_id {
+    let org_admins = match row.organization_id {
         Some(org_id) => membership::Entity::find()
             .select_only()
             .column(membership::Column::UserId)
@@ -207,10 +222,10 @@ async fn load_shared(
         None => HashSet::new(),
     };
     Ok(Some(Arc::new(SharedEvent {
-        kind,
-        at: row.created_at,
+        row,
         invitation,
         actor,
+        subject,
         membership,
         org_admins,
     })))

@@ -1,12 +1,14 @@
-//! The invitation event log. Rows are written inside the caller's transaction ([`record`]);
+//! The event log: an organization's audit log of invitation transitions and of changes to its
+//! members and settings. Rows are written inside the caller's transaction ([`record`]);
 //! the caller hands the returned [`Committed`] to [`announce`] after commit, so metrics and
 //! subscribers (through the [`EventBus`](super::bus::EventBus)) only ever hear of committed
 //! events.
 
 use entity::{invitation, invitation_event};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde::{Deserialize, Serialize};
 
-use crate::domain::InvitationEventKind;
+use crate::domain::EventKind;
 use crate::error::AppError;
 use crate::service::Ctx;
 use crate::service::bus::BusEvent;
@@ -54,11 +56,16 @@ pub async fn announce(ctx: &Ctx, committed: Committed) {
     let metrics = &ctx.metrics;
     for event in committed.events.iter().chain(&committed.notified) {
         let counter = match event.kind {
-            InvitationEventKind::Created => &metrics.invitations_created,
-            InvitationEventKind::Accepted => &metrics.invitations_accepted,
-            InvitationEventKind::Declined => &metrics.invitations_declined,
-            InvitationEventKind::Cancelled => &metrics.invitations_cancelled,
-            InvitationEventKind::Resent => &metrics.invitations_resent,
+            EventKind::Created => &metrics.invitations_created,
+            EventKind::Accepted => &metrics.invitations_accepted,
+            EventKind::Declined => &metrics.invitations_declined,
+            EventKind::Cancelled => &metrics.invitations_cancelled,
+            EventKind::Resent => &metrics.invitations_resent,
+            EventKind::MemberRoleChanged
+            | EventKind::MemberRemoved
+            | EventKind::MemberLeft
+            | EventKind::OrgUpdated
+            | EventKind::OrgDeleted => continue,
         };
         counter.inc();
     }
@@ -73,7 +80,7 @@ pub async fn announce(ctx: &Ctx, committed: Committed) {
 pub async fn record(
     txn: &impl ConnectionTrait,
     invitations: &[&invitation::Model],
-    kind: InvitationEventKind,
+    kind: EventKind,
     actor_id: Option<i64>,
 ) -> Result<Committed, AppError> {
     if invitations.is_empty() {
@@ -83,13 +90,81 @@ pub async fn record(
     let rows = invitations
         .iter()
         .map(|invitation| invitation_event::ActiveModel {
-            invitation_id: Set(invitation.id),
+            invitation_id: Set(Some(invitation.id)),
             organization_id: Set(invitation.organization_id),
             kind: Set(kind),
             actor_id: Set(actor_id),
             created_at: Set(now),
+            subject_id: Set(None),
+            changes: Set(None),
             ..Default::default()
         });
+    insert(txn, rows).await
+}
+
+/// One changed setting or attribute: its name and its value before and after, as text
+/// (`None`: it had or has no value).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl Change {
+    pub fn new(field: &str, before: Option<String>, after: Option<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            before,
+            after,
+        }
+    }
+}
+
+/// An event about the organization or one of its members rather than an invitation.
+pub struct OrgEvent {
+    pub organization_id: i64,
+    pub kind: EventKind,
+    pub actor_id: Option<i64>,
+    /// The member it is about.
+    pub subject_id: Option<i64>,
+    pub changes: Vec<Change>,
+}
+
+/// Appends an organization's event in the caller's transaction.
+pub async fn record_org(
+    txn: &impl ConnectionTrait,
+    event: OrgEvent,
+) -> Result<Committed, AppError> {
+    let changes = (!event.changes.is_empty())
+        .then(|| serde_json::to_string(&event.changes))
+        .transpose()
+        .map_err(|err| AppError::Internal(err.into()))?;
+    let row = invitation_event::ActiveModel {
+        invitation_id: Set(None),
+        organization_id: Set(Some(event.organization_id)),
+        kind: Set(event.kind),
+        actor_id: Set(event.actor_id),
+        created_at: Set(crate::db::now()),
+        subject_id: Set(event.subject_id),
+        changes: Set(changes),
+        ..Default::default()
+    };
+    insert(txn, [row]).await
+}
+
+/// The changes an event row names; a row without any (every invitation event) names none.
+pub fn changes_of(row: &invitation_event::Model) -> Vec<Change> {
+    row.changes
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    rows: impl IntoIterator<Item = invitation_event::ActiveModel>,
+) -> Result<Committed, AppError> {
     let rows = invitation_event::Entity::insert_many(rows)
         .exec_with_returning(txn)
         .await?;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod administration;
+pub mod audit;
 pub mod bus;
 pub mod email_verification;
 pub mod events;
@@ -13,6 +14,7 @@ pub mod invitations;
 pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;
+pub mod retention;
 
 use std::sync::Arc;
 

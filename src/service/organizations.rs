@@ -6,7 +6,7 @@ use entity::{membership, organization};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
+    QuerySelect, Select,
 };
 
 use crate::auth::Viewer;
@@ -44,6 +44,10 @@ pub async fn create_organization(
         name: Set(input.name.into_string()),
         display_name: Set(input.display_name.map(DisplayName::into_string)),
         members_can_invite: Set(input.members_can_invite),
+        default_invite_role: Set(OrgRole::Member),
+        default_invite_expiry_hours: Set(None),
+        default_allowed_email_domains: Set(String::new()),
+        deleted_at: Set(None),
         created_by: Set(Some(user.id)),
         created_at: Set(now),
         ..Default::default()
@@ -92,8 +96,9 @@ pub async fn visible_organizations(
     ids: &[i64],
 ) -> Result<HashMap<i64, organization::Model>, AppError> {
     let user = require_user(viewer)?;
-    let mut select =
-        organization::Entity::find().filter(organization::Column::Id.is_in(ids.iter().copied()));
+    let mut select = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .filter(organization::Column::DeletedAt.is_null());
     if !user.is_server_admin {
         select = select.filter(organization::Column::Id.in_subquery(memberships_of(user.id)));
     }
@@ -117,17 +122,22 @@ pub(crate) async fn find(
     org: &OrgRef,
     lock: bool,
 ) -> Result<Option<organization::Model>, AppError> {
-    let mut select = organization::Entity::find();
-    select = match org {
-        OrgRef::Id(id) => select.filter(organization::Column::Id.eq(*id)),
-        OrgRef::Name(name) => {
-            select.filter(organization::Column::Name.eq(name.trim().to_lowercase()))
-        }
-    };
+    let mut select = named(org);
     if lock {
         select = select.lock(LockType::NoKeyUpdate);
     }
     Ok(select.one(db).await?)
+}
+
+/// The organization `org` names, unless it was deleted.
+pub(crate) fn named(org: &OrgRef) -> Select<organization::Entity> {
+    let select = organization::Entity::find().filter(organization::Column::DeletedAt.is_null());
+    match org {
+        OrgRef::Id(id) => select.filter(organization::Column::Id.eq(*id)),
+        OrgRef::Name(name) => {
+            select.filter(organization::Column::Name.eq(name.trim().to_lowercase()))
+        }
+    }
 }
 
 /// The viewer's role in an organization, `None` when not a member.

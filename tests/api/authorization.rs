@@ -132,6 +132,18 @@ fn table() -> Vec<Row> {
         )
         .case("an unknown organization"),
         Row::new(
+            "Query.orgEvents",
+            "query($org: OrgSelector!) { orgEvents(org: $org, kinds: [CREATED]) { totalCount } }",
+            acme,
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "orgEvents": { "totalCount": 2 } })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        ),
+        Row::new(
             "Query.myInvitations",
             "{ myInvitations { status organization { name } } }",
             no_variables,
@@ -732,7 +744,40 @@ fn table() -> Vec<Row> {
             },
         )
         .in_scene(),
+        Row::new(
+            "Mutation.deleteOrganization",
+            "mutation($org: String!) { deleteOrganization(org: { name: $org }) }",
+            |c| json!({ "org": c.scene().org }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "deleteOrganization": true })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .in_scene(),
         // -- Subscription --
+        Row::new(
+            "Subscription.orgEvents",
+            "subscription($org: String!) {
+              orgEvents(org: { name: $org }) { kind actor { username } changes { field } } }",
+            |c| json!({ "org": c.scene().org }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "orgEvents": {
+                    "kind": "DECLINED", "actor": { "username": "ivy" }, "changes": [] } })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .in_scene()
+        .triggered_by(
+            Role::Invitee,
+            DECLINE,
+            |c| json!({ "token": c.scene().invitation.token }),
+        ),
         Row::new(
             "Subscription.invitationEvents",
             "subscription($org: String!) {

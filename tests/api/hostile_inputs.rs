@@ -402,11 +402,28 @@ fn misfit(what: impl Into<String>, value: Json) -> Probe {
     }
 }
 
+/// The organization `deleteOrganization` is let loose on.
+const DOOMED_ORG: &str = "doomed";
+
+/// Every string equal to `from` in `value`, made `to`.
+fn retarget(value: &mut Json, from: &str, to: &str) {
+    match value {
+        Json::String(text) if text == from => *text = to.to_owned(),
+        Json::Array(items) => items.iter_mut().for_each(|item| retarget(item, from, to)),
+        Json::Object(fields) => fields
+            .values_mut()
+            .for_each(|field| retarget(field, from, to)),
+        _ => {}
+    }
+}
+
 /// The real things that valid values name: an organization the caller administers, one of
-/// its email invitations, one of its open links, and the caller's own login.
+/// its email invitations, one of its open links, and the caller's own login; and another
+/// organization for `deleteOrganization`.
 struct World {
     org_name: String,
     org_id: String,
+    doomed_org_id: String,
     invitation_id: String,
     link_token: String,
     login: String,
@@ -500,7 +517,14 @@ impl World {
         }
         remove(&mut variables, &context.without);
         self.put(schema, &mut variables, None, &target.path, value, fill);
-        Json::Object(variables)
+        let mut variables = Json::Object(variables);
+        // Deleting the organization that every other operation names would leave them nothing
+        // to work on: `deleteOrganization` gets one of its own.
+        if op.field == "deleteOrganization" {
+            retarget(&mut variables, &self.org_id, &self.doomed_org_id);
+            retarget(&mut variables, &self.org_name, DOOMED_ORG);
+        }
+        variables
     }
 
     fn put(
@@ -1000,11 +1024,13 @@ async fn every_argument_answers_hostile_values_in_time_with_coded_errors() {
     // The first account is the server admin; it also administers the organization.
     let (admin, _) = register(&app, "root").await;
     let org_id = create_org(&app, &admin, "acme").await;
+    let doomed_org_id = create_org(&app, &admin, DOOMED_ORG).await;
     let (invitation_id, _) = invite_one(&app, &admin, "acme", "bob@example.com").await;
     let (_, link_token) = create_link(&app, &admin, "acme", None).await;
     let world = World {
         org_name: "acme".to_owned(),
         org_id,
+        doomed_org_id,
         invitation_id,
         link_token,
         login: "root".to_owned(),

@@ -19,9 +19,7 @@ use doorman::service::Ctx;
 use doorman::service::events;
 use doorman::service::invitations::accept_fast::try_accept;
 use doorman::service::invitations::redeem::accept_checked;
-use entity::enums::{
-    EmailDeliveryStatus, InvitationAction, InvitationEventKind, InvitationStatus, OrgRole,
-};
+use entity::enums::{EmailDeliveryStatus, EventKind, InvitationAction, InvitationStatus, OrgRole};
 use entity::{invitation, invitation_event, invitation_redemption, membership, organization, user};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, Iterable, PaginatorTrait, QueryFilter};
 
@@ -183,6 +181,8 @@ async fn build(ctx: &Ctx, cases: &[Case]) -> Vec<[World; 2]> {
             name: Set(name(n / 2, n % 2, "org")),
             members_can_invite: Set(false),
             created_at: Set(now),
+            default_invite_role: Set(OrgRole::Member),
+            default_allowed_email_domains: Set(String::new()),
             ..Default::default()
         }),
     )
@@ -333,7 +333,7 @@ async fn state(ctx: &Ctx, world: &World) -> State {
         .unwrap();
     let accepted_events = invitation_event::Entity::find()
         .filter(invitation_event::Column::InvitationId.eq(world.invitation_id))
-        .filter(invitation_event::Column::Kind.eq(InvitationEventKind::Accepted))
+        .filter(invitation_event::Column::Kind.eq(EventKind::Accepted))
         .count(db)
         .await
         .unwrap();

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod administration;
+mod audit;
 mod authorization;
 mod cli;
 mod concurrency;

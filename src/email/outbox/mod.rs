@@ -23,7 +23,10 @@ use tokio::sync::Notify;
 mod queue;
 mod render;
 
-pub use queue::{QueuedEmail, cancel_undelivered, cancel_undelivered_to_account, enqueue};
+pub use queue::{
+    QueuedEmail, cancel_undelivered, cancel_undelivered_in_org, cancel_undelivered_to_account,
+    enqueue,
+};
 use queue::{erasing_bodies, set_status};
 pub use render::email_names;
 

@@ -1,8 +1,8 @@
 //! Putting messages in the outbox, in the caller's transaction, and taking back the ones not
 //! yet delivered.
 
-use entity::email_outbox;
 use entity::enums::{OutboxKind, OutboxStatus};
+use entity::{email_outbox, invitation};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -98,6 +98,24 @@ pub async fn cancel_undelivered(
 ) -> Result<(), sea_orm::DbErr> {
     erasing_bodies(set_status(OutboxStatus::Cancelled))
         .filter(email_outbox::Column::InvitationId.eq(invitation_id))
+        .filter(email_outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Sending]))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Stops the undelivered messages of every invitation of organization `org_id`.
+pub async fn cancel_undelivered_in_org(
+    txn: &impl ConnectionTrait,
+    org_id: i64,
+) -> Result<(), sea_orm::DbErr> {
+    let invitations = sea_orm::sea_query::Query::select()
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(invitation::Column::OrganizationId.eq(org_id))
+        .to_owned();
+    erasing_bodies(set_status(OutboxStatus::Cancelled))
+        .filter(email_outbox::Column::InvitationId.in_subquery(invitations))
         .filter(email_outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Sending]))
         .exec(txn)
         .await?;

@@ -20,9 +20,10 @@ pub struct CreateOrgInvitesInput {
     pub org: OrgSelector,
     /// At most 100 (configurable); each is trimmed and lower-cased.
     pub emails: Vec<String>,
-    #[graphql(default_with = "OrgRole::Member")]
-    pub role: OrgRole,
-    /// Default 7 days from now; at most 30 days ahead.
+    /// Default: the organization's `defaultInviteRole` (MEMBER unless an admin changed it).
+    pub role: Option<OrgRole>,
+    /// Default: the organization's `defaultInviteExpiryHours` from now, else 7 days; at
+    /// most 30 days ahead.
     pub expires_at: Option<DateTime>,
     /// A personal note shown in the email (at most 1000 characters).
     pub message: Option<String>,
@@ -68,14 +69,15 @@ pub struct CreateOrgInvitesPayload {
 #[derive(InputObject)]
 pub struct CreateInviteLinkInput {
     pub org: OrgSelector,
-    #[graphql(default_with = "OrgRole::Member")]
-    pub role: OrgRole,
+    /// Default: the organization's `defaultInviteRole` (MEMBER unless an admin changed it).
+    pub role: Option<OrgRole>,
     /// Null means unlimited.
     pub max_uses: Option<i32>,
+    /// Default: the organization's `defaultInviteExpiryHours` from now, else 7 days.
     pub expires_at: Option<DateTime>,
-    /// Only accounts with an email in these domains may accept (empty = any).
-    #[graphql(default)]
-    pub allowed_email_domains: Vec<String>,
+    /// Only accounts with an email in these domains may accept (`[]` = any). Default: the
+    /// organization's `defaultAllowedEmailDomains`.
+    pub allowed_email_domains: Option<Vec<String>>,
 }
 
 #[derive(InputObject)]
@@ -87,7 +89,7 @@ pub struct CreateRegistrationInviteInput {
     pub expires_at: Option<DateTime>,
     /// Also join this organization on registering.
     pub org: Option<OrgSelector>,
-    /// The role in `org` (default MEMBER).
+    /// The role in `org` (default: its `defaultInviteRole`).
     pub role: Option<OrgRole>,
     #[graphql(default = true)]
     pub send_email: bool,
@@ -115,7 +117,7 @@ impl CreateMutation {
                     .iter()
                     .map(|raw| EmailAddress::parse_listed(raw))
                     .collect(),
-                role: input.role.into(),
+                role: input.role.map(Into::into),
                 expires_at: input.expires_at.map(|at| at.0),
                 message: Message::parse(input.message.as_deref()).map_err(AppError::bad_input)?,
                 send_email: input.send_email,
@@ -142,10 +144,14 @@ impl CreateMutation {
             throttle(ctx, Action::Invite)?;
             let request = InviteLink {
                 org: input.org.to_ref(),
-                role: input.role.into(),
+                role: input.role.map(Into::into),
                 max_uses: input.max_uses,
                 expires_at: input.expires_at.map(|at| at.0),
-                allowed_email_domains: EmailDomains::parse(&input.allowed_email_domains)
+                allowed_email_domains: input
+                    .allowed_email_domains
+                    .as_deref()
+                    .map(EmailDomains::parse)
+                    .transpose()
                     .map_err(AppError::bad_input)?,
             };
             create::create_invite_link(state(ctx), viewer(ctx), request).await

@@ -25,7 +25,7 @@ use sea_orm::{
 
 use super::Accepted;
 use crate::db;
-use crate::domain::InvitationEventKind;
+use crate::domain::EventKind;
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
@@ -127,7 +127,7 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
         JOIN organizations o ON o.id = used.organization_id",
         acceptable = acceptable('$'),
         status = status_after_use("inv"),
-        accepted_event = InvitationEventKind::Accepted.to_value(),
+        accepted_event = EventKind::Accepted.to_value(),
     )
 });
 
@@ -200,9 +200,9 @@ async fn accept_postgres(
     let event_id: i64 = row.try_get("", "event_id")?;
     let committed = Committed::notified(vec![BusEvent {
         id: event_id,
-        invitation_id: model.id,
+        invitation_id: Some(model.id),
         organization_id: model.organization_id,
-        kind: InvitationEventKind::Accepted,
+        kind: EventKind::Accepted,
         actor_id: Some(user.id),
     }]);
     Ok(Some((
@@ -263,13 +263,7 @@ async fn accept_sqlite(
     .one(&*txn)
     .await?
     .ok_or_else(|| anyhow::anyhow!("the accepted invitation disappeared"))?;
-    let committed = events::record(
-        &*txn,
-        &[&model],
-        InvitationEventKind::Accepted,
-        Some(user.id),
-    )
-    .await?;
+    let committed = events::record(&*txn, &[&model], EventKind::Accepted, Some(user.id)).await?;
     txn.commit().await?;
     let organization = organization::Entity::find_by_id(membership.organization_id)
         .one(&ctx.db)

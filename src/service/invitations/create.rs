@@ -14,7 +14,7 @@ use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::names::Message;
 use crate::domain::org_role::OrgRole;
-use crate::domain::{EmailDeliveryStatus, InvitationEventKind};
+use crate::domain::{EmailDeliveryStatus, EventKind};
 use crate::error::{AppError, ErrorCode};
 use crate::service::Ctx;
 use crate::service::events::{self, Committed};
@@ -26,7 +26,8 @@ pub struct OrgInvites {
     pub org: OrgRef,
     /// As the request listed them: a bad entry gets an `INVALID_EMAIL` outcome of its own.
     pub emails: Vec<Result<EmailAddress, NotAnEmail>>,
-    pub role: OrgRole,
+    /// `None`: the organization's default.
+    pub role: Option<OrgRole>,
     pub expires_at: Option<DateTime<Utc>>,
     pub message: Option<Message>,
     pub send_email: bool,
@@ -72,12 +73,13 @@ pub async fn create_org_invites(
         ));
     }
     let now = crate::db::now();
-    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     let message = input.message;
 
     let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
-    require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
+    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, Some(&org), now)?;
+    let role = input.role.unwrap_or(org.default_invite_role);
+    require_inviter(&txn, user.id, user.is_server_admin, &org, role).await?;
 
     let mut errors = Vec::new();
     let mut candidates: Vec<EmailAddress> = Vec::new();
@@ -132,7 +134,7 @@ pub async fn create_org_invites(
     let new = valid.into_iter().map(|email| NewInvitation {
         action: InvitationAction::JoinOrg,
         organization_id: Some(org.id),
-        role: Some(input.role),
+        role: Some(role),
         email: Some(email),
         allowed_email_domains: EmailDomains::default(),
         max_uses: Some(1),
@@ -203,10 +205,12 @@ async fn existing_members_and_invitees(
 /// What `createInviteLink` needs.
 pub struct InviteLink {
     pub org: OrgRef,
-    pub role: OrgRole,
+    /// `None`: the organization's default.
+    pub role: Option<OrgRole>,
     pub max_uses: Option<i32>,
     pub expires_at: Option<DateTime<Utc>>,
-    pub allowed_email_domains: EmailDomains,
+    /// `None`: the organization's default.
+    pub allowed_email_domains: Option<EmailDomains>,
 }
 
 /// Creates a multi-use open link to join an organization.
@@ -218,11 +222,15 @@ pub async fn create_invite_link(
 ) -> Result<InvitationView, AppError> {
     let user = require_user(viewer)?;
     let now = crate::db::now();
-    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     check_max_uses(input.max_uses)?;
     let txn = db::begin_write(&ctx.db).await?;
     let org = require_org(&txn, &input.org, true).await?;
-    require_inviter(&txn, user.id, user.is_server_admin, &org, input.role).await?;
+    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, Some(&org), now)?;
+    let role = input.role.unwrap_or(org.default_invite_role);
+    require_inviter(&txn, user.id, user.is_server_admin, &org, role).await?;
+    let allowed_email_domains = input
+        .allowed_email_domains
+        .unwrap_or_else(|| EmailDomains::stored(&org.default_allowed_email_domains));
     quotas::check_org_quotas(&txn, &ctx.settings.rate_limits, &org, 1, now).await?;
     let (mut created, committed) = insert_invitations(
         ctx,
@@ -230,9 +238,9 @@ pub async fn create_invite_link(
         vec![NewInvitation {
             action: InvitationAction::JoinOrg,
             organization_id: Some(org.id),
-            role: Some(input.role),
+            role: Some(role),
             email: None,
-            allowed_email_domains: input.allowed_email_domains,
+            allowed_email_domains,
             max_uses: input.max_uses,
             expires_at,
             invited_by: Some(user.id),
@@ -325,7 +333,6 @@ pub(crate) async fn insert_registration_invite(
     input: RegistrationInvite,
 ) -> Result<(InvitationView, Committed), AppError> {
     let now = crate::db::now();
-    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, now)?;
     let email = input.email;
     check_max_uses(input.max_uses)?;
     let max_uses = match (&email, input.max_uses) {
@@ -344,6 +351,7 @@ pub(crate) async fn insert_registration_invite(
     if org.is_none() && input.role.is_some() {
         return Err(AppError::bad_input("role needs an organization"));
     }
+    let expires_at = resolve_expiry(&ctx.settings, input.expires_at, org.as_ref(), now)?;
     if let Some(org) = &org {
         quotas::check_org_quotas(txn, &ctx.settings.rate_limits, org, 1, now).await?;
     }
@@ -369,7 +377,9 @@ pub(crate) async fn insert_registration_invite(
         txn,
         vec![NewInvitation {
             action: InvitationAction::RegisterAccount,
-            role: org.as_ref().map(|_| input.role.unwrap_or(OrgRole::Member)),
+            role: org
+                .as_ref()
+                .map(|org| input.role.unwrap_or(org.default_invite_role)),
             organization_id: org.as_ref().map(|org| org.id),
             send_email: input.send_email && email.is_some(),
             email,
@@ -452,8 +462,7 @@ async fn insert_invitations(
         .await?;
     models.sort_by_key(|model| model.id);
     let refs: Vec<&invitation::Model> = models.iter().collect();
-    let committed =
-        events::record(txn, &refs, InvitationEventKind::Created, refs[0].invited_by).await?;
+    let committed = events::record(txn, &refs, EventKind::Created, refs[0].invited_by).await?;
     let views = models
         .into_iter()
         .map(|model| InvitationView {

@@ -1,9 +1,9 @@
-//! What a subscriber of an organization's invitation events may follow and see.
+//! What a subscriber of an organization's events may follow and see.
 
-use entity::{membership, organization, user};
+use entity::{invitation_event, membership, organization, user};
 
 use crate::auth::Viewer;
-use crate::domain::InvitationEventKind;
+use crate::domain::EventKind;
 use crate::domain::invitation_rules::InvitationAction;
 use crate::error::AppError;
 use crate::service::bus::BusEvent;
@@ -14,12 +14,23 @@ use super::{InvitationView, is_invitee, require_org, require_org_admin};
 
 /// An event as a subscriber sees it.
 pub struct LoadedEvent {
-    pub kind: InvitationEventKind,
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub invitation: InvitationView,
+    pub row: invitation_event::Model,
+    /// For an invitation's event.
+    pub invitation: Option<InvitationView>,
     pub actor: Option<user::Model>,
+    /// The member an event about a member is about.
+    pub subject: Option<user::Model>,
     /// For ACCEPTED: the membership the accept created.
     pub membership: Option<membership::Model>,
+    /// Whether the subscriber is still an admin of the event's organization, as of this
+    /// event: a feed whose subscriber is not ends.
+    pub viewer_is_admin: bool,
+}
+
+impl LoadedEvent {
+    pub fn kind(&self) -> EventKind {
+        self.row.kind
+    }
 }
 
 /// Checks that the viewer may follow an organization's events (its admins only).
@@ -45,21 +56,23 @@ pub async fn load(
     let Some(shared) = ctx.bus.shared(event.id).await? else {
         return Ok(None);
     };
-    let model = &shared.invitation;
-    let viewer_is_admin = viewer.user().is_some_and(|user| {
-        (model.action == InvitationAction::RegisterAccount && user.is_server_admin)
-            || (model.organization_id.is_some() && shared.org_admins.contains(&user.id))
+    let viewer_is_admin = viewer
+        .user()
+        .is_some_and(|user| shared.org_admins.contains(&user.id));
+    let invitation = shared.invitation.as_ref().map(|model| InvitationView {
+        viewer_is_admin: viewer_is_admin
+            || (model.action == InvitationAction::RegisterAccount
+                && viewer.user().is_some_and(|user| user.is_server_admin)),
+        viewer_is_invitee: is_invitee(viewer, model),
+        model: model.clone(),
+        link: None,
     });
     Ok(Some(LoadedEvent {
-        kind: shared.kind,
-        at: shared.at,
-        invitation: InvitationView {
-            viewer_is_admin,
-            viewer_is_invitee: is_invitee(viewer, model),
-            model: model.clone(),
-            link: None,
-        },
+        row: shared.row.clone(),
+        invitation,
         actor: shared.actor.clone(),
+        subject: shared.subject.clone(),
         membership: shared.membership.clone(),
+        viewer_is_admin,
     }))
 }

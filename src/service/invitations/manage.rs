@@ -19,7 +19,7 @@ use crate::db;
 use crate::domain::email_address::{EmailAddress, NotAnEmail};
 use crate::domain::invitation_rules::{InvitationStatus, Refusal};
 use crate::domain::invite_token::InviteToken;
-use crate::domain::{EmailDeliveryStatus, InvitationEventKind};
+use crate::domain::{EmailDeliveryStatus, EventKind};
 use crate::email::outbox;
 use crate::error::{AppError, ErrorCode};
 use crate::service::Ctx;
@@ -88,13 +88,7 @@ pub async fn cancel(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<InvitationVie
     }
     active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
-    let committed = events::record(
-        &txn,
-        &[&model],
-        InvitationEventKind::Cancelled,
-        viewer.user_id(),
-    )
-    .await?;
+    let committed = events::record(&txn, &[&model], EventKind::Cancelled, viewer.user_id()).await?;
     txn.commit().await?;
     events::announce(ctx, committed).await;
     Ok(admin_view(model))
@@ -345,13 +339,7 @@ async fn renew(
     // The new token goes only to the mailbox when emailed, else to the caller.
     active.link_disclosed = Set(!requests_email);
     let model = active.update(txn).await?;
-    let committed = events::record(
-        txn,
-        &[&model],
-        InvitationEventKind::Resent,
-        viewer.user_id(),
-    )
-    .await?;
+    let committed = events::record(txn, &[&model], EventKind::Resent, viewer.user_id()).await?;
     let mut view = admin_view(model);
     view.link = Some(link_for(&ctx.settings, &token));
     let (organization, inviter) = outbox::email_names(txn, &view.model).await?;

@@ -21,6 +21,7 @@ use sea_orm::{
 use crate::auth::Viewer;
 use crate::config::Settings;
 use crate::domain::EmailDeliveryStatus;
+use crate::domain::email_address::EmailDomains;
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus, effective_status};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::{Grants, OrgRole};
@@ -92,23 +93,23 @@ pub fn link_for(settings: &Settings, token: &InviteToken) -> String {
 
 /// Allowed domains as stored (comma-separated) back to a list.
 pub fn allowed_domains(model: &invitation::Model) -> Vec<String> {
-    model
-        .allowed_email_domains
-        .split(',')
-        .filter(|domain| !domain.is_empty())
-        .map(str::to_owned)
-        .collect()
+    EmailDomains::stored(&model.allowed_email_domains).into_vec()
 }
 
 /// The expiry a request asked for, or the default; must be in the future and within the maximum.
 pub fn resolve_expiry(
     settings: &Settings,
     requested: Option<DateTime<Utc>>,
+    org: Option<&organization::Model>,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, AppError> {
     let max = now + Duration::days(i64::from(settings.invitation_max_expiry_days));
     match requested {
-        None => Ok(now + Duration::days(i64::from(settings.invitation_expiry_days))),
+        None => Ok(match org.and_then(|org| org.default_invite_expiry_hours) {
+            // The organization's default was checked against the maximum when it was set.
+            Some(hours) => Ord::min(now + Duration::hours(i64::from(hours)), max),
+            None => now + Duration::days(i64::from(settings.invitation_expiry_days)),
+        }),
         Some(at) if at <= now => Err(AppError::bad_input("expiresAt must be in the future")),
         Some(at) if at > max => Err(AppError::bad_input(format!(
             "expiresAt may be at most {} days ahead",
@@ -218,13 +219,7 @@ pub(crate) async fn require_org_as_admin(
 ) -> Result<organization::Model, AppError> {
     const VIEWER_ROLE: &str = "viewer_role";
     let viewer_id = viewer.id;
-    let select = match org {
-        organizations::OrgRef::Id(id) => {
-            organization::Entity::find().filter(organization::Column::Id.eq(*id))
-        }
-        organizations::OrgRef::Name(name) => organization::Entity::find()
-            .filter(organization::Column::Name.eq(name.trim().to_lowercase())),
-    };
+    let select = organizations::named(org);
     let viewer_membership: RelationDef = organization::Entity::belongs_to(membership::Entity)
         .from(organization::Column::Id)
         .to(membership::Column::OrganizationId)

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{Accepted, InvitationView, allowed_domains, find_by_token_for_update, view};
 use crate::auth::Viewer;
 use crate::db;
-use crate::domain::InvitationEventKind;
+use crate::domain::EventKind;
 use crate::domain::invitation_rules::{
     EmailProof, InvitationAction, InvitationStatus, Redeemable, Redeemer, Refusal,
     check_redeemable, effective_status, status_after_use,
@@ -134,8 +134,7 @@ pub(crate) async fn redeem(
     active.status = Set(status);
     active.updated_at = Set(now);
     let model = active.update(txn).await?;
-    let committed =
-        events::record(txn, &[&model], InvitationEventKind::Accepted, Some(user.id)).await?;
+    let committed = events::record(txn, &[&model], EventKind::Accepted, Some(user.id)).await?;
     Ok((model, membership, committed))
 }
 
@@ -242,13 +241,7 @@ pub async fn decline_invitation(
     active.status = Set(InvitationStatus::Declined);
     active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
-    let committed = events::record(
-        &txn,
-        &[&model],
-        InvitationEventKind::Declined,
-        viewer.user_id(),
-    )
-    .await?;
+    let committed = events::record(&txn, &[&model], EventKind::Declined, viewer.user_id()).await?;
     let declined = view(&txn, viewer, model).await?;
     txn.commit().await?;
     events::announce(ctx, committed).await;

@@ -1,0 +1,174 @@
+//! Retention, a privacy feature: a background task deletes log events older than
+//! `DOORMAN_RETENTION_EVENTS_DAYS` and erases the personal data of invitations that closed
+//! without being accepted more than `DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS` ago. Both are
+//! off by default. Work goes in batches, each its own short transaction, so a large backlog
+//! never holds the database for long.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use entity::{email_outbox, invitation, invitation_event};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
+use tokio::sync::watch;
+
+use crate::db;
+use crate::domain::invitation_rules::InvitationStatus;
+use crate::error::AppError;
+use crate::service::Ctx;
+
+/// Rows removed or erased per transaction.
+const BATCH: u64 = 1000;
+
+/// What one run removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub events_deleted: u64,
+    pub invitations_erased: u64,
+}
+
+/// Runs [`sweep`] at start-up and then every `DOORMAN_RETENTION_INTERVAL_SECONDS` until the
+/// server stops; does nothing when no retention is configured.
+pub async fn run(ctx: Ctx, mut stopping: watch::Receiver<bool>) {
+    let retention = &ctx.settings.retention;
+    if !retention.enabled() {
+        return;
+    }
+    let mut interval =
+        tokio::time::interval(Duration::from_secs(retention.retention_interval_seconds));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stop = tokio::select! {
+            _ = interval.tick() => false,
+            _ = stopping.wait_for(|stopping| *stopping) => true,
+        };
+        if stop {
+            return;
+        }
+        match sweep(&ctx, db::now()).await {
+            Ok(swept) if swept != Swept::default() => tracing::info!(
+                events_deleted = swept.events_deleted,
+                invitations_erased = swept.invitations_erased,
+                "retention removed old data"
+            ),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "retention run failed; retrying later"),
+        }
+    }
+}
+
+/// Removes what is older than the configured ages, as of `now`.
+pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Swept, AppError> {
+    let retention = &ctx.settings.retention;
+    let mut swept = Swept::default();
+    let cutoff = |days: u32| now - chrono::Duration::days(i64::from(days));
+    if let Some(days) = retention.retention_events_days {
+        swept.events_deleted = in_batches(|| delete_events_before(ctx, cutoff(days))).await?;
+    }
+    if let Some(days) = retention.retention_closed_invitations_days {
+        swept.invitations_erased = in_batches(|| erase_closed_before(ctx, cutoff(days))).await?;
+    }
+    Ok(swept)
+}
+
+/// Runs `batch` until one handles less than [`BATCH`] rows; the rows handled in all.
+async fn in_batches<F, Batch>(mut batch: F) -> Result<u64, AppError>
+where
+    F: FnMut() -> Batch,
+    Batch: Future<Output = Result<u64, AppError>>,
+{
+    let mut total = 0;
+    loop {
+        let handled = batch().await?;
+        total += handled;
+        if handled < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// The ids of the first [`BATCH`] rows of `select`.
+async fn batch_of<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    select: Select<E>,
+    id: E::Column,
+) -> Result<Vec<i64>, AppError> {
+    Ok(select
+        .select_only()
+        .column(id)
+        .limit(BATCH)
+        .into_tuple()
+        .all(txn)
+        .await?)
+}
+
+/// Deletes one batch of events created before `cutoff`.
+async fn delete_events_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let old =
+        invitation_event::Entity::find().filter(invitation_event::Column::CreatedAt.lt(cutoff));
+    let ids = batch_of(&txn, old, invitation_event::Column::Id).await?;
+    if ids.is_empty() {
+        txn.rollback().await?;
+        return Ok(0);
+    }
+    let deleted = invitation_event::Entity::delete_many()
+        .filter(invitation_event::Column::Id.is_in(ids))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    Ok(deleted)
+}
+
+/// Erases one batch of invitations closed before `cutoff` without being accepted: cancelled
+/// or declined then, or expired by then while pending (those become cancelled, so nothing
+/// can reopen an invitation whose invitee is gone). Their outbox messages go with them.
+async fn erase_closed_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let closed = Expr::col(invitation::Column::Status)
+        .is_in([InvitationStatus::Cancelled, InvitationStatus::Declined])
+        .and(Expr::col(invitation::Column::UpdatedAt).lt(cutoff));
+    let expired = Expr::col(invitation::Column::Status)
+        .eq(InvitationStatus::Pending)
+        .and(Expr::col(invitation::Column::ExpiresAt).lt(cutoff));
+    let personal = invitation::Column::Email
+        .is_not_null()
+        .or(invitation::Column::Message.is_not_null());
+    let ids = batch_of(
+        &txn,
+        invitation::Entity::find()
+            .filter(closed.or(expired))
+            .filter(personal),
+        invitation::Column::Id,
+    )
+    .await?;
+    if ids.is_empty() {
+        txn.rollback().await?;
+        return Ok(0);
+    }
+    email_outbox::Entity::delete_many()
+        .filter(email_outbox::Column::InvitationId.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    let none = || Expr::value(Option::<String>::None);
+    invitation::Entity::update_many()
+        .filter(invitation::Column::Id.is_in(ids.clone()))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
+        .col_expr(
+            invitation::Column::Status,
+            Expr::value(InvitationStatus::Cancelled),
+        )
+        .exec(&txn)
+        .await?;
+    let erased = invitation::Entity::update_many()
+        .filter(invitation::Column::Id.is_in(ids))
+        .col_expr(invitation::Column::Email, none())
+        .col_expr(invitation::Column::Message, none())
+        .col_expr(invitation::Column::LastEmailError, none())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    Ok(erased)
+}
