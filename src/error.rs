@@ -33,8 +33,10 @@ pub enum ErrorCode {
     InvitationUsedUp,
     /// A newer token was sent for this invitation.
     InvitationSuperseded,
-    /// The caller's email is not the invited one, or its domain is not allowed.
+    /// The caller's email is not the invited one.
     EmailMismatch,
+    /// The caller's email is not in a domain the link allows.
+    EmailDomainNotAllowed,
     /// Joining through this invitation (or listing one's invitations) needs a verified email.
     EmailNotVerified,
     /// An email-verification token that is unknown, used, or for an address the account no
@@ -83,6 +85,7 @@ impl ErrorCode {
             Self::InvitationUsedUp => "INVITATION_USED_UP",
             Self::InvitationSuperseded => "INVITATION_SUPERSEDED",
             Self::EmailMismatch => "EMAIL_MISMATCH",
+            Self::EmailDomainNotAllowed => "EMAIL_DOMAIN_NOT_ALLOWED",
             Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             Self::InvalidToken => "INVALID_TOKEN",
             Self::TokenExpired => "TOKEN_EXPIRED",
@@ -230,6 +233,10 @@ impl From<Refusal> for AppError {
             Refusal::EmailMismatch => (
                 ErrorCode::EmailMismatch,
                 "this invitation is for a different email address",
+            ),
+            Refusal::DomainNotAllowed => (
+                ErrorCode::EmailDomainNotAllowed,
+                "this link is only for email addresses in the domains it allows",
             ),
             Refusal::EmailNotVerified => (
                 ErrorCode::EmailNotVerified,

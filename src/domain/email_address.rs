@@ -111,6 +111,22 @@ pub struct NotAnEmail {
     pub reason: String,
 }
 
+/// One entry of a list of emails, as the caller sent it and as it parsed.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub input: String,
+    pub parsed: Result<EmailAddress, NotAnEmail>,
+}
+
+impl Listed {
+    pub fn parse(raw: &str) -> Self {
+        Self {
+            input: raw.to_owned(),
+            parsed: EmailAddress::parse_listed(raw),
+        }
+    }
+}
+
 impl EmailAddress {
     /// [`EmailAddress::parse`] for one entry of a list, where a bad entry is an outcome of
     /// its own rather than a refusal of the whole list.

@@ -14,6 +14,8 @@ pub enum Refusal {
     AlreadyAccepted,
     UsedUp,
     EmailMismatch,
+    /// A link with a domain list, and the account's email is in none of them.
+    DomainNotAllowed,
     /// Joining through this invitation needs a proven email, and the account's is not.
     EmailNotVerified,
 }
@@ -108,7 +110,7 @@ pub fn check_redeemable(
             .iter()
             .any(|allowed| allowed == domain)
         {
-            return Err(Refusal::EmailMismatch);
+            return Err(Refusal::DomainNotAllowed);
         }
         true
     } else {
@@ -214,7 +216,7 @@ mod tests {
         );
         assert_eq!(
             check_redeemable(&invitation, verified("a@evil.com"), Utc::now()),
-            Err(Refusal::EmailMismatch)
+            Err(Refusal::DomainNotAllowed)
         );
     }
 
@@ -250,10 +252,10 @@ mod tests {
             check_redeemable(&link, unverified("a@example.com"), now),
             Err(Refusal::EmailNotVerified)
         );
-        // A mismatch is reported as such, verified or not.
+        // A domain not allowed is reported as such, verified or not.
         assert_eq!(
             check_redeemable(&link, unverified("a@evil.com"), now),
-            Err(Refusal::EmailMismatch)
+            Err(Refusal::DomainNotAllowed)
         );
         let open = pending(None, &[]);
         assert_eq!(

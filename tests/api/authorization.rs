@@ -562,6 +562,21 @@ fn table() -> Vec<Row> {
             },
         )
         .in_scene(),
+        Row::new(
+            "Mutation.cancelInvitation",
+            "mutation($id: ID!) { cancelInvitation(id: $id) { status } }",
+            |c| json!({ "id": c.scene().invitation.id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                stranger: error(NOT_FOUND),
+                invitee: error(FORBIDDEN),
+                member: error(FORBIDDEN),
+                org_admin: returns(json!({ "cancelInvitation": { "status": "CANCELLED" } })),
+                server_admin: error(NOT_FOUND),
+            },
+        )
+        .case("an email invitation")
+        .in_scene(),
         // Those who cannot even see an invitation are told it does not exist.
         Row::new(
             "Mutation.cancel",

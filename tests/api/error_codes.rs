@@ -121,6 +121,20 @@ async fn every_code_in_the_readme_table_is_what_its_request_gets() {
 
     let (_, carols) = invite_one(&app, &alice, "acme", "carol@example.com").await;
     got.push(("EMAIL_MISMATCH", accept(&app, &bob, &carols).await));
+    let elsewhere = create_invite_link(
+        &app,
+        &alice,
+        "acme",
+        json!({ "allowedEmailDomains": ["elsewhere.example"] }),
+    )
+    .await;
+    let elsewhere = token_from_link(&str_of(
+        &data(&elsewhere)["createInviteLink"]["invitationLink"],
+    ));
+    got.push((
+        "EMAIL_DOMAIN_NOT_ALLOWED",
+        accept(&app, &bob, &elsewhere).await,
+    ));
 
     let (_, bobs) = invite_one(&app, &alice, "acme", "bob@example.com").await;
     data(&accept(&app, &bob, &bobs).await);

@@ -26,7 +26,7 @@ const SHOWN_VIOLATIONS: usize = 150;
 const EXCERPT_CHARS: usize = 300;
 
 /// The codes of the API contract, those the transport and the engine add, and the timeout's.
-const KNOWN_CODES: [&str; 23] = [
+const KNOWN_CODES: [&str; 24] = [
     "UNAUTHENTICATED",
     "FORBIDDEN",
     "NOT_FOUND",
@@ -39,6 +39,7 @@ const KNOWN_CODES: [&str; 23] = [
     "INVITATION_USED_UP",
     "INVITATION_SUPERSEDED",
     "EMAIL_MISMATCH",
+    "EMAIL_DOMAIN_NOT_ALLOWED",
     "EMAIL_NOT_VERIFIED",
     "INVALID_TOKEN",
     "TOKEN_EXPIRED",

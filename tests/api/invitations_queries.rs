@@ -352,3 +352,57 @@ async fn listing_registration_invitations_as_a_regular_user_returns_forbidden() 
 
     assert_error_code(&response, "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn org_invitations_filter_by_email_delivery() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let emailed = create_org_invites(
+        &app,
+        &alice,
+        "acme",
+        &["bounced@example.com", "queued@example.com"],
+        json!({}),
+    )
+    .await;
+    let bounced = str_of(&invitations_of(&data(&emailed)["createOrgInvites"])[0]["id"]);
+    create_link(&app, &alice, "acme", None).await;
+    app.execute(
+        "UPDATE invitations SET email_status = 'FAILED' WHERE id = $1",
+        vec![db_id(&bounced).into()],
+    )
+    .await;
+    const BY_DELIVERY: &str = "query($statuses: [EmailDeliveryStatus!]) {
+      orgInvitations(org: { name: \"acme\" }, emailStatus: $statuses) {
+        totalCount nodes { email emailStatus } } }";
+    let page = |statuses: Value| {
+        let app = &app;
+        let alice = &alice;
+        async move {
+            let response = app
+                .graphql(BY_DELIVERY, json!({ "statuses": statuses }), Some(alice))
+                .await;
+            data(&response)["orgInvitations"].clone()
+        }
+    };
+
+    assert_eq!(
+        page(json!(["FAILED"])).await,
+        json!({ "totalCount": 1, "nodes": [
+            { "email": "bounced@example.com", "emailStatus": "FAILED" }] })
+    );
+    assert_eq!(
+        page(json!(["QUEUED", "NOT_REQUESTED", "QUEUED"])).await["totalCount"],
+        2
+    );
+    assert_eq!(page(json!(null)).await["totalCount"], 3);
+    let too_many = app
+        .graphql(
+            BY_DELIVERY,
+            json!({ "statuses": vec!["SENT"; 5] }),
+            Some(&alice),
+        )
+        .await;
+    assert_error_code(&too_many, "BAD_USER_INPUT");
+}

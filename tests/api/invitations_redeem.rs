@@ -245,7 +245,7 @@ async fn a_link_with_allowed_domains_refuses_other_domains_with_email_mismatch()
     let refused = accept(&app, &bob, &token).await;
     let allowed = accept(&app, &dave, &token).await;
 
-    assert_error_code(&refused, "EMAIL_MISMATCH");
+    assert_error_code(&refused, "EMAIL_DOMAIN_NOT_ALLOWED");
     assert_eq!(
         data(&allowed)["acceptInvitation"]["membership"]["user"]["username"],
         "dave"

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, SimpleObject};
 
 use super::Invitation;
-use crate::domain::email_address::{EmailAddress, EmailDomains};
+use crate::domain::email_address::{EmailAddress, EmailDomains, Listed};
 use crate::domain::names::Message;
 use crate::domain::org_role;
 use crate::error::{AppError, ErrorCode};
@@ -40,7 +40,10 @@ pub struct CreateOrgInvitesInput {
 /// Why one email was not invited.
 #[derive(SimpleObject)]
 pub struct InviteError {
+    /// The entry normalized (trimmed, lower-cased).
     pub email: String,
+    /// The entry as it was sent, to match the outcome to it.
+    pub input: String,
     /// `INVALID_EMAIL`, `DUPLICATE_IN_REQUEST`, `ALREADY_MEMBER` or `ALREADY_INVITED`.
     pub code: ErrorCode,
     pub message: String,
@@ -49,6 +52,7 @@ pub struct InviteError {
 impl From<ServiceInviteError> for InviteError {
     fn from(error: ServiceInviteError) -> Self {
         Self {
+            input: error.input,
             email: error.email,
             code: error.code,
             message: error.message,
@@ -112,11 +116,7 @@ impl CreateMutation {
             throttle(ctx, Action::Invite)?;
             let request = OrgInvites {
                 org: input.org.to_ref(),
-                emails: input
-                    .emails
-                    .iter()
-                    .map(|raw| EmailAddress::parse_listed(raw))
-                    .collect(),
+                emails: input.emails.iter().map(|raw| Listed::parse(raw)).collect(),
                 role: input.role.map(Into::into),
                 expires_at: input.expires_at.map(|at| at.0),
                 message: Message::parse(input.message.as_deref()).map_err(AppError::bad_input)?,

@@ -44,13 +44,20 @@ pub struct ManageMutation;
 
 #[Object]
 impl ManageMutation {
-    /// Cancels a pending invitation (org admins; server admins for registration invitations).
+    /// Cancels a pending invitation (org admins, the member who sent it where members may
+    /// invite; server admins for registration invitations). Its links stop working and its
+    /// undelivered email is not sent.
+    async fn cancel_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+        cancel(ctx, id).await
+    }
+
+    /// Cancels a pending invitation.
+    #[graphql(
+        deprecation = "Use `cancelInvitation`: a name that does not clash with other \
+                             subgraphs' `cancel` in a supergraph. This one keeps working."
+    )]
     async fn cancel(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
-        let id = id.parse().unwrap_or(-1);
-        manage::cancel(state(ctx), viewer(ctx), id)
-            .await
-            .map(Invitation)
-            .map_err(|err| err.extend())
+        cancel(ctx, id).await
     }
 
     /// Sends invitations again with a new token and a fresh expiry; old links stop working.
@@ -97,4 +104,12 @@ impl ManageMutation {
                 .collect(),
         })
     }
+}
+
+async fn cancel(ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+    let id = id.parse().unwrap_or(-1);
+    manage::cancel(state(ctx), viewer(ctx), id)
+        .await
+        .map(Invitation)
+        .map_err(|err| err.extend())
 }

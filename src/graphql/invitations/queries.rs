@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ErrorExtensions, Object, Result};
 
-use super::{Invitation, InvitationStatus};
+use super::{EmailDeliveryStatus, Invitation, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::graphql::connection::{ListConnection, connection, page_cost, page_request};
 use crate::graphql::context::{state, throttle, viewer};
@@ -43,14 +43,18 @@ impl InvitationsQuery {
         Ok(Some(Invitation(preview.invitation)))
     }
 
-    /// An organization's invitations, newest first (org admins).
+    /// An organization's invitations, newest first (org admins), optionally only those in
+    /// some `status`es, whose email contains `email`, or whose email delivery stands in one of
+    /// `emailStatus` (e.g. `[FAILED]`).
     #[graphql(complexity = "page_cost(first) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn org_invitations(
         &self,
         ctx: &Context<'_>,
         org: OrgSelector,
         status: Option<Vec<InvitationStatus>>,
         email: Option<String>,
+        email_status: Option<Vec<EmailDeliveryStatus>>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> Result<ListConnection<Invitation>> {
@@ -58,7 +62,9 @@ impl InvitationsQuery {
             let mut page = page_request(first, after, 20)?;
             page.count_total = ctx.look_ahead().field("totalCount").exists();
             let statuses = status.unwrap_or_default().into_iter().map(Into::into);
-            let filter = InvitationFilter::new(statuses.collect(), email)?;
+            let email_statuses = email_status.unwrap_or_default().into_iter().map(Into::into);
+            let filter = InvitationFilter::new(statuses.collect(), email)?
+                .with_email_statuses(email_statuses.collect())?;
             queries::org_invitations(state(ctx), viewer(ctx), &org.to_ref(), filter, page).await
         }
         .await

@@ -9,7 +9,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, Q
 use super::{InvitationView, quotas, require_inviter, require_org, resolve_expiry};
 use crate::auth::Viewer;
 use crate::db;
-use crate::domain::email_address::{EmailAddress, EmailDomains, NotAnEmail};
+use crate::domain::email_address::{EmailAddress, EmailDomains, Listed, NotAnEmail};
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::names::Message;
@@ -25,7 +25,7 @@ use crate::service::require_user;
 pub struct OrgInvites {
     pub org: OrgRef,
     /// As the request listed them: a bad entry gets an `INVALID_EMAIL` outcome of its own.
-    pub emails: Vec<Result<EmailAddress, NotAnEmail>>,
+    pub emails: Vec<Listed>,
     /// `None`: the organization's default.
     pub role: Option<OrgRole>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -37,6 +37,9 @@ pub struct OrgInvites {
 /// Why one email of a bulk request was not invited.
 #[derive(Debug)]
 pub struct InviteError {
+    /// The entry as the caller sent it.
+    pub input: String,
+    /// The entry normalized (trimmed and lower-cased), or trimmed when it is not an email.
     pub email: String,
     pub code: ErrorCode,
     pub message: String,
@@ -82,35 +85,40 @@ pub async fn create_org_invites(
     require_inviter(&txn, user.id, user.is_server_admin, &org, role).await?;
 
     let mut errors = Vec::new();
-    let mut candidates: Vec<EmailAddress> = Vec::new();
+    let mut candidates: Vec<(String, EmailAddress)> = Vec::new();
     let mut seen = HashSet::new();
-    for listed in input.emails {
-        match listed {
+    for Listed { input, parsed } in input.emails {
+        match parsed {
             Err(NotAnEmail { text, reason }) => errors.push(InviteError {
+                input,
                 email: text,
                 code: ErrorCode::InvalidEmail,
                 message: reason,
             }),
             Ok(email) if !seen.insert(email.clone()) => errors.push(InviteError {
+                input,
                 message: format!("{email} appears more than once in this request"),
                 email: email.to_string(),
                 code: ErrorCode::DuplicateInRequest,
             }),
-            Ok(email) => candidates.push(email),
+            Ok(email) => candidates.push((input, email)),
         }
     }
-    let (members, invited) = existing_members_and_invitees(&txn, org.id, &candidates, now).await?;
+    let addresses: Vec<EmailAddress> = candidates.iter().map(|(_, email)| email.clone()).collect();
+    let (members, invited) = existing_members_and_invitees(&txn, org.id, &addresses, now).await?;
     let mut outcome_errors = errors;
     let mut valid = Vec::new();
-    for email in candidates {
+    for (input, email) in candidates {
         if members.contains(email.as_ref()) {
             outcome_errors.push(InviteError {
+                input,
                 message: format!("{email} is already a member of {}", org.name),
                 email: email.to_string(),
                 code: ErrorCode::AlreadyMember,
             });
         } else if invited.contains(email.as_ref()) {
             outcome_errors.push(InviteError {
+                input,
                 message: format!("{email} already has a pending invitation; resend it instead"),
                 email: email.to_string(),
                 code: ErrorCode::AlreadyInvited,

@@ -222,6 +222,7 @@ pub async fn resend(
                 id,
                 error: InviteError {
                     message: "this invitation is named more than once in this request".to_owned(),
+                    input: email.clone(),
                     email,
                     code: ErrorCode::DuplicateInRequest,
                 },
@@ -254,6 +255,7 @@ pub async fn resend(
                 retry_after: err.retry_after(),
                 id,
                 error: InviteError {
+                    input: email.clone(),
                     email,
                     code: if err.code() == ErrorCode::BadUserInput {
                         ErrorCode::InvalidEmail

@@ -17,6 +17,7 @@ use super::{
     view, with_columns_of,
 };
 use crate::auth::Viewer;
+use crate::domain::EmailDeliveryStatus;
 use crate::domain::invitation_rules::{InvitationAction, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
@@ -75,6 +76,7 @@ pub async fn invitation_by_token(
 pub struct InvitationFilter {
     statuses: Vec<InvitationStatus>,
     email: Option<String>,
+    email_statuses: Vec<EmailDeliveryStatus>,
 }
 
 /// How many statuses there are: a status filter names each at most once.
@@ -111,9 +113,33 @@ impl InvitationFilter {
         Ok(Self {
             statuses: unique,
             email,
+            email_statuses: Vec::new(),
         })
     }
+
+    /// Also only rows whose email stands in one of `statuses` (all when empty).
+    pub fn with_email_statuses(
+        mut self,
+        statuses: Vec<EmailDeliveryStatus>,
+    ) -> Result<Self, AppError> {
+        if statuses.len() > EMAIL_STATUS_COUNT {
+            return Err(AppError::bad_input(format!(
+                "emailStatus names at most {EMAIL_STATUS_COUNT} statuses, each once; got {} \
+                 entries",
+                statuses.len()
+            )));
+        }
+        for status in statuses {
+            if !self.email_statuses.contains(&status) {
+                self.email_statuses.push(status);
+            }
+        }
+        Ok(self)
+    }
 }
+
+/// How many delivery statuses there are.
+const EMAIL_STATUS_COUNT: usize = 4;
 
 /// One page of an organization's invitations, with the organization and the inviters it
 /// names, read with it (for the request's loaders).
@@ -140,6 +166,9 @@ pub async fn org_invitations(
     }
     if let Some(email) = filter.email {
         select = select.filter(invitation::Column::Email.contains(email));
+    }
+    if !filter.email_statuses.is_empty() {
+        select = select.filter(invitation::Column::EmailStatus.is_in(filter.email_statuses));
     }
     let (page, inviters) = super::fetch_page_with_inviters(&ctx.db, select, page).await?;
     Ok(InvitationPage {

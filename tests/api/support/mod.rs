@@ -604,7 +604,7 @@ pub async fn acme_and_bob() -> (TestApp, String, String) {
 pub const CREATE_ORG_INVITES: &str = "mutation($input: CreateOrgInvitesInput!) {
   createOrgInvites(input: $input) {
     invitations { id email role status invitationLink isExistingUser emailStatus expiresAt }
-    errors { email code message }
+    errors { email input code message }
     validEmails } }";
 
 /// Calls `createOrgInvites` for `org` with `emails` plus the fields of `extra`.
