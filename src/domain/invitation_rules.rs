@@ -122,6 +122,75 @@ pub fn check_redeemable(
     Ok(EmailProof::Unchanged)
 }
 
+/// What the viewer of an invitation should do now, so that an app shows the right screen
+/// without knowing the rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// Create an account (no account has the invited email, or the invitation registers one).
+    SignUp,
+    /// Sign in (an account has the invited email, or it is an open link).
+    SignIn,
+    /// Prove the account's email first.
+    VerifyEmail,
+    /// Signed in as someone the invitation is not for.
+    SwitchAccount,
+    Accept,
+    AlreadyMember,
+    /// The invitation can no longer be used: ask for a new one.
+    RequestNew,
+}
+
+/// Who looks at an invitation.
+#[derive(Clone, Copy, Debug)]
+pub struct Viewing<'a> {
+    /// The signed-in account; `None` when anonymous.
+    pub account: Option<Redeemer<'a>>,
+    /// Whether that account already belongs to the invitation's organization.
+    pub is_member: bool,
+    /// Whether some account has the invited email.
+    pub invitee_has_account: bool,
+}
+
+/// The step for `viewing` an invitation of `action` now.
+pub fn next_step(
+    invitation: &Redeemable<'_>,
+    action: InvitationAction,
+    viewing: Viewing<'_>,
+    now: DateTime<Utc>,
+) -> NextStep {
+    if viewing.is_member {
+        return NextStep::AlreadyMember;
+    }
+    let Some(account) = viewing.account else {
+        let open = effective_status(invitation.status, invitation.expires_at, now)
+            == InvitationStatus::Pending
+            && invitation
+                .max_uses
+                .is_none_or(|max| invitation.usage_count < max);
+        return match (open, action, invitation.email) {
+            (false, ..) => NextStep::RequestNew,
+            (true, InvitationAction::RegisterAccount, _) => NextStep::SignUp,
+            (true, _, Some(_)) if !viewing.invitee_has_account => NextStep::SignUp,
+            (true, ..) => NextStep::SignIn,
+        };
+    };
+    if action == InvitationAction::RegisterAccount {
+        return NextStep::SwitchAccount;
+    }
+    match check_redeemable(invitation, account, now) {
+        Ok(_) => NextStep::Accept,
+        Err(Refusal::EmailMismatch | Refusal::DomainNotAllowed) => NextStep::SwitchAccount,
+        Err(Refusal::EmailNotVerified) => NextStep::VerifyEmail,
+        Err(
+            Refusal::Expired
+            | Refusal::Cancelled
+            | Refusal::Declined
+            | Refusal::AlreadyAccepted
+            | Refusal::UsedUp,
+        ) => NextStep::RequestNew,
+    }
+}
+
 /// The stored status after one more use: email invitations become `ACCEPTED`, links that
 /// reach `max_uses` become `USED_UP`, others stay `PENDING`.
 pub fn status_after_use(

@@ -406,3 +406,86 @@ async fn org_invitations_filter_by_email_delivery() {
         .await;
     assert_error_code(&too_many, "BAD_USER_INPUT");
 }
+
+/// `invitation(token) { nextStep }` as `viewer` sees it (None = anonymous).
+async fn next_step(app: &TestApp, token: &str, viewer: Option<&str>) -> String {
+    let response = app
+        .graphql(
+            "query($token: String!) { invitation(token: $token) { nextStep } }",
+            json!({ "token": token }),
+            viewer,
+        )
+        .await;
+    str_of(&data(&response)["invitation"]["nextStep"])
+}
+
+#[tokio::test]
+async fn the_preview_says_what_each_viewer_should_do_next() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (bob, _) = register(&app, "bob").await;
+    let shared = |email: &'static str| {
+        let (app, alice) = (&app, &alice);
+        async move {
+            let created =
+                create_org_invites(app, alice, "acme", &[email], json!({ "sendEmail": false }))
+                    .await;
+            let invitation = invitations_of(&data(&created)["createOrgInvites"])[0].clone();
+            (
+                str_of(&invitation["id"]),
+                token_from_link(&str_of(&invitation["invitationLink"])),
+            )
+        }
+    };
+
+    // An email invitation: sign up, then sign in, then accept; someone else switches.
+    let (_, carols) = shared("carol@example.com").await;
+    assert_eq!(next_step(&app, &carols, None).await, "SIGN_UP");
+    let (carol, _) = register(&app, "carol").await;
+    assert_eq!(next_step(&app, &carols, None).await, "SIGN_IN");
+    assert_eq!(next_step(&app, &carols, Some(&bob)).await, "SWITCH_ACCOUNT");
+    assert_eq!(next_step(&app, &carols, Some(&carol)).await, "ACCEPT");
+    data(&accept(&app, &carol, &carols).await);
+    assert_eq!(
+        next_step(&app, &carols, Some(&carol)).await,
+        "ALREADY_MEMBER"
+    );
+    assert_eq!(next_step(&app, &carols, Some(&bob)).await, "REQUEST_NEW");
+
+    // A shared link to an unproven email needs the email verified; an emailed one does not.
+    let (dave, _) = register_unverified(&app, "dave", "dave@example.com").await;
+    let (_, daves) = shared("dave@example.com").await;
+    assert_eq!(next_step(&app, &daves, Some(&dave)).await, "VERIFY_EMAIL");
+    let emailed = create_org_invites(&app, &alice, "acme", &["erin@example.com"], json!({})).await;
+    let emailed = invitations_of(&data(&emailed)["createOrgInvites"])[0].clone();
+    let erins = token_from_link(&link_of(&app, &emailed).await);
+    let (erin, _) = register_unverified(&app, "erin", "erin@example.com").await;
+    assert_eq!(next_step(&app, &erins, Some(&erin)).await, "ACCEPT");
+
+    // Links: anyone signs in; a domain list sends others to another account.
+    let (_, open) = create_link(&app, &alice, "acme", None).await;
+    assert_eq!(next_step(&app, &open, None).await, "SIGN_IN");
+    assert_eq!(next_step(&app, &open, Some(&bob)).await, "ACCEPT");
+    assert_eq!(next_step(&app, &open, Some(&alice)).await, "ALREADY_MEMBER");
+    let limited = create_invite_link(
+        &app,
+        &alice,
+        "acme",
+        json!({ "allowedEmailDomains": ["example.org"] }),
+    )
+    .await;
+    let limited = token_from_link(&str_of(
+        &data(&limited)["createInviteLink"]["invitationLink"],
+    ));
+    assert_eq!(
+        next_step(&app, &limited, Some(&bob)).await,
+        "SWITCH_ACCOUNT"
+    );
+
+    // Closed ones: ask for a new one.
+    let (franks_id, franks) = shared("frank@example.com").await;
+    data(&cancel(&app, &alice, &franks_id).await);
+    assert_eq!(next_step(&app, &franks, None).await, "REQUEST_NEW");
+    assert_eq!(next_step(&app, &franks, Some(&bob)).await, "REQUEST_NEW");
+}

@@ -13,7 +13,7 @@ use entity::invitation_redemption;
 
 use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::context::{state, viewer};
-use super::loaders::{AccountEmail, OrgId, UserId, loader};
+use super::loaders::{AccountEmail, OrgId, UserId, ViewerRoleIn, loader};
 use super::objects::{Invitation, Organization, User};
 use super::organizations::OrgRole;
 use super::scalars::DateTime;
@@ -22,6 +22,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::invitation_rules::{self, uses_remaining};
 use crate::service::invitations::allowed_domains;
 use crate::service::invitations::queries as service_queries;
+use crate::service::invitations::redeem::next_step_for;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "invitation_rules::InvitationAction")]
@@ -44,6 +45,26 @@ pub enum InvitationStatus {
     Cancelled,
     /// Derived at read time: `expiresAt` has passed while pending.
     Expired,
+}
+
+/// What the caller should do now with an invitation.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "invitation_rules::NextStep")]
+pub enum NextStep {
+    /// Create an account: no account has the invited email, or the invitation registers one.
+    SignUp,
+    /// Sign in: an account has the invited email, or it is an open link.
+    SignIn,
+    /// Verify the account's email (`requestEmailVerification`), then accept.
+    VerifyEmail,
+    /// Signed in as someone the invitation is not for: sign in as the invitee.
+    SwitchAccount,
+    /// `acceptInvitation` will succeed (barring a race).
+    Accept,
+    /// The caller already belongs to the organization.
+    AlreadyMember,
+    /// Expired, cancelled, declined or used: ask the inviter for a new one.
+    RequestNew,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +157,23 @@ impl Invitation {
     /// The inviter's personal note.
     async fn message(&self) -> Option<&str> {
         self.0.model.message.as_deref()
+    }
+
+    /// What the caller should do now: which screen an app shows for this invitation.
+    async fn next_step(&self, ctx: &Context<'_>) -> Result<NextStep> {
+        let model = &self.0.model;
+        let is_member = match (model.organization_id, viewer(ctx).user()) {
+            (Some(org_id), Some(_)) => loader(ctx).load_one(ViewerRoleIn(org_id)).await?.is_some(),
+            _ => false,
+        };
+        let invitee_has_account = match (&model.email, viewer(ctx).user()) {
+            (Some(email), None) => loader(ctx)
+                .load_one(AccountEmail(email.clone()))
+                .await?
+                .unwrap_or(false),
+            _ => false,
+        };
+        Ok(next_step_for(model, viewer(ctx), is_member, invitee_has_account).into())
     }
 
     /// An account with the invited email exists (so the app offers sign-in rather than sign-up).

@@ -13,8 +13,8 @@ use crate::auth::Viewer;
 use crate::db;
 use crate::domain::EventKind;
 use crate::domain::invitation_rules::{
-    EmailProof, InvitationAction, InvitationStatus, Redeemable, Redeemer, Refusal,
-    check_redeemable, effective_status, status_after_use,
+    EmailProof, InvitationAction, InvitationStatus, NextStep, Redeemable, Redeemer, Refusal,
+    Viewing, check_redeemable, effective_status, next_step, status_after_use,
 };
 use crate::domain::invite_token::InviteToken;
 use crate::error::{AppError, ErrorCode, OnConflict};
@@ -28,17 +28,46 @@ pub(crate) fn check(
     redeemer: Redeemer<'_>,
 ) -> Result<EmailProof, AppError> {
     let domains = allowed_domains(model);
-    let redeemable = Redeemable {
+    Ok(check_redeemable(
+        &redeemable(model, &domains),
+        redeemer,
+        Utc::now(),
+    )?)
+}
+
+/// What the viewer of `model` should do now ([`NextStep`]).
+pub fn next_step_for(
+    model: &invitation::Model,
+    viewer: &crate::auth::Viewer,
+    is_member: bool,
+    invitee_has_account: bool,
+) -> NextStep {
+    let domains = allowed_domains(model);
+    let viewing = Viewing {
+        account: viewer.user().map(redeemer),
+        is_member,
+        invitee_has_account,
+    };
+    next_step(
+        &redeemable(model, &domains),
+        model.action,
+        viewing,
+        Utc::now(),
+    )
+}
+
+/// The facts about `model` that decide whether it can be redeemed.
+fn redeemable<'a>(model: &'a invitation::Model, domains: &'a [String]) -> Redeemable<'a> {
+    Redeemable {
         status: model.status,
         expires_at: model.expires_at,
         max_uses: model.max_uses,
         usage_count: model.usage_count,
         email: model.email.as_deref(),
-        allowed_email_domains: &domains,
+        allowed_email_domains: domains,
         link_disclosed: model.link_disclosed,
         grants_membership: model.organization_id.is_some(),
-    };
-    Ok(check_redeemable(&redeemable, redeemer, Utc::now())?)
+    }
 }
 
 /// `user` as a redeemer.
