@@ -33,6 +33,8 @@ pub enum ErrorCode {
     InvitationUsedUp,
     /// A newer token was sent for this invitation.
     InvitationSuperseded,
+    /// An open link its admins paused.
+    InvitationPaused,
     /// The caller's email is not the invited one.
     EmailMismatch,
     /// The caller's email is not in a domain the link allows.
@@ -84,6 +86,7 @@ impl ErrorCode {
             Self::InvitationAlreadyAccepted => "INVITATION_ALREADY_ACCEPTED",
             Self::InvitationUsedUp => "INVITATION_USED_UP",
             Self::InvitationSuperseded => "INVITATION_SUPERSEDED",
+            Self::InvitationPaused => "INVITATION_PAUSED",
             Self::EmailMismatch => "EMAIL_MISMATCH",
             Self::EmailDomainNotAllowed => "EMAIL_DOMAIN_NOT_ALLOWED",
             Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
@@ -233,6 +236,10 @@ impl From<Refusal> for AppError {
             Refusal::EmailMismatch => (
                 ErrorCode::EmailMismatch,
                 "this invitation is for a different email address",
+            ),
+            Refusal::Paused => (
+                ErrorCode::InvitationPaused,
+                "this link is paused: ask the organization's admins",
             ),
             Refusal::DomainNotAllowed => (
                 ErrorCode::EmailDomainNotAllowed,

@@ -122,6 +122,12 @@ pub enum EventKind {
     Cancelled,
     #[sea_orm(string_value = "RESENT")]
     Resent,
+    #[sea_orm(string_value = "PAUSED")]
+    Paused,
+    #[sea_orm(string_value = "RESUMED")]
+    Resumed,
+    #[sea_orm(string_value = "REGENERATED")]
+    Regenerated,
     #[sea_orm(string_value = "MEMBER_ROLE_CHANGED")]
     MemberRoleChanged,
     #[sea_orm(string_value = "MEMBER_REMOVED")]
@@ -139,7 +145,14 @@ impl EventKind {
     pub fn is_invitation_event(self) -> bool {
         matches!(
             self,
-            Self::Created | Self::Accepted | Self::Declined | Self::Cancelled | Self::Resent
+            Self::Created
+                | Self::Accepted
+                | Self::Declined
+                | Self::Cancelled
+                | Self::Resent
+                | Self::Paused
+                | Self::Resumed
+                | Self::Regenerated
         )
     }
 }

@@ -36,6 +36,10 @@ pub struct Model {
     /// Whether the current token was ever shown to anyone but the invitee's mailbox (returned
     /// to the inviter or printed). An undisclosed email-bound token proves the mailbox.
     pub link_disclosed: bool,
+    /// Set while an open link is paused: it answers `INVITATION_PAUSED` and keeps its count.
+    pub paused_at: Option<DateTimeUtc>,
+    /// Why it was paused: `MANUAL` (an admin).
+    pub pause_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261124_000001_invitation_quota_index;
 mod m20261201_000001_outbox_link;
 mod m20261202_000001_verified_emails;
 mod m20261203_000001_org_administration;
+mod m20261203_000002_link_pause;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_outbox_link::Migration),
             Box::new(m20261202_000001_verified_emails::Migration),
             Box::new(m20261203_000001_org_administration::Migration),
+            Box::new(m20261203_000002_link_pause::Migration),
         ]
     }
 }

@@ -13,6 +13,8 @@ pub enum Refusal {
     Declined,
     AlreadyAccepted,
     UsedUp,
+    /// An open link an admin paused.
+    Paused,
     EmailMismatch,
     /// A link with a domain list, and the account's email is in none of them.
     DomainNotAllowed,
@@ -33,6 +35,8 @@ pub struct Redeemable<'a> {
     pub link_disclosed: bool,
     /// Whether redeeming makes the account a member of an organization.
     pub grants_membership: bool,
+    /// Whether the link is paused.
+    pub paused: bool,
 }
 
 /// The account that redeems: its email and whether it has proven that it owns it.
@@ -83,6 +87,9 @@ pub fn check_redeemable(
         InvitationStatus::Declined => return Err(Refusal::Declined),
         InvitationStatus::Accepted => return Err(Refusal::AlreadyAccepted),
         InvitationStatus::UsedUp => return Err(Refusal::UsedUp),
+    }
+    if invitation.paused {
+        return Err(Refusal::Paused);
     }
     if invitation
         .max_uses
@@ -164,6 +171,7 @@ pub fn next_step(
     let Some(account) = viewing.account else {
         let open = effective_status(invitation.status, invitation.expires_at, now)
             == InvitationStatus::Pending
+            && !invitation.paused
             && invitation
                 .max_uses
                 .is_none_or(|max| invitation.usage_count < max);
@@ -186,7 +194,8 @@ pub fn next_step(
             | Refusal::Cancelled
             | Refusal::Declined
             | Refusal::AlreadyAccepted
-            | Refusal::UsedUp,
+            | Refusal::UsedUp
+            | Refusal::Paused,
         ) => NextStep::RequestNew,
     }
 }
@@ -231,6 +240,7 @@ mod tests {
             allowed_email_domains: domains,
             link_disclosed: true,
             grants_membership: true,
+            paused: false,
         }
     }
 
@@ -287,6 +297,18 @@ mod tests {
             check_redeemable(&invitation, verified("a@evil.com"), Utc::now()),
             Err(Refusal::DomainNotAllowed)
         );
+    }
+
+    #[test]
+    fn a_paused_link_refuses_everyone_until_resumed() {
+        let mut link = pending(None, &[]);
+        link.paused = true;
+        assert_eq!(
+            check_redeemable(&link, verified("a@example.com"), Utc::now()),
+            Err(Refusal::Paused)
+        );
+        link.paused = false;
+        assert!(check_redeemable(&link, verified("a@example.com"), Utc::now()).is_ok());
     }
 
     #[test]

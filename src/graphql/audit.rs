@@ -30,6 +30,12 @@ pub enum OrgEventKind {
     Cancelled,
     /// An invitation got a new token and email.
     Resent,
+    /// An admin paused a link.
+    Paused,
+    /// An admin resumed a paused link.
+    Resumed,
+    /// A link got a new token; the old one stopped working.
+    Regenerated,
     /// A member's role changed (the subject; `changes`: role).
     MemberRoleChanged,
     /// An admin removed a member (the subject).

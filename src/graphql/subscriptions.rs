@@ -29,6 +29,9 @@ pub enum InvitationEventKind {
     Declined,
     Cancelled,
     Resent,
+    Paused,
+    Resumed,
+    Regenerated,
 }
 
 impl InvitationEventKind {
@@ -42,6 +45,9 @@ impl InvitationEventKind {
             Kind::Declined => Self::Declined,
             Kind::Cancelled => Self::Cancelled,
             Kind::Resent => Self::Resent,
+            Kind::Paused => Self::Paused,
+            Kind::Resumed => Self::Resumed,
+            Kind::Regenerated => Self::Regenerated,
             Kind::MemberRoleChanged
             | Kind::MemberRemoved
             | Kind::MemberLeft

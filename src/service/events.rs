@@ -61,7 +61,10 @@ pub async fn announce(ctx: &Ctx, committed: Committed) {
             EventKind::Declined => &metrics.invitations_declined,
             EventKind::Cancelled => &metrics.invitations_cancelled,
             EventKind::Resent => &metrics.invitations_resent,
-            EventKind::MemberRoleChanged
+            EventKind::Paused
+            | EventKind::Resumed
+            | EventKind::Regenerated
+            | EventKind::MemberRoleChanged
             | EventKind::MemberRemoved
             | EventKind::MemberLeft
             | EventKind::OrgUpdated

@@ -577,6 +577,48 @@ fn table() -> Vec<Row> {
         )
         .case("an email invitation")
         .in_scene(),
+        Row::new(
+            "Mutation.pauseInviteLink",
+            "mutation($id: ID!) { pauseInviteLink(id: $id) { paused } }",
+            |c| json!({ "id": c.scene().link.id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                member: error(FORBIDDEN),
+                org_admin: returns(json!({ "pauseInviteLink": { "paused": true } })),
+                server_admin: error(NOT_FOUND),
+            },
+        )
+        .in_scene(),
+        Row::new(
+            "Mutation.resumeInviteLink",
+            "mutation($id: ID!) { resumeInviteLink(id: $id) { paused } }",
+            |c| json!({ "id": c.scene().link.id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                member: error(FORBIDDEN),
+                org_admin: returns(json!({ "resumeInviteLink": { "paused": false } })),
+                server_admin: error(NOT_FOUND),
+            },
+        )
+        .in_scene(),
+        Row::new(
+            "Mutation.regenerateInviteLink",
+            "mutation($id: ID!) { regenerateInviteLink(id: $id) { paused } }",
+            |c| json!({ "id": c.scene().link.id }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                member: error(FORBIDDEN),
+                org_admin: returns(json!({ "regenerateInviteLink": { "paused": false } })),
+                server_admin: error(NOT_FOUND),
+            },
+        )
+        .in_scene(),
         // Those who cannot even see an invitation are told it does not exist.
         Row::new(
             "Mutation.cancel",

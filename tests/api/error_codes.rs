@@ -119,6 +119,17 @@ async fn every_code_in_the_readme_table_is_what_its_request_gets() {
     ));
     data(&cancel(&app, &alice, &superseded).await);
 
+    let (paused, paused_token) = create_link(&app, &alice, "acme", None).await;
+    data(
+        &app.graphql(
+            "mutation($id: ID!) { pauseInviteLink(id: $id) { paused } }",
+            json!({ "id": paused }),
+            Some(&alice),
+        )
+        .await,
+    );
+    got.push(("INVITATION_PAUSED", accept(&app, &bob, &paused_token).await));
+
     let (_, carols) = invite_one(&app, &alice, "acme", "carol@example.com").await;
     got.push(("EMAIL_MISMATCH", accept(&app, &bob, &carols).await));
     let elsewhere = create_invite_link(

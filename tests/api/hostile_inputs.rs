@@ -26,7 +26,7 @@ const SHOWN_VIOLATIONS: usize = 150;
 const EXCERPT_CHARS: usize = 300;
 
 /// The codes of the API contract, those the transport and the engine add, and the timeout's.
-const KNOWN_CODES: [&str; 24] = [
+const KNOWN_CODES: [&str; 25] = [
     "UNAUTHENTICATED",
     "FORBIDDEN",
     "NOT_FOUND",
@@ -38,6 +38,7 @@ const KNOWN_CODES: [&str; 24] = [
     "INVITATION_ALREADY_ACCEPTED",
     "INVITATION_USED_UP",
     "INVITATION_SUPERSEDED",
+    "INVITATION_PAUSED",
     "EMAIL_MISMATCH",
     "EMAIL_DOMAIN_NOT_ALLOWED",
     "EMAIL_NOT_VERIFIED",

@@ -189,3 +189,103 @@ async fn resend_naming_an_invitation_twice_renews_it_once() {
     );
     assert_eq!(app.event_kinds(&id).await, ["CREATED", "RESENT", "RESENT"]);
 }
+
+const PAUSE: &str =
+    "mutation($id: ID!) { pauseInviteLink(id: $id) { paused pausedAt usageCount } }";
+const RESUME: &str =
+    "mutation($id: ID!) { resumeInviteLink(id: $id) { paused pausedAt usageCount } }";
+const REGENERATE: &str = "mutation($id: ID!) {
+  regenerateInviteLink(id: $id) { paused usageCount maxUses invitationLink } }";
+
+#[tokio::test]
+async fn admins_pause_resume_and_regenerate_a_link_and_its_count_carries_on() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (link_id, token) = create_link(&app, &alice, "acme", Some(5)).await;
+    let joiner = |name: &'static str| {
+        let app = &app;
+        async move { register(app, name).await.0 }
+    };
+    let (bob, carol, dave) = (
+        joiner("bob").await,
+        joiner("carol").await,
+        joiner("dave").await,
+    );
+    data(&accept(&app, &bob, &token).await);
+    let act = |query: &'static str| {
+        let (app, alice, id) = (&app, &alice, &link_id);
+        async move { app.graphql(query, json!({ "id": id }), Some(alice)).await }
+    };
+
+    let paused = act(PAUSE).await;
+    assert_eq!(data(&paused)["pauseInviteLink"]["paused"], true);
+    assert_eq!(data(&paused)["pauseInviteLink"]["usageCount"], 1);
+    // Pausing again changes nothing (and logs nothing).
+    let again = act(PAUSE).await;
+    assert_eq!(
+        data(&again)["pauseInviteLink"]["pausedAt"],
+        data(&paused)["pauseInviteLink"]["pausedAt"]
+    );
+    assert_error_code(&accept(&app, &carol, &token).await, "INVITATION_PAUSED");
+    let preview = app
+        .graphql(
+            "query($token: String!) { invitation(token: $token) { status paused nextStep } }",
+            json!({ "token": token }),
+            Some(&carol),
+        )
+        .await;
+    assert_eq!(
+        data(&preview)["invitation"],
+        json!({ "status": "PENDING", "paused": true, "nextStep": "REQUEST_NEW" })
+    );
+
+    let resumed = act(RESUME).await;
+    assert_eq!(
+        data(&resumed)["resumeInviteLink"],
+        json!({ "paused": false, "pausedAt": null, "usageCount": 1 })
+    );
+    data(&accept(&app, &carol, &token).await);
+
+    let regenerated = act(REGENERATE).await;
+    let regenerated = &data(&regenerated)["regenerateInviteLink"];
+    assert_eq!(regenerated["usageCount"], 2);
+    assert_eq!(regenerated["maxUses"], 5);
+    let fresh = token_from_link(&str_of(&regenerated["invitationLink"]));
+    assert_ne!(fresh, token);
+    assert_error_code(&accept(&app, &dave, &token).await, "INVITATION_SUPERSEDED");
+    let joined = accept(&app, &dave, &fresh).await;
+    assert_eq!(
+        data(&joined)["acceptInvitation"]["invitation"]["usageCount"],
+        3
+    );
+
+    // Each change is one event of the link, in order.
+    let log = app
+        .graphql(
+            "{ orgEvents(org: { name: \"acme\" }, kinds: [PAUSED, RESUMED, REGENERATED]) {
+                nodes { kind actor { username } invitation { id } } } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+    let kinds: Vec<String> = data(&log)["orgEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            assert_eq!(event["actor"]["username"], "alice");
+            assert_eq!(event["invitation"]["id"], json!(link_id));
+            str_of(&event["kind"])
+        })
+        .collect();
+    assert_eq!(kinds, ["REGENERATED", "RESUMED", "PAUSED"]);
+
+    // Email invitations are cancelled or resent instead.
+    let (emailed, _) = invite_one(&app, &alice, "acme", "erin@example.com").await;
+    assert_error_code(
+        &app.graphql(PAUSE, json!({ "id": emailed }), Some(&alice))
+            .await,
+        "BAD_USER_INPUT",
+    );
+}

@@ -7,6 +7,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::organizations::OrgSelector;
+use crate::service::invitations::links;
 use crate::service::invitations::manage::{self, GivenId, ResendTarget};
 use crate::service::rate_limits::Action;
 
@@ -49,6 +50,36 @@ impl ManageMutation {
     /// undelivered email is not sent.
     async fn cancel_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
         cancel(ctx, id).await
+    }
+
+    /// Pauses an open link (who may cancel it may pause it): it answers `INVITATION_PAUSED`
+    /// and keeps its count until resumed.
+    async fn pause_invite_link(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+        let id = id.parse().unwrap_or(-1);
+        links::pause(state(ctx), viewer(ctx), id)
+            .await
+            .map(Invitation)
+            .map_err(|err| err.extend())
+    }
+
+    /// Resumes a paused link.
+    async fn resume_invite_link(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+        let id = id.parse().unwrap_or(-1);
+        links::resume(state(ctx), viewer(ctx), id)
+            .await
+            .map(Invitation)
+            .map_err(|err| err.extend())
+    }
+
+    /// Gives an open link a new token with the same settings, count and expiry (a leaked link
+    /// stops working, the people who joined stay); the old link answers
+    /// `INVITATION_SUPERSEDED`. The new one is in `invitationLink`.
+    async fn regenerate_invite_link(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+        let id = id.parse().unwrap_or(-1);
+        links::regenerate(state(ctx), viewer(ctx), id)
+            .await
+            .map(Invitation)
+            .map_err(|err| err.extend())
     }
 
     /// Cancels a pending invitation.

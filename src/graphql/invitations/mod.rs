@@ -159,6 +159,16 @@ impl Invitation {
         self.0.model.message.as_deref()
     }
 
+    /// Whether its admins paused this link (it then answers `INVITATION_PAUSED`).
+    async fn paused(&self) -> bool {
+        self.0.model.paused_at.is_some()
+    }
+
+    /// When it was paused; null while it works.
+    async fn paused_at(&self) -> Option<DateTime> {
+        self.0.model.paused_at.map(DateTime::from)
+    }
+
     /// What the caller should do now: which screen an app shows for this invitation.
     async fn next_step(&self, ctx: &Context<'_>) -> Result<NextStep> {
         let model = &self.0.model;

@@ -46,7 +46,7 @@ fn acceptable(p: char) -> String {
         "i.token_digest = {p}1
           AND i.action = '{join_org}'
           AND i.organization_id IS NOT NULL AND i.role IS NOT NULL
-          AND i.status = '{pending}' AND i.expires_at > {p}4
+          AND i.status = '{pending}' AND i.expires_at > {p}4 AND i.paused_at IS NULL
           AND (i.max_uses IS NULL OR i.usage_count < i.max_uses)
           AND ((i.email IS NULL AND i.allowed_email_domains = '') OR i.email = {p}3)
           AND NOT EXISTS (SELECT 1 FROM memberships m

@@ -29,7 +29,7 @@ use crate::service::{organizations, require_user};
 
 /// Loads an invitation by id for a change, locked, and checks the viewer manages it.
 /// Invitations the viewer cannot even see (not a member, not the invitee) are `NOT_FOUND`.
-async fn find_managed(
+pub(super) async fn find_managed(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     id: i64,
@@ -60,7 +60,7 @@ async fn find_managed(
 }
 
 /// The refusal for changing an invitation that is no longer pending (expired ones still are).
-fn require_open(model: &invitation::Model) -> Result<(), AppError> {
+pub(super) fn require_open(model: &invitation::Model) -> Result<(), AppError> {
     match model.status {
         InvitationStatus::Pending | InvitationStatus::Expired => Ok(()),
         InvitationStatus::Cancelled => Err(Refusal::Cancelled.into()),

@@ -4,6 +4,7 @@
 pub mod accept_fast;
 pub mod create;
 pub mod feed;
+pub mod links;
 pub mod manage;
 pub mod queries;
 pub mod quotas;

@@ -67,6 +67,7 @@ fn redeemable<'a>(model: &'a invitation::Model, domains: &'a [String]) -> Redeem
         allowed_email_domains: domains,
         link_disclosed: model.link_disclosed,
         grants_membership: model.organization_id.is_some(),
+        paused: model.paused_at.is_some(),
     }
 }
 
