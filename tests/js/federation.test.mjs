@@ -191,7 +191,7 @@ test('the composed supergraph keeps Doorman\'s subscriptions', async () => {
 
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   const fields = body.data.__schema.subscriptionType.fields.map((field) => field.name).sort();
-  assert.deepEqual(fields, ['invitationAccepted', 'invitationEvents']);
+  assert.deepEqual(fields, ['invitationAccepted', 'invitationEvents', 'orgEvents']);
 });
 
 test('an OpenID Connect token sent to the gateway signs the caller in at Doorman', async () => {
