@@ -140,23 +140,6 @@ pub enum EventKind {
     OrgDeleted,
 }
 
-impl EventKind {
-    /// Whether the event is about an invitation (its `invitation_id` is set).
-    pub fn is_invitation_event(self) -> bool {
-        matches!(
-            self,
-            Self::Created
-                | Self::Accepted
-                | Self::Declined
-                | Self::Cancelled
-                | Self::Resent
-                | Self::Paused
-                | Self::Resumed
-                | Self::Regenerated
-        )
-    }
-}
-
 /// States of an outbox row.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,

@@ -12,7 +12,7 @@ use crate::domain::EventKind;
 use crate::error::AppError;
 use crate::service::invitations::{require_org, require_org_admin};
 use crate::service::organizations::OrgRef;
-use crate::service::{Ctx, Page, PageRequest, fetch_page};
+use crate::service::{Ctx, Page, PageRequest, distinct, fetch_page};
 
 /// Which events `orgEvents` lists; an empty field does not filter.
 #[derive(Debug, Default)]
@@ -32,19 +32,7 @@ const MAX_KINDS: usize = 32;
 
 /// A `kinds` filter, each kind once; refuses a list longer than [`MAX_KINDS`].
 pub fn kinds_filter(kinds: Vec<EventKind>) -> Result<Vec<EventKind>, AppError> {
-    if kinds.len() > MAX_KINDS {
-        return Err(AppError::bad_input(format!(
-            "kinds may list at most {MAX_KINDS} kinds; got {}",
-            kinds.len()
-        )));
-    }
-    let mut unique = Vec::new();
-    for kind in kinds {
-        if !unique.contains(&kind) {
-            unique.push(kind);
-        }
-    }
-    Ok(unique)
+    distinct(kinds, MAX_KINDS, "kinds", "kinds")
 }
 
 /// One page of `org`'s log, newest first; its admins only.

@@ -1,6 +1,6 @@
-//! The live feed of committed events (an organization's audit log as it is written). On PostgreSQL it crosses instances through
-//! `LISTEN/NOTIFY`; on SQLite it stays in the process. What a subscriber may see of an event
-//! is decided above it (`invitations::feed`).
+//! The live feed of committed events (an organization's audit log as it is written). On
+//! PostgreSQL it crosses instances through `LISTEN/NOTIFY`; on SQLite it stays in the process.
+//! What a subscriber may see of an event is decided above it (`invitations::feed`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -51,6 +51,30 @@ pub fn require_user(viewer: &Viewer) -> Result<&user::Model, AppError> {
     viewer.user().ok_or_else(AppError::unauthenticated)
 }
 
+/// A filter's list of values with each value once; a list longer than `max` entries (the
+/// number of values there are, or a little more) is `BAD_USER_INPUT`, naming the argument
+/// (`what`) and its values (`noun`).
+pub fn distinct<T: PartialEq>(
+    values: Vec<T>,
+    max: usize,
+    what: &str,
+    noun: &str,
+) -> Result<Vec<T>, AppError> {
+    if values.len() > max {
+        return Err(AppError::bad_input(format!(
+            "{what} names at most {max} {noun}, each once; got {} entries",
+            values.len()
+        )));
+    }
+    let mut unique = Vec::with_capacity(values.len());
+    for value in values {
+        if !unique.contains(&value) {
+            unique.push(value);
+        }
+    }
+    Ok(unique)
+}
+
 /// Most items one page may hold.
 pub const MAX_PAGE_SIZE: u64 = 100;
 

@@ -23,7 +23,7 @@ use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
 use crate::error::{AppError, ErrorCode};
 use crate::service::organizations::OrgRef;
-use crate::service::{Ctx, Page, PageRequest, fetch_page, organizations, require_user};
+use crate::service::{Ctx, Page, PageRequest, distinct, fetch_page, organizations, require_user};
 
 /// An invitation with the organization and inviter it names, read together.
 pub struct Preview {
@@ -88,18 +88,7 @@ impl InvitationFilter {
     /// A filter for rows with any of `statuses` (all when empty; duplicates count once) whose
     /// email contains `email` (trimmed, case-insensitive).
     pub fn new(statuses: Vec<InvitationStatus>, email: Option<String>) -> Result<Self, AppError> {
-        if statuses.len() > STATUS_COUNT {
-            return Err(AppError::bad_input(format!(
-                "status names at most {STATUS_COUNT} statuses, each once; got {} entries",
-                statuses.len()
-            )));
-        }
-        let mut unique = Vec::with_capacity(statuses.len());
-        for status in statuses {
-            if !unique.contains(&status) {
-                unique.push(status);
-            }
-        }
+        let statuses = distinct(statuses, STATUS_COUNT, "status", "statuses")?;
         let email = email
             .map(|e| e.trim().to_lowercase())
             .filter(|e| !e.is_empty());
@@ -111,7 +100,7 @@ impl InvitationFilter {
             )));
         }
         Ok(Self {
-            statuses: unique,
+            statuses,
             email,
             email_statuses: Vec::new(),
         })
@@ -122,18 +111,7 @@ impl InvitationFilter {
         mut self,
         statuses: Vec<EmailDeliveryStatus>,
     ) -> Result<Self, AppError> {
-        if statuses.len() > EMAIL_STATUS_COUNT {
-            return Err(AppError::bad_input(format!(
-                "emailStatus names at most {EMAIL_STATUS_COUNT} statuses, each once; got {} \
-                 entries",
-                statuses.len()
-            )));
-        }
-        for status in statuses {
-            if !self.email_statuses.contains(&status) {
-                self.email_statuses.push(status);
-            }
-        }
+        self.email_statuses = distinct(statuses, EMAIL_STATUS_COUNT, "emailStatus", "statuses")?;
         Ok(self)
     }
 }
