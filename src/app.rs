@@ -16,7 +16,7 @@ use crate::email::outbox::{self, Outbox};
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
-use crate::service::{Ctx, accounts, retention};
+use crate::service::{Ctx, accounts, expiry, retention};
 use crate::telemetry::Metrics;
 use crate::{db, graphql, http};
 
@@ -127,6 +127,7 @@ impl App {
             stopping_rx.clone(),
         ));
         tokio::spawn(retention::run(transport.ctx.clone(), stopping_rx.clone()));
+        tokio::spawn(expiry::run(transport.ctx.clone(), stopping_rx.clone()));
         tokio::spawn(db::checkpoints(
             transport.ctx.db.clone(),
             stopping_rx.clone(),

@@ -98,6 +98,7 @@ pub struct Metrics {
     pub invitations_declined: Counter,
     pub invitations_cancelled: Counter,
     pub invitations_resent: Counter,
+    pub invitations_expired: Counter,
     pub emails_queued: Counter,
     pub emails_sent: Counter,
     pub emails_retried: Counter,
@@ -123,6 +124,7 @@ impl Default for Metrics {
             invitations_declined: Counter::default(),
             invitations_cancelled: Counter::default(),
             invitations_resent: Counter::default(),
+            invitations_expired: Counter::default(),
             emails_queued: Counter::default(),
             emails_sent: Counter::default(),
             emails_retried: Counter::default(),
@@ -176,6 +178,11 @@ impl Metrics {
                 "invitations_resent",
                 "Invitations resent with a new token",
                 &self.invitations_resent,
+            ),
+            (
+                "invitations_expired",
+                "Invitations the expiry sweep found past their expiry",
+                &self.invitations_expired,
             ),
             (
                 "emails_queued",

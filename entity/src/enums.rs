@@ -26,8 +26,8 @@ display_as_stored!(
     OutboxKind
 );
 
-/// Stored and derived states of an invitation (`EXPIRED` is derived at read time from
-/// `expires_at`, never stored).
+/// States of an invitation. `EXPIRED` is stored by the expiry sweep and also derived at read
+/// time for a `PENDING` row past its `expires_at` that the sweep has not reached yet.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
@@ -128,6 +128,18 @@ pub enum EventKind {
     Resumed,
     #[sea_orm(string_value = "REGENERATED")]
     Regenerated,
+    /// The expiry sweep found it past `expires_at`.
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+    /// The one reminder before expiry was queued.
+    #[sea_orm(string_value = "REMINDED")]
+    Reminded,
+    /// Someone holding its token asked for a new invitation.
+    #[sea_orm(string_value = "RENEWAL_REQUESTED")]
+    RenewalRequested,
+    /// The mailbox it was sent to said it was not meant for them; it was cancelled.
+    #[sea_orm(string_value = "WRONG_RECIPIENT")]
+    WrongRecipient,
     #[sea_orm(string_value = "MEMBER_ROLE_CHANGED")]
     MemberRoleChanged,
     #[sea_orm(string_value = "MEMBER_REMOVED")]

@@ -18,8 +18,10 @@ pub struct Model {
     pub allowed_email_domains: String,
     pub max_uses: Option<i32>,
     pub usage_count: i32,
-    /// Never `EXPIRED`: that is derived from `expires_at` when the row is read.
+    /// `EXPIRED` once the expiry sweep has seen it; until then a `PENDING` row past
+    /// `expires_at` reads as `EXPIRED` too.
     pub status: InvitationStatus,
+    /// `NEVER` (9999-12-31) for a link that does not expire.
     pub expires_at: DateTimeUtc,
     pub invited_by: Option<i64>,
     pub message: Option<String>,
@@ -38,8 +40,15 @@ pub struct Model {
     pub link_disclosed: bool,
     /// Set while an open link is paused: it answers `INVITATION_PAUSED` and keeps its count.
     pub paused_at: Option<DateTimeUtc>,
-    /// Why it was paused: `MANUAL` (an admin).
+    /// Why it was paused: `MANUAL` (an admin) or `RATE` (redeemed faster than the server's
+    /// limit, a sign of a leaked link).
     pub pause_reason: Option<String>,
+    /// When the one reminder before expiry was queued.
+    pub reminded_at: Option<DateTimeUtc>,
+    /// Where the invitee's app should go after accepting (an allowed origin's URL).
+    pub redirect_url: Option<String>,
+    /// JSON object the inviter attached; copied to the membership on accept.
+    pub metadata: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod email_outbox;
 pub mod email_verification;
 pub mod enums;
 pub mod external_identity;
+pub mod idempotency_key;
 pub mod invitation;
 pub mod invitation_event;
 pub mod invitation_redemption;
@@ -18,6 +19,7 @@ pub mod prelude {
     pub use super::email_outbox::Entity as EmailOutbox;
     pub use super::email_verification::Entity as EmailVerification;
     pub use super::external_identity::Entity as ExternalIdentity;
+    pub use super::idempotency_key::Entity as IdempotencyKey;
     pub use super::invitation::Entity as Invitation;
     pub use super::invitation_event::Entity as InvitationEvent;
     pub use super::invitation_redemption::Entity as InvitationRedemption;

@@ -14,6 +14,8 @@ pub struct Model {
     pub role: OrgRole,
     pub invitation_id: Option<i64>,
     pub joined_at: DateTimeUtc,
+    /// JSON object copied from the invitation used, for the organization's admins.
+    pub metadata: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261201_000001_outbox_link;
 mod m20261202_000001_verified_emails;
 mod m20261203_000001_org_administration;
 mod m20261203_000002_link_pause;
+mod m20261204_000001_lifecycle;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_verified_emails::Migration),
             Box::new(m20261203_000001_org_administration::Migration),
             Box::new(m20261203_000002_link_pause::Migration),
+            Box::new(m20261204_000001_lifecycle::Migration),
         ]
     }
 }

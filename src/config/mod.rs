@@ -11,10 +11,13 @@ use ipnet::IpNet;
 use secrecy::SecretString;
 
 mod identity;
+mod lifecycle;
 mod limits;
+mod origins;
 mod retention;
 
 pub use identity::IdentitySettings;
+pub use lifecycle::{LifecycleSettings, MaxExpiry};
 pub use limits::{MAX_RATE_COUNT, MAX_RATE_PERIOD, QueryLimits, Rate, RateLimits};
 pub use retention::RetentionSettings;
 
@@ -114,14 +117,15 @@ pub struct Settings {
     )]
     pub invitation_expiry_days: u32,
 
-    /// Longest expiry a request may ask for, in days.
+    /// Longest expiry a request may ask for, in days; `none` also lets links be created
+    /// with `expiresAt: null` (never expire). Email invitations always expire.
     #[arg(
         long,
         global = true,
         env = "DOORMAN_INVITATION_MAX_EXPIRY_DAYS",
-        default_value_t = 30
+        default_value = "30"
     )]
-    pub invitation_max_expiry_days: u32,
+    pub invitation_max_expiry_days: MaxExpiry,
 
     /// Hours an email-verification link stays valid.
     #[arg(
@@ -233,7 +237,7 @@ pub struct Settings {
 
     /// Origins whose browser pages may call the API (comma-separated, e.g.
     /// `https://app.example.com`); none by default.
-    #[arg(long, global = true, env = "DOORMAN_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    #[arg(long, global = true, env = "DOORMAN_CORS_ORIGINS", value_delimiter = ',', value_parser = origins::parse_origin)]
     pub cors_origins: Vec<HeaderValue>,
 
     /// Reverse proxies whose `X-Forwarded-For` is believed (comma-separated IPs or networks,
@@ -252,6 +256,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub retention: RetentionSettings,
+
+    #[command(flatten)]
+    pub lifecycle: LifecycleSettings,
 }
 
 /// The file of a `sqlite://path?…` (or `sqlite:path`) database URL; `None` for in-memory
@@ -263,20 +270,6 @@ pub fn sqlite_file(database_url: &str) -> Option<&std::path::Path> {
         .map(|rest| rest.split('?').next().unwrap_or(rest))
         .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
         .map(std::path::Path::new)
-}
-
-/// An origin as browsers send it: `scheme://host[:port]`, nothing else.
-fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
-    let origin = origin.trim().trim_end_matches('/');
-    let (scheme, host) = origin
-        .split_once("://")
-        .ok_or_else(|| format!("{origin:?} is not an origin like https://app.example.com"))?;
-    if !matches!(scheme, "http" | "https") || host.is_empty() || host.contains('/') {
-        return Err(format!(
-            "{origin:?} is not an origin like https://app.example.com"
-        ));
-    }
-    HeaderValue::from_str(origin).map_err(|err| format!("{origin:?}: {err}"))
 }
 
 /// A numeric setting, its value and the values it may take.
@@ -345,7 +338,8 @@ impl Settings {
             range.check()?;
         }
         self.identity.validate()?;
-        for (name, rate) in self.rate_limits.rates() {
+        let link_pause = ("DOORMAN_LINK_PAUSE_RATE", self.lifecycle.link_pause_rate);
+        for (name, rate) in self.rate_limits.rates().into_iter().chain([link_pause]) {
             anyhow::ensure!(
                 rate.count.get() <= MAX_RATE_COUNT && rate.period <= MAX_RATE_PERIOD,
                 "{name} must be at most {MAX_RATE_COUNT} calls per at most 365d; got {rate}"
@@ -361,13 +355,14 @@ impl Settings {
         let limits = &self.limits;
         let quotas = &self.rate_limits;
         let count = |n: usize| n as u64;
-        let max_expiry = u64::from(self.invitation_max_expiry_days).clamp(1, 3650);
+        let max_expiry = u64::from(self.invitation_max_expiry_days.days()).clamp(1, 3650);
+        let lifecycle = &self.lifecycle;
         let ranges = [
             ("DOORMAN_DATABASE_MAX_CONNECTIONS", self.database_max_connections.into(), 1, 1000),
             ("DOORMAN_SQLITE_CACHE_KIB", self.sqlite_cache_kib.into(), 1, 1_048_576),
             ("DOORMAN_DATABASE_ACQUIRE_TIMEOUT_SECONDS", self.database_acquire_timeout_seconds, 1, 600),
             ("DOORMAN_TOKEN_LIFETIME_MINUTES", self.token_lifetime_minutes.into(), 1, 527_040),
-            ("DOORMAN_INVITATION_MAX_EXPIRY_DAYS", self.invitation_max_expiry_days.into(), 1, 3650),
+            ("DOORMAN_INVITATION_MAX_EXPIRY_DAYS", self.invitation_max_expiry_days.days().into(), 1, 3650),
             ("DOORMAN_INVITATION_EXPIRY_DAYS", self.invitation_expiry_days.into(), 1, max_expiry),
             ("DOORMAN_BULK_LIMIT", count(self.bulk_limit), 1, 10_000),
             ("DOORMAN_OIDC_CLOCK_SKEW_SECONDS", self.identity.oidc_clock_skew_seconds, 0, 300),
@@ -398,6 +393,8 @@ impl Settings {
             ("DOORMAN_RETENTION_EVENTS_DAYS", self.retention.retention_events_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS", self.retention.retention_closed_invitations_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_INTERVAL_SECONDS", self.retention.retention_interval_seconds, 1, 604_800),
+            ("DOORMAN_EXPIRY_SWEEP_SECONDS", lifecycle.expiry_sweep_seconds, 1, 86_400),
+            ("DOORMAN_REMINDER_BEFORE_HOURS", lifecycle.reminder_before_hours.unwrap_or(1).into(), 1, 8760),
         ];
         ranges
             .into_iter()

@@ -1,7 +1,8 @@
 //! Invitation states and the checks an accept must pass, as pure functions of the stored row's
-//! values. `EXPIRED` is never stored: it is derived from `expires_at` when a row is read.
+//! values. `EXPIRED` is stored by the expiry sweep, and derived from `expires_at` for a row the
+//! sweep has not reached yet.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
 pub use entity::enums::{InvitationAction, InvitationStatus};
 
@@ -53,6 +54,19 @@ pub enum EmailProof {
     Unchanged,
     /// The token went only to the invited mailbox, so holding it proves that email.
     ProvenByToken,
+}
+
+/// The `expires_at` of a link that never expires: far enough that every "not expired yet"
+/// comparison holds, so no query needs a special case.
+pub fn never_expires() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The expiry as the API shows it: `None` for a link that never expires.
+pub fn shown_expiry(expires_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (expires_at < never_expires()).then_some(expires_at)
 }
 
 /// The status a reader sees: a pending invitation past its expiry reads as `EXPIRED`.

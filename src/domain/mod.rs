@@ -3,6 +3,7 @@
 //! our crates it uses only the column enums of `entity` (the values these rules are about).
 
 pub mod email_address;
+pub mod invitation_extras;
 pub mod invitation_rules;
 pub mod invite_token;
 pub mod names;

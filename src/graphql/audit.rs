@@ -36,7 +36,16 @@ pub enum OrgEventKind {
     Resumed,
     /// A link got a new token; the old one stopped working.
     Regenerated,
-    /// A member's role changed (the subject; `changes`: role).
+    /// The expiry sweep found an invitation past its expiry.
+    Expired,
+    /// The one reminder before expiry was emailed to the invitee.
+    Reminded,
+    /// Someone holding an invitation's token asked for a new one (resend it if you agree).
+    RenewalRequested,
+    /// The mailbox an invitation went to said it was not meant for them; it was cancelled.
+    WrongRecipient,
+    /// A member's role changed (the subject; `changes`: role). Also an invitation created
+    /// with `onExistingMember: UPGRADE_ROLE` for someone already a member.
     MemberRoleChanged,
     /// An admin removed a member (the subject).
     MemberRemoved,

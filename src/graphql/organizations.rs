@@ -2,7 +2,8 @@
 //! members' mutations (`updateMemberRole`, `removeMember`, `leaveOrganization`).
 
 use async_graphql::{
-    Context, Enum, ErrorExtensions, ID, InputObject, MaybeUndefined, Object, OneofObject, Result,
+    Context, Enum, ErrorExtensions, ID, InputObject, Json, MaybeUndefined, Object, OneofObject,
+    Result,
 };
 
 use super::connection::{ListConnection, connection, page_cost, page_request};
@@ -10,6 +11,7 @@ use super::context::{state, viewer};
 use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
 use super::objects::{Invitation, Membership, Organization, User};
 use crate::domain::email_address::EmailDomains;
+use crate::domain::invitation_extras::Metadata;
 use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role;
 use crate::error::AppError;
@@ -128,6 +130,18 @@ impl Membership {
 
     async fn joined_at(&self) -> super::scalars::DateTime {
         self.0.joined_at.into()
+    }
+
+    /// The JSON object of the invitation this membership came through; for the
+    /// organization's admins (null for others).
+    async fn metadata(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
+        let Some(text) = self.0.metadata.as_deref() else {
+            return Ok(None);
+        };
+        let role = loader(ctx)
+            .load_one(ViewerRoleIn(self.0.organization_id))
+            .await?;
+        Ok((role == Some(org_role::OrgRole::Admin)).then(|| Json(Metadata::stored(text))))
     }
 
     /// The invitation this membership came through, when the caller may see it.

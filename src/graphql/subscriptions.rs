@@ -32,6 +32,14 @@ pub enum InvitationEventKind {
     Paused,
     Resumed,
     Regenerated,
+    /// The expiry sweep found it past its expiry.
+    Expired,
+    /// The one reminder before expiry was queued.
+    Reminded,
+    /// Someone holding its token asked for a new invitation.
+    RenewalRequested,
+    /// The invitee said it was not meant for them; it was cancelled.
+    WrongRecipient,
 }
 
 impl InvitationEventKind {
@@ -48,6 +56,10 @@ impl InvitationEventKind {
             Kind::Paused => Self::Paused,
             Kind::Resumed => Self::Resumed,
             Kind::Regenerated => Self::Regenerated,
+            Kind::Expired => Self::Expired,
+            Kind::Reminded => Self::Reminded,
+            Kind::RenewalRequested => Self::RenewalRequested,
+            Kind::WrongRecipient => Self::WrongRecipient,
             Kind::MemberRoleChanged
             | Kind::MemberRemoved
             | Kind::MemberLeft

@@ -112,7 +112,7 @@ pub async fn update_organization(
     org: &OrgRef,
     changes: OrgChanges,
 ) -> Result<organization::Model, AppError> {
-    changes.check(ctx.settings.invitation_max_expiry_days)?;
+    changes.check(ctx.settings.invitation_max_expiry_days.days())?;
     let txn = db::begin_write(&ctx.db).await?;
     let found = require_org(&txn, org, true).await?;
     require_org_admin(&txn, viewer, &found).await?;

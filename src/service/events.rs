@@ -61,8 +61,12 @@ pub async fn announce(ctx: &Ctx, committed: Committed) {
             EventKind::Declined => &metrics.invitations_declined,
             EventKind::Cancelled => &metrics.invitations_cancelled,
             EventKind::Resent => &metrics.invitations_resent,
+            EventKind::Expired => &metrics.invitations_expired,
             EventKind::Paused
             | EventKind::Resumed
+            | EventKind::Reminded
+            | EventKind::RenewalRequested
+            | EventKind::WrongRecipient
             | EventKind::Regenerated
             | EventKind::MemberRoleChanged
             | EventKind::MemberRemoved

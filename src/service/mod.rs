@@ -6,9 +6,11 @@
 pub mod accounts;
 pub mod administration;
 pub mod audit;
+pub mod background;
 pub mod bus;
 pub mod email_verification;
 pub mod events;
+pub mod expiry;
 pub mod external_accounts;
 pub mod invitations;
 pub mod oidc;

@@ -9,16 +9,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use entity::{email_outbox, invitation, invitation_event};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio::sync::watch;
 
 use crate::db;
 use crate::domain::invitation_rules::InvitationStatus;
 use crate::error::AppError;
 use crate::service::Ctx;
-
-/// Rows removed or erased per transaction.
-const BATCH: u64 = 1000;
+use crate::service::background::{self, batch_of, in_batches};
 
 /// What one run removed.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -29,22 +27,13 @@ pub struct Swept {
 
 /// Runs [`sweep`] at start-up and then every `DOORMAN_RETENTION_INTERVAL_SECONDS` until the
 /// server stops; does nothing when no retention is configured.
-pub async fn run(ctx: Ctx, mut stopping: watch::Receiver<bool>) {
+pub async fn run(ctx: Ctx, stopping: watch::Receiver<bool>) {
     let retention = &ctx.settings.retention;
     if !retention.enabled() {
         return;
     }
-    let mut interval =
-        tokio::time::interval(Duration::from_secs(retention.retention_interval_seconds));
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let stop = tokio::select! {
-            _ = interval.tick() => false,
-            _ = stopping.wait_for(|stopping| *stopping) => true,
-        };
-        if stop {
-            return;
-        }
+    let period = Duration::from_secs(retention.retention_interval_seconds);
+    background::every(period, stopping, || async {
         match sweep(&ctx, db::now()).await {
             Ok(swept) if swept != Swept::default() => tracing::info!(
                 events_deleted = swept.events_deleted,
@@ -54,7 +43,8 @@ pub async fn run(ctx: Ctx, mut stopping: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "retention run failed; retrying later"),
         }
-    }
+    })
+    .await;
 }
 
 /// Removes what is older than the configured ages, as of `now`.
@@ -69,37 +59,6 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Swept, AppError> {
         swept.invitations_erased = in_batches(|| erase_closed_before(ctx, cutoff(days))).await?;
     }
     Ok(swept)
-}
-
-/// Runs `batch` until one handles less than [`BATCH`] rows; the rows handled in all.
-async fn in_batches<F, Batch>(mut batch: F) -> Result<u64, AppError>
-where
-    F: FnMut() -> Batch,
-    Batch: Future<Output = Result<u64, AppError>>,
-{
-    let mut total = 0;
-    loop {
-        let handled = batch().await?;
-        total += handled;
-        if handled < BATCH {
-            return Ok(total);
-        }
-    }
-}
-
-/// The ids of the first [`BATCH`] rows of `select`.
-async fn batch_of<E: EntityTrait>(
-    txn: &impl ConnectionTrait,
-    select: Select<E>,
-    id: E::Column,
-) -> Result<Vec<i64>, AppError> {
-    Ok(select
-        .select_only()
-        .column(id)
-        .limit(BATCH)
-        .into_tuple()
-        .all(txn)
-        .await?)
 }
 
 /// Deletes one batch of events created before `cutoff`.
@@ -122,15 +81,16 @@ async fn delete_events_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, A
 }
 
 /// Erases one batch of invitations closed before `cutoff` without being accepted: cancelled
-/// or declined then, or expired by then while pending (those become cancelled, so nothing
-/// can reopen an invitation whose invitee is gone). Their outbox messages go with them.
+/// or declined then, or expired by then (those become cancelled, so nothing can reopen an
+/// invitation whose invitee is gone). Their outbox messages go with them.
 async fn erase_closed_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
     let txn = db::begin_write(&ctx.db).await?;
     let closed = Expr::col(invitation::Column::Status)
         .is_in([InvitationStatus::Cancelled, InvitationStatus::Declined])
         .and(Expr::col(invitation::Column::UpdatedAt).lt(cutoff));
+    let open = [InvitationStatus::Pending, InvitationStatus::Expired];
     let expired = Expr::col(invitation::Column::Status)
-        .eq(InvitationStatus::Pending)
+        .is_in(open)
         .and(Expr::col(invitation::Column::ExpiresAt).lt(cutoff));
     let personal = invitation::Column::Email
         .is_not_null()
@@ -154,7 +114,7 @@ async fn erase_closed_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, Ap
     let none = || Expr::value(Option::<String>::None);
     invitation::Entity::update_many()
         .filter(invitation::Column::Id.is_in(ids.clone()))
-        .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
+        .filter(invitation::Column::Status.is_in(open))
         .col_expr(
             invitation::Column::Status,
             Expr::value(InvitationStatus::Cancelled),

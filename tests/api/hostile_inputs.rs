@@ -498,6 +498,7 @@ impl World {
                 "Boolean" => json!(false),
                 "DateTime" => json!(from_now(Span::days(1))),
                 "ID" => json!(self.invitation_id),
+                "JSON" => json!({ "probe": serial }),
                 _ => json!("probe"),
             },
         };
@@ -743,6 +744,18 @@ fn scalar_probes(name: &str) -> Vec<Probe> {
             misfit("an empty string", json!("")),
             misfit("February 30", json!("2026-02-30T00:00:00Z")),
             misfit("no offset", json!("2026-12-01T09:30:00")),
+        ],
+        // Any JSON value fits the type; the field decides what it takes (metadata: a small,
+        // shallow object).
+        "JSON" => vec![
+            fits("an empty object", json!({})),
+            fits("a list", json!([1, 2, 3])),
+            fits("a string", json!("text")),
+            fits("an object nested 100 deep", nested(100)),
+            fits("an object of 10,000 keys", {
+                let keys = (0..10_000).map(|i| (format!("k{i}"), json!(i)));
+                Json::Object(keys.collect())
+            }),
         ],
         // `_Any`, the federation representation: an object naming an entity type and its
         // key. Anything else names no entity, and is refused as a bad argument.

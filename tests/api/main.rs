@@ -21,6 +21,7 @@ mod invitations_manage;
 mod invitations_queries;
 mod invitations_redeem;
 mod layers;
+mod lifecycle;
 mod limits;
 mod observability;
 mod oidc;

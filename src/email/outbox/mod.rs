@@ -24,8 +24,8 @@ mod queue;
 mod render;
 
 pub use queue::{
-    QueuedEmail, cancel_undelivered, cancel_undelivered_in_org, cancel_undelivered_to_account,
-    enqueue,
+    QueuedEmail, cancel_undelivered, cancel_undelivered_in_org, cancel_undelivered_of,
+    cancel_undelivered_to_account, enqueue,
 };
 use queue::{erasing_bodies, set_status};
 pub use render::email_names;

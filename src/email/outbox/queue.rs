@@ -96,8 +96,16 @@ pub async fn cancel_undelivered(
     txn: &impl ConnectionTrait,
     invitation_id: i64,
 ) -> Result<(), sea_orm::DbErr> {
+    cancel_undelivered_of(txn, vec![invitation_id]).await
+}
+
+/// [`cancel_undelivered`] for several invitations at once.
+pub async fn cancel_undelivered_of(
+    txn: &impl ConnectionTrait,
+    invitation_ids: Vec<i64>,
+) -> Result<(), sea_orm::DbErr> {
     erasing_bodies(set_status(OutboxStatus::Cancelled))
-        .filter(email_outbox::Column::InvitationId.eq(invitation_id))
+        .filter(email_outbox::Column::InvitationId.is_in(invitation_ids))
         .filter(email_outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Sending]))
         .exec(txn)
         .await?;

@@ -8,7 +8,7 @@ pub mod manage;
 pub mod queries;
 pub mod redeem;
 
-use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, Result};
+use async_graphql::{Context, Enum, ErrorExtensions, ID, Json, Object, Result};
 use entity::invitation_redemption;
 
 use super::connection::{ListConnection, connection, page_cost, page_request};
@@ -19,6 +19,7 @@ use super::organizations::OrgRole;
 use super::scalars::DateTime;
 use crate::domain;
 use crate::domain::email_address::EmailAddress;
+use crate::domain::invitation_extras::Metadata;
 use crate::domain::invitation_rules::{self, uses_remaining};
 use crate::service::invitations::allowed_domains;
 use crate::service::invitations::queries as service_queries;
@@ -43,7 +44,8 @@ pub enum InvitationStatus {
     UsedUp,
     Declined,
     Cancelled,
-    /// Derived at read time: `expiresAt` has passed while pending.
+    /// `expiresAt` has passed while pending (stored by the expiry sweep, derived at read
+    /// time until it runs).
     Expired,
 }
 
@@ -139,8 +141,9 @@ impl Invitation {
         uses_remaining(self.0.model.max_uses, self.0.model.usage_count)
     }
 
-    async fn expires_at(&self) -> DateTime {
-        self.0.model.expires_at.into()
+    /// Null for a link that never expires.
+    async fn expires_at(&self) -> Option<DateTime> {
+        invitation_rules::shown_expiry(self.0.model.expires_at).map(Into::into)
     }
 
     async fn created_at(&self) -> DateTime {
@@ -157,6 +160,19 @@ impl Invitation {
     /// The inviter's personal note.
     async fn message(&self) -> Option<&str> {
         self.0.model.message.as_deref()
+    }
+
+    /// Where the invitee's app should go after accepting; set by the inviter, on one of the
+    /// server's allowed origins.
+    async fn redirect_url(&self) -> Option<&str> {
+        self.0.model.redirect_url.as_deref()
+    }
+
+    /// The JSON object the inviter attached, copied to the membership on accept; for those
+    /// who manage the invitation (null for others).
+    async fn metadata(&self) -> Option<Json<serde_json::Value>> {
+        let text = self.0.model.metadata.as_deref()?;
+        self.0.viewer_is_admin.then(|| Json(Metadata::stored(text)))
     }
 
     /// Whether its admins paused this link (it then answers `INVITATION_PAUSED`).

@@ -16,6 +16,8 @@ pub struct AcceptInvitationPayload {
     pub invitation: Invitation,
     pub membership: Membership,
     pub organization: Organization,
+    /// Where the app should go now: the invitation's `redirectUrl`, if it has one.
+    pub redirect_url: Option<String>,
 }
 
 #[derive(Default)]
@@ -44,6 +46,7 @@ impl RedeemMutation {
             )
             .await;
         Ok(AcceptInvitationPayload {
+            redirect_url: accepted.invitation.model.redirect_url.clone(),
             invitation: Invitation(accepted.invitation),
             membership: Membership(accepted.membership),
             organization: Organization(accepted.organization),

@@ -95,8 +95,8 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
         "WITH inv AS (
             SELECT i.* FROM invitations i WHERE {acceptable} FOR UPDATE
         ), joined AS (
-            INSERT INTO memberships (organization_id, user_id, role, invitation_id, joined_at)
-            SELECT organization_id, $2, role, id, $4 FROM inv
+            INSERT INTO memberships (organization_id, user_id, role, invitation_id, joined_at, metadata)
+            SELECT organization_id, $2, role, id, $4, metadata FROM inv
             RETURNING *
         ), redeemed AS (
             INSERT INTO invitation_redemptions (invitation_id, user_id, redeemed_at)
@@ -134,8 +134,8 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
 /// SQLite, inside the write transaction: the membership, only if the invitation is acceptable.
 static JOIN_SQLITE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO memberships (organization_id, user_id, role, invitation_id, joined_at)
-         SELECT i.organization_id, ?2, i.role, i.id, ?4 FROM invitations i WHERE {}
+        "INSERT INTO memberships (organization_id, user_id, role, invitation_id, joined_at, metadata)
+         SELECT i.organization_id, ?2, i.role, i.id, ?4, i.metadata FROM invitations i WHERE {}
          RETURNING *",
         acceptable('?')
     )

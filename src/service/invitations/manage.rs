@@ -17,7 +17,7 @@ use super::{
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::email_address::{EmailAddress, NotAnEmail};
-use crate::domain::invitation_rules::{InvitationStatus, Refusal};
+use crate::domain::invitation_rules::{InvitationStatus, Refusal, effective_status};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::{EmailDeliveryStatus, EventKind};
 use crate::email::outbox;
@@ -190,7 +190,10 @@ pub async fn resend(
                 let model = invitation::Entity::find()
                     .filter(invitation::Column::OrganizationId.eq(org.id))
                     .filter(invitation::Column::Email.eq(email.as_ref()))
-                    .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
+                    .filter(
+                        invitation::Column::Status
+                            .is_in([InvitationStatus::Pending, InvitationStatus::Expired]),
+                    )
                     .order_by_desc(invitation::Column::Id)
                     .lock(LockType::Update)
                     .one(&txn)
@@ -289,7 +292,8 @@ async fn check_revived_fit(
 ) -> Result<(), AppError> {
     let mut revived: Vec<(i64, u64)> = Vec::new();
     for model in renewing {
-        let expired = model.status == InvitationStatus::Pending && model.expires_at <= now;
+        let expired =
+            effective_status(model.status, model.expires_at, now) == InvitationStatus::Expired;
         let Some(org_id) = model.organization_id.filter(|_| expired) else {
             continue;
         };
@@ -338,6 +342,7 @@ async fn renew(
         active.email_status = Set(EmailDeliveryStatus::NotRequested);
     }
     active.updated_at = Set(now);
+    active.reminded_at = Set(None);
     // The new token goes only to the mailbox when emailed, else to the caller.
     active.link_disclosed = Set(!requests_email);
     let model = active.update(txn).await?;

@@ -23,7 +23,7 @@ use crate::auth::Viewer;
 use crate::config::Settings;
 use crate::domain::EmailDeliveryStatus;
 use crate::domain::email_address::EmailDomains;
-use crate::domain::invitation_rules::{InvitationAction, InvitationStatus, effective_status};
+use crate::domain::invitation_rules::{self, InvitationAction, InvitationStatus, effective_status};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::{Grants, OrgRole};
 use crate::email::invitation_email::InvitationEmail;
@@ -98,30 +98,63 @@ pub fn allowed_domains(model: &invitation::Model) -> Vec<String> {
 }
 
 /// The expiry a request asked for, or the default; must be in the future and within the maximum.
-pub fn resolve_expiry(
-    settings: &Settings,
-    requested: Option<DateTime<Utc>>,
-    org: Option<&organization::Model>,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, AppError> {
-    let max = now + Duration::days(i64::from(settings.invitation_max_expiry_days));
-    match requested {
-        None => Ok(match org.and_then(|org| org.default_invite_expiry_hours) {
-            // The organization's default was checked against the maximum when it was set.
-            Some(hours) => Ord::min(now + Duration::hours(i64::from(hours)), max),
-            None => now + Duration::days(i64::from(settings.invitation_expiry_days)),
-        }),
-        Some(at) if at <= now => Err(AppError::bad_input("expiresAt must be in the future")),
-        Some(at) if at > max => Err(AppError::bad_input(format!(
-            "expiresAt may be at most {} days ahead",
-            settings.invitation_max_expiry_days
-        ))),
-        Some(at) => Ok(at),
+/// When a new invitation should expire, as the request put it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RequestedExpiry {
+    /// Not named: the organization's default, else the server's.
+    #[default]
+    Default,
+    At(DateTime<Utc>),
+    /// `expiresAt: null`: never, for links on a server that allows it.
+    Never,
+}
+
+impl From<Option<DateTime<Utc>>> for RequestedExpiry {
+    fn from(at: Option<DateTime<Utc>>) -> Self {
+        at.map_or(Self::Default, Self::At)
     }
 }
 
-/// Finds the invitation a token names, holding its row until the transaction ends.
-/// A replaced token answers `INVITATION_SUPERSEDED`; anything else unknown `INVITATION_NOT_FOUND`.
+/// The `expires_at` of a new invitation. Only open links (`may_be_endless`) may never expire,
+/// and only when `DOORMAN_INVITATION_MAX_EXPIRY_DAYS` is `none`.
+pub fn resolve_expiry(
+    settings: &Settings,
+    requested: RequestedExpiry,
+    org: Option<&organization::Model>,
+    now: DateTime<Utc>,
+    may_be_endless: bool,
+) -> Result<DateTime<Utc>, AppError> {
+    let max_days = settings.invitation_max_expiry_days.days();
+    let max = now + Duration::days(i64::from(max_days));
+    match requested {
+        RequestedExpiry::Default => Ok(match org.and_then(|org| org.default_invite_expiry_hours) {
+            Some(hours) => Ord::min(now + Duration::hours(i64::from(hours)), max),
+            None => now + Duration::days(i64::from(settings.invitation_expiry_days)),
+        }),
+        RequestedExpiry::Never if !may_be_endless => Err(AppError::bad_input(
+            "an invitation for an email always expires: give expiresAt or leave it out",
+        )),
+        RequestedExpiry::Never if !settings.invitation_max_expiry_days.allows_never() => {
+            Err(AppError::over_limit(
+                format!(
+                    "this server allows links to last at most {max_days} days: give expiresAt \
+                     or leave it out"
+                ),
+                "DOORMAN_INVITATION_MAX_EXPIRY_DAYS",
+            ))
+        }
+        RequestedExpiry::Never => Ok(invitation_rules::never_expires()),
+        RequestedExpiry::At(at) if at <= now => {
+            Err(AppError::bad_input("expiresAt must be in the future"))
+        }
+        RequestedExpiry::At(at) if at > max => Err(AppError::over_limit(
+            format!("expiresAt may be at most {max_days} days ahead"),
+            "DOORMAN_INVITATION_MAX_EXPIRY_DAYS",
+        )),
+        RequestedExpiry::At(at) => Ok(at),
+    }
+}
+
 pub(crate) async fn find_by_token_for_update(
     txn: &impl ConnectionTrait,
     token: &InviteToken,

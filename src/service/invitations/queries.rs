@@ -157,7 +157,8 @@ pub async fn org_invitations(
 }
 
 /// Matches rows whose read-time status is one of `statuses` (`EXPIRED` and `PENDING` split
-/// stored `PENDING` rows by their expiry): at most three terms, whatever the list.
+/// stored `PENDING` rows by their expiry; `EXPIRED` also takes the rows the sweep marked):
+/// at most four terms, whatever the list.
 fn status_condition(statuses: &[InvitationStatus]) -> Condition {
     let now = Utc::now();
     let pending = || invitation::Column::Status.eq(InvitationStatus::Pending);
@@ -183,11 +184,13 @@ fn status_condition(statuses: &[InvitationStatus]) -> Condition {
         );
     }
     if statuses.contains(&InvitationStatus::Expired) {
-        any = any.add(
-            Condition::all()
-                .add(pending())
-                .add(invitation::Column::ExpiresAt.lte(now)),
-        );
+        any = any
+            .add(invitation::Column::Status.eq(InvitationStatus::Expired))
+            .add(
+                Condition::all()
+                    .add(pending())
+                    .add(invitation::Column::ExpiresAt.lte(now)),
+            );
     }
     any
 }

@@ -134,6 +134,7 @@ pub(crate) async fn redeem(
                 role: Set(role),
                 invitation_id: Set(Some(model.id)),
                 joined_at: Set(now),
+                metadata: Set(model.metadata.clone()),
                 ..Default::default()
             }
             .insert(txn)

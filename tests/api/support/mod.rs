@@ -52,6 +52,7 @@ impl TestApp {
             mail_dir: Some(database.files.path().join("mail")),
             outbox_worker: false,
             rate_limits: generous_rate_limits(),
+            lifecycle: quiet_lifecycle(),
             ..Settings::default()
         };
         configure(&mut settings);
@@ -83,6 +84,7 @@ impl TestApp {
             mail_dir: Some(database.files.path().join("mail")),
             outbox_worker: false,
             rate_limits: generous_rate_limits(),
+            lifecycle: quiet_lifecycle(),
             ..Settings::default()
         };
         Self::serve(settings, database).await
@@ -287,6 +289,14 @@ impl TestApp {
 
 /// Rate limits on but out of reach, so tests that create many accounts and invitations from
 /// one address pass; `tests/api/rate_limits.rs` lowers the one it checks.
+/// The lifecycle settings of tests: the expiry sweep runs at start-up only (on an empty
+/// database), so that a test decides when it sweeps (`doorman::service::expiry::sweep`).
+pub fn quiet_lifecycle() -> doorman::config::LifecycleSettings {
+    let mut lifecycle = Settings::default().lifecycle;
+    lifecycle.expiry_sweep_seconds = 86_400;
+    lifecycle
+}
+
 pub fn generous_rate_limits() -> RateLimits {
     let plenty = Rate::new(100_000, std::time::Duration::from_secs(60));
     RateLimits {

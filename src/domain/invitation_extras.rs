@@ -1,0 +1,146 @@
+//! What an inviter may attach to an invitation for the invitee's app: where to go after
+//! accepting ([`RedirectUrl`]) and a small JSON object carried to the membership
+//! ([`Metadata`]).
+
+use serde_json::Value as Json;
+use url::Url;
+
+/// Most bytes of an invitation's metadata, as compact JSON.
+pub const MAX_METADATA_BYTES: usize = 4096;
+/// Deepest nesting of objects and lists in metadata.
+pub const MAX_METADATA_DEPTH: usize = 8;
+/// Most characters of a redirect URL.
+pub const MAX_REDIRECT_URL_CHARS: usize = 2048;
+
+/// An absolute `http(s)` URL on one of the allowed origins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectUrl(String);
+
+impl RedirectUrl {
+    /// Checks `raw` against `origins` (lower-case `scheme://host[:port]`, as configured).
+    pub fn parse(raw: &str, origins: &[String]) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.chars().count() > MAX_REDIRECT_URL_CHARS {
+            return Err(format!(
+                "redirectUrl may be at most {MAX_REDIRECT_URL_CHARS} characters"
+            ));
+        }
+        let url = Url::parse(raw).map_err(|err| format!("redirectUrl is not a URL: {err}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err("redirectUrl must be an http or https URL".to_owned());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("redirectUrl may not carry a user name or password".to_owned());
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            return Err(if origins.is_empty() {
+                "this server takes no redirectUrl (DOORMAN_REDIRECT_ORIGINS is empty)".to_owned()
+            } else {
+                format!("redirectUrl's origin {origin} is not one of DOORMAN_REDIRECT_ORIGINS")
+            });
+        }
+        Ok(Self(url.into()))
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A JSON object of at most [`MAX_METADATA_BYTES`], stored as compact text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Metadata(String);
+
+impl Metadata {
+    pub fn parse(value: &Json) -> Result<Self, String> {
+        if !value.is_object() {
+            return Err("metadata must be a JSON object".to_owned());
+        }
+        let text = value.to_string();
+        if text.len() > MAX_METADATA_BYTES {
+            return Err(format!(
+                "metadata may be at most {MAX_METADATA_BYTES} bytes as JSON, got {}",
+                text.len()
+            ));
+        }
+        if depth(value) > MAX_METADATA_DEPTH {
+            return Err(format!(
+                "metadata may nest objects and lists at most {MAX_METADATA_DEPTH} deep"
+            ));
+        }
+        Ok(Self(text))
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// Stored text back as JSON (`null` if it is not JSON, which nothing writes).
+    pub fn stored(text: &str) -> Json {
+        serde_json::from_str(text).unwrap_or(Json::Null)
+    }
+}
+
+/// How deep objects and lists nest in `value` (a scalar is 0), without recursion.
+fn depth(value: &Json) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0)];
+    while let Some((value, level)) = stack.pop() {
+        let children: Vec<&Json> = match value {
+            Json::Object(map) => map.values().collect(),
+            Json::Array(items) => items.iter().collect(),
+            _ => continue,
+        };
+        deepest = deepest.max(level + 1);
+        stack.extend(children.into_iter().map(|child| (child, level + 1)));
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origins() -> Vec<String> {
+        vec!["https://app.example.com".to_owned()]
+    }
+
+    #[test]
+    fn a_redirect_on_an_allowed_origin_is_kept_whole() {
+        let url = RedirectUrl::parse("https://app.example.com/welcome?team=3", &origins());
+        assert_eq!(
+            url.map(RedirectUrl::into_string),
+            Ok("https://app.example.com/welcome?team=3".to_owned())
+        );
+    }
+
+    #[test]
+    fn redirects_elsewhere_are_refused() {
+        for raw in [
+            "https://app.example.com.evil.test/",
+            "http://app.example.com/",
+            "javascript:alert(1)",
+            "https://user:pw@app.example.com/",
+            "//app.example.com/x",
+            "/relative",
+        ] {
+            assert!(RedirectUrl::parse(raw, &origins()).is_err(), "{raw}");
+        }
+        assert!(RedirectUrl::parse("https://app.example.com/", &[]).is_err());
+    }
+
+    #[test]
+    fn metadata_must_be_a_small_object() {
+        assert!(Metadata::parse(&serde_json::json!({ "team": "blue" })).is_ok());
+        assert!(Metadata::parse(&serde_json::json!([1, 2])).is_err());
+        let big = "x".repeat(MAX_METADATA_BYTES);
+        assert!(Metadata::parse(&serde_json::json!({ "note": big })).is_err());
+        let deep = (0..MAX_METADATA_DEPTH).fold(
+            serde_json::json!(1),
+            |inner, _| serde_json::json!({ "a": inner }),
+        );
+        assert!(Metadata::parse(&deep).is_ok());
+        assert!(Metadata::parse(&serde_json::json!({ "a": deep })).is_err());
+    }
+}

@@ -1,0 +1,558 @@
+//! The invitation lifecycle beyond create, accept and cancel: expiry as an event and its
+//! reminder, links that never expire, per-email roles, what happens to people who are already
+//! members, and what an invitation carries for the invitee's app (`redirectUrl`, `metadata`).
+
+use chrono::{Duration, Utc};
+use serde_json::{Value as Json, json};
+
+use crate::support::ws::{Protocol, WsClient};
+use crate::support::*;
+
+async fn sweep(app: &TestApp) -> doorman::service::expiry::Swept {
+    doorman::service::expiry::sweep(app.ctx(), Utc::now())
+        .await
+        .expect("the expiry sweep runs")
+}
+
+async fn stored(app: &TestApp, column: &str, id: &str) -> Vec<String> {
+    app.strings(
+        &format!("SELECT CAST({column} AS TEXT) FROM invitations WHERE id = $1"),
+        vec![db_id(id).into()],
+    )
+    .await
+}
+
+// ---- expiry ----
+
+#[tokio::test]
+async fn the_sweep_expires_due_invitations_once_with_an_event_subscribers_see() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    create_org(&app, &alice, "probe").await;
+    let (due, _) = invite_one(&app, &alice, "acme", "due@example.com").await;
+    let (later, _) = invite_one(&app, &alice, "acme", "later@example.com").await;
+    let mut feed = WsClient::connect_as(&app, Protocol::TransportWs, &alice).await;
+    feed.subscribe(
+        "expired",
+        "subscription { orgEvents(org: { name: \"acme\" }, kinds: [EXPIRED]) {
+            kind invitation { id status } } }",
+        json!({}),
+    )
+    .await;
+    feed.wait_until_live(&app, &alice, "probe").await;
+    app.expire_invitation(&due).await;
+
+    let first = sweep(&app).await;
+    let second = sweep(&app).await;
+
+    assert_eq!((first.expired, second.expired), (1, 0));
+    assert_eq!(stored(&app, "status", &due).await, ["EXPIRED"]);
+    assert_eq!(stored(&app, "status", &later).await, ["PENDING"]);
+    assert_eq!(app.event_kinds(&due).await, ["CREATED", "EXPIRED"]);
+    // Its email had not gone out yet: it never will.
+    assert_eq!(stored(&app, "email_status", &due).await, ["NOT_REQUESTED"]);
+    let undelivered = app
+        .count(
+            "SELECT COUNT(*) FROM email_outbox WHERE invitation_id = $1 AND status <> 'CANCELLED'",
+            vec![db_id(&due).into()],
+        )
+        .await;
+    assert_eq!(undelivered, 0);
+    let event = feed.next_data("expired").await;
+    assert_eq!(
+        event["orgEvents"],
+        json!({ "kind": "EXPIRED", "invitation": { "id": due, "status": "EXPIRED" } })
+    );
+    let listed = app
+        .graphql(
+            "{ orgInvitations(org: { name: \"acme\" }, status: [EXPIRED]) { nodes { id } } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(
+        data(&listed)["orgInvitations"]["nodes"],
+        json!([{ "id": due }])
+    );
+    assert_eq!(metric(&app, "doorman_invitations_expired_total").await, 1.0);
+}
+
+#[tokio::test]
+async fn an_expired_invitation_is_refused_and_a_resend_revives_it() {
+    let (app, alice, bob) = acme_and_bob().await;
+    let (id, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
+    app.expire_invitation(&id).await;
+    sweep(&app).await;
+
+    let refused = accept(&app, &bob, &token).await;
+    let resent = resend(&app, &alice, json!({ "ids": [id] })).await;
+
+    assert_error_code(&refused, "INVITATION_EXPIRED");
+    assert_eq!(data(&resent)["resend"]["errors"], json!([]));
+    assert_eq!(stored(&app, "status", &id).await, ["PENDING"]);
+    let new_token =
+        token_from_link(&link_of(&app, &invitations_of(&data(&resent)["resend"])[0]).await);
+    data(&accept(&app, &bob, &new_token).await);
+    assert_eq!(
+        app.event_kinds(&id).await,
+        ["CREATED", "EXPIRED", "RESENT", "ACCEPTED"]
+    );
+}
+
+#[tokio::test]
+async fn a_reminder_goes_once_before_expiry_with_a_new_link_through_the_outbox() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.lifecycle.reminder_before_hours = Some(24);
+    })
+    .await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (bob, _) = register_email(&app, "bob", "bob@example.com").await;
+    let (id, old_token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
+    let (fresh, _) = invite_one(&app, &alice, "acme", "fresh@example.com").await;
+    assert_eq!(app.deliver_due_emails().await, 2);
+    // Sent three days ago, expiring in twelve hours; the other was sent just now and expires
+    // in twelve hours too, which leaves it nothing to remind.
+    for (invitation, sent) in [(&id, Utc::now() - Duration::days(3)), (&fresh, Utc::now())] {
+        app.execute(
+            "UPDATE invitations SET last_sent_at = $1, expires_at = $2 WHERE id = $3",
+            vec![
+                sent.into(),
+                (Utc::now() + Duration::hours(12)).into(),
+                db_id(invitation).into(),
+            ],
+        )
+        .await;
+    }
+
+    let first = sweep(&app).await;
+    let second = sweep(&app).await;
+
+    assert_eq!((first.reminded, second.reminded), (2, 0));
+    assert_eq!(app.event_kinds(&id).await, ["CREATED", "REMINDED"]);
+    assert_eq!(app.event_kinds(&fresh).await, ["CREATED"]);
+    let subjects = app
+        .strings(
+            "SELECT subject FROM email_outbox WHERE invitation_id = $1 ORDER BY id",
+            vec![db_id(&id).into()],
+        )
+        .await;
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects[1].starts_with("Reminder: "), "{subjects:?}");
+    assert_error_code(
+        &accept(&app, &bob, &old_token).await,
+        "INVITATION_SUPERSEDED",
+    );
+    let new_link = link_of(&app, &json!({ "id": id })).await;
+    assert_eq!(app.deliver_due_emails().await, 1);
+    let accepted = accept(&app, &bob, &token_from_link(&new_link)).await;
+    assert_eq!(
+        data(&accepted)["acceptInvitation"]["membership"]["role"],
+        "MEMBER"
+    );
+}
+
+// ---- links that never expire ----
+
+#[tokio::test]
+async fn a_link_may_never_expire_only_where_the_server_allows_it() {
+    let strict = TestApp::spawn().await;
+    let (alice, _) = register(&strict, "alice").await;
+    create_org(&strict, &alice, "acme").await;
+    let refused = create_invite_link(&strict, &alice, "acme", json!({ "expiresAt": null })).await;
+    assert_error_code(&refused, "BAD_USER_INPUT");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["limit"],
+        "DOORMAN_INVITATION_MAX_EXPIRY_DAYS"
+    );
+
+    let app = TestApp::spawn_with(|settings| {
+        settings.invitation_max_expiry_days = "none".parse().expect("none is a value");
+    })
+    .await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (carol, _) = register(&app, "carol").await;
+    let created = create_invite_link(&app, &alice, "acme", json!({ "expiresAt": null })).await;
+    let link = &data(&created)["createInviteLink"];
+    assert_eq!(link["expiresAt"], Json::Null);
+    let defaulted = create_invite_link(&app, &alice, "acme", json!({})).await;
+    assert!(data(&defaulted)["createInviteLink"]["expiresAt"].is_string());
+    // An email invitation keeps an expiry even here.
+    let email = create_org_invites(
+        &app,
+        &alice,
+        "acme",
+        &["dave@example.com"],
+        json!({ "expiresAt": from_now(Duration::days(3000)) }),
+    )
+    .await;
+    assert!(invitations_of(&data(&email)["createOrgInvites"])[0]["expiresAt"].is_string());
+
+    assert_eq!(sweep(&app).await.expired, 0);
+    let token = token_from_link(&str_of(&link["invitationLink"]));
+    let accepted = accept(&app, &carol, &token).await;
+    assert_eq!(
+        data(&accepted)["acceptInvitation"]["membership"]["role"],
+        "MEMBER"
+    );
+    let shown = invitation(&app, &token, None).await;
+    assert_eq!(data(&shown)["invitation"]["expiresAt"], Json::Null);
+}
+
+// ---- per-email roles and notes ----
+
+const BULK: &str = "mutation($input: CreateOrgInvitesInput!) { createOrgInvites(input: $input) {
+    invitations { email role message }
+    errors { input code }
+    members { email input roleBefore role userId }
+    validEmails } }";
+
+async fn bulk(app: &TestApp, token: &str, input: Json) -> Json {
+    let mut full = json!({ "org": { "name": "acme" } });
+    if let (Some(full), Some(input)) = (full.as_object_mut(), input.as_object()) {
+        full.extend(input.clone());
+    }
+    app.graphql(BULK, json!({ "input": full }), Some(token))
+        .await
+}
+
+#[tokio::test]
+async fn each_entry_may_carry_its_own_role_and_note() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+
+    let response = bulk(
+        &app,
+        &alice,
+        json!({
+            "emails": ["plain@example.com"],
+            "invites": [
+                { "email": "Boss@Example.com", "role": "ADMIN" },
+                { "email": "guest@example.com", "role": "VISITOR", "message": "Welcome, guest" },
+                { "email": "plain@example.com", "role": "ADMIN" },
+            ],
+            "message": "Hello from acme",
+        }),
+    )
+    .await;
+
+    let payload = &data(&response)["createOrgInvites"];
+    assert_eq!(
+        payload["invitations"],
+        json!([
+            { "email": "plain@example.com", "role": "MEMBER", "message": "Hello from acme" },
+            { "email": "boss@example.com", "role": "ADMIN", "message": "Hello from acme" },
+            { "email": "guest@example.com", "role": "VISITOR", "message": "Welcome, guest" },
+        ])
+    );
+    assert_eq!(
+        payload["errors"],
+        json!([{ "input": "plain@example.com", "code": "DUPLICATE_IN_REQUEST" }])
+    );
+}
+
+#[tokio::test]
+async fn an_entry_above_what_the_inviter_may_grant_refuses_the_whole_call() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org_with(
+        &app,
+        &alice,
+        json!({ "name": "acme", "membersCanInvite": true }),
+    )
+    .await;
+    let member = add_member(&app, &alice, "acme", "mia", "MEMBER").await;
+
+    let response = bulk(
+        &app,
+        &member,
+        json!({ "invites": [
+            { "email": "ok@example.com" },
+            { "email": "boss@example.com", "role": "ADMIN" },
+        ] }),
+    )
+    .await;
+
+    assert_error_code(&response, "FORBIDDEN");
+    let created = app
+        .count(
+            "SELECT COUNT(*) FROM invitations WHERE email = 'ok@example.com'",
+            vec![],
+        )
+        .await;
+    assert_eq!(created, 0);
+}
+
+#[tokio::test]
+async fn the_entries_together_are_bounded_by_the_bulk_limit() {
+    let app = TestApp::spawn_with(|settings| settings.bulk_limit = 3).await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+
+    let response = bulk(
+        &app,
+        &alice,
+        json!({
+            "emails": ["a@example.com", "b@example.com"],
+            "invites": [{ "email": "c@example.com" }, { "email": "d@example.com" }],
+        }),
+    )
+    .await;
+
+    assert_error_code(&response, "BAD_USER_INPUT");
+    assert_eq!(
+        response["errors"][0]["extensions"]["limit"],
+        "DOORMAN_BULK_LIMIT"
+    );
+    assert_error_code(&bulk(&app, &alice, json!({})).await, "BAD_USER_INPUT");
+}
+
+// ---- people who are already members ----
+
+#[tokio::test]
+async fn existing_members_get_an_error_are_skipped_or_are_upgraded_never_lowered() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let vera = add_member(&app, &alice, "acme", "vera", "VISITOR").await;
+    let adam = add_member(&app, &alice, "acme", "adam", "ADMIN").await;
+    let vera_id = user_id_of(&app, &vera).await;
+    let emails = json!(["vera@example.com", "adam@example.com", "new@example.com"]);
+
+    let error = bulk(
+        &app,
+        &alice,
+        json!({ "emails": emails, "validateOnly": true }),
+    )
+    .await;
+    let skip = bulk(
+        &app,
+        &alice,
+        json!({ "emails": emails, "onExistingMember": "SKIP", "validateOnly": true }),
+    )
+    .await;
+    let upgrade = bulk(
+        &app,
+        &alice,
+        json!({ "emails": emails, "onExistingMember": "UPGRADE_ROLE", "role": "MEMBER" }),
+    )
+    .await;
+
+    let codes: Vec<Json> = data(&error)["createOrgInvites"]["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["code"].clone())
+        .collect();
+    assert_eq!(codes, [json!("ALREADY_MEMBER"), json!("ALREADY_MEMBER")]);
+    let skipped = &data(&skip)["createOrgInvites"];
+    assert_eq!(skipped["errors"], json!([]));
+    assert_eq!(skipped["validEmails"], json!(["new@example.com"]));
+    let roles = |payload: &Json| -> Vec<(Json, Json)> {
+        payload["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| (m["roleBefore"].clone(), m["role"].clone()))
+            .collect()
+    };
+    assert_eq!(
+        roles(skipped),
+        [
+            (json!("VISITOR"), json!("VISITOR")),
+            (json!("ADMIN"), json!("ADMIN"))
+        ]
+    );
+    let upgraded = &data(&upgrade)["createOrgInvites"];
+    assert_eq!(
+        roles(upgraded),
+        [
+            (json!("VISITOR"), json!("MEMBER")),
+            (json!("ADMIN"), json!("ADMIN"))
+        ]
+    );
+    assert_eq!(upgraded["members"][0]["userId"], vera_id.as_str());
+    assert_eq!(
+        upgraded["invitations"],
+        json!([{ "email": "new@example.com", "role": "MEMBER", "message": null }])
+    );
+    let logged = app
+        .strings(
+            "SELECT kind FROM invitation_events WHERE subject_id = $1",
+            vec![db_id(&vera_id).into()],
+        )
+        .await;
+    assert_eq!(logged, ["MEMBER_ROLE_CHANGED"]);
+    let role = app
+        .graphql("{ me { memberships { role } } }", json!({}), Some(&vera))
+        .await;
+    assert_eq!(
+        data(&role)["me"]["memberships"],
+        json!([{ "role": "MEMBER" }])
+    );
+    drop(adam);
+}
+
+#[tokio::test]
+async fn only_organization_admins_may_upgrade_existing_members() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org_with(
+        &app,
+        &alice,
+        json!({ "name": "acme", "membersCanInvite": true }),
+    )
+    .await;
+    let member = add_member(&app, &alice, "acme", "mia", "MEMBER").await;
+    add_member(&app, &alice, "acme", "vera", "VISITOR").await;
+
+    let response = bulk(
+        &app,
+        &member,
+        json!({ "emails": ["vera@example.com"], "onExistingMember": "UPGRADE_ROLE" }),
+    )
+    .await;
+
+    assert_error_code(&response, "FORBIDDEN");
+}
+
+// ---- redirectUrl and metadata ----
+
+fn with_redirects(settings: &mut doorman::config::Settings) {
+    settings.lifecycle.redirect_origins = vec!["https://app.example.com".to_owned()];
+}
+
+#[tokio::test]
+async fn a_link_carries_its_redirect_and_metadata_to_the_membership() {
+    let app = TestApp::spawn_with(with_redirects).await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (carol, _) = register(&app, "carol").await;
+    let metadata = json!({ "team": "blue", "seat": { "kind": "full" } });
+    let created = create_invite_link(
+        &app,
+        &alice,
+        "acme",
+        json!({ "redirectUrl": "https://app.example.com/welcome?from=invite", "metadata": metadata }),
+    )
+    .await;
+    let token = token_from_link(&str_of(
+        &data(&created)["createInviteLink"]["invitationLink"],
+    ));
+
+    let preview = app
+        .graphql(
+            "query($token: String!) { invitation(token: $token) { redirectUrl metadata } }",
+            json!({ "token": token }),
+            None,
+        )
+        .await;
+    let accepted = app
+        .graphql(
+            "mutation($token: String!) { acceptInvitation(token: $token) {
+                redirectUrl membership { metadata } } }",
+            json!({ "token": token }),
+            Some(&carol),
+        )
+        .await;
+    let members = app
+        .graphql(
+            "{ organization(org: { name: \"acme\" }) { members { nodes { user { username } metadata } } } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+
+    assert_eq!(
+        data(&preview)["invitation"],
+        json!({ "redirectUrl": "https://app.example.com/welcome?from=invite", "metadata": null })
+    );
+    let accepted = &data(&accepted)["acceptInvitation"];
+    assert_eq!(
+        accepted["redirectUrl"],
+        "https://app.example.com/welcome?from=invite"
+    );
+    // Carol is a member, not an admin: the metadata is for admins.
+    assert_eq!(accepted["membership"]["metadata"], Json::Null);
+    let nodes = data(&members)["organization"]["members"]["nodes"].clone();
+    let carols = nodes
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|node| node["user"]["username"] == "carol")
+        .cloned()
+        .expect("carol is listed");
+    assert_eq!(carols["metadata"], metadata);
+}
+
+#[tokio::test]
+async fn redirects_off_the_allowed_origins_and_bad_metadata_are_refused() {
+    let app = TestApp::spawn_with(with_redirects).await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+
+    for extra in [
+        json!({ "redirectUrl": "https://evil.example.net/" }),
+        json!({ "redirectUrl": "javascript:alert(1)" }),
+        json!({ "redirectUrl": "https://app.example.com.evil.net/" }),
+        json!({ "metadata": [1, 2, 3] }),
+        json!({ "metadata": { "blob": "x".repeat(5000) } }),
+    ] {
+        let response = create_invite_link(&app, &alice, "acme", extra.clone()).await;
+        assert_error_code(&response, "BAD_USER_INPUT");
+        let emailed = create_org_invites(&app, &alice, "acme", &["x@example.com"], extra).await;
+        assert_error_code(&emailed, "BAD_USER_INPUT");
+    }
+    assert_eq!(app.rows("invitations").await, 0);
+    let off = TestApp::spawn().await;
+    let (alice, _) = register(&off, "alice").await;
+    create_org(&off, &alice, "acme").await;
+    let response = create_invite_link(
+        &off,
+        &alice,
+        "acme",
+        json!({ "redirectUrl": "https://app.example.com/" }),
+    )
+    .await;
+    assert_eq!(
+        response["errors"][0]["extensions"]["limit"],
+        "DOORMAN_REDIRECT_ORIGINS"
+    );
+}
+
+#[tokio::test]
+async fn an_emailed_invitation_copies_its_metadata_to_the_membership() {
+    let (app, alice, bob) = acme_and_bob().await;
+    let created = create_org_invites(
+        &app,
+        &alice,
+        "acme",
+        &["bob@example.com"],
+        json!({ "metadata": { "crm": "C-42" } }),
+    )
+    .await;
+    let invitation = &invitations_of(&data(&created)["createOrgInvites"])[0];
+    let token = token_from_link(&link_of(&app, invitation).await);
+
+    data(&accept(&app, &bob, &token).await);
+
+    let stored = app
+        .strings(
+            "SELECT metadata FROM memberships WHERE metadata IS NOT NULL",
+            vec![],
+        )
+        .await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        serde_json::from_str::<Json>(&stored[0]).expect("JSON"),
+        json!({ "crm": "C-42" })
+    );
+}
+
+async fn user_id_of(app: &TestApp, token: &str) -> String {
+    let me = app.graphql("{ me { id } }", json!({}), Some(token)).await;
+    str_of(&data(&me)["me"]["id"])
+}
