@@ -56,8 +56,17 @@ pub fn connection<T, N: async_graphql::OutputType>(
     id: impl Fn(&T) -> i64,
     node: impl Fn(T) -> N,
 ) -> ListConnection<N> {
+    connection_with(page, |item| encode_cursor(id(item)), node)
+}
+
+/// Builds a connection from a page, with each node's cursor from `cursor`.
+pub fn connection_with<T, N: async_graphql::OutputType>(
+    page: Page<T>,
+    cursor: impl Fn(&T) -> String,
+    node: impl Fn(T) -> N,
+) -> ListConnection<N> {
     let mut connection = Connection::with_additional_fields(
-        false,
+        page.has_previous_page,
         page.has_next_page,
         ConnectionFields {
             total_count: page.total_count,
@@ -66,7 +75,7 @@ pub fn connection<T, N: async_graphql::OutputType>(
     connection.edges.extend(
         page.items
             .into_iter()
-            .map(|item| Edge::new(encode_cursor(id(&item)), node(item))),
+            .map(|item| Edge::new(cursor(&item), node(item))),
     );
     connection
 }

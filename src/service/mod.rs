@@ -115,6 +115,8 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next_page: bool,
+    /// Whether rows come before this page (backward paging, or a page after a cursor).
+    pub has_previous_page: bool,
     pub total_count: u64,
 }
 
@@ -123,6 +125,7 @@ impl<T> Page<T> {
         Page {
             items: self.items.into_iter().map(f).collect(),
             has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
             total_count: self.total_count,
         }
     }
@@ -156,6 +159,7 @@ where
     Ok(Page {
         items,
         has_next_page,
+        has_previous_page: page.after.is_some(),
         total_count,
     })
 }

@@ -489,3 +489,131 @@ async fn the_preview_says_what_each_viewer_should_do_next() {
     assert_eq!(next_step(&app, &franks, None).await, "REQUEST_NEW");
     assert_eq!(next_step(&app, &franks, Some(&bob)).await, "REQUEST_NEW");
 }
+
+// ---- order and backward paging ----
+
+const ORDERED: &str = "query($order: InvitationOrder, $first: Int, $after: String, $last: Int,
+    $before: String) {
+  orgInvitations(org: { name: \"acme\" }, orderBy: $order, first: $first, after: $after,
+      last: $last, before: $before) {
+    edges { cursor node { email } }
+    pageInfo { hasNextPage hasPreviousPage } totalCount } }";
+
+async fn ordered(app: &TestApp, token: &str, variables: Value) -> Value {
+    app.graphql(ORDERED, variables, Some(token)).await
+}
+
+fn emails_of(response: &Value) -> Vec<Value> {
+    data(response)["orgInvitations"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["node"]["email"].clone())
+        .collect()
+}
+
+fn cursor_at(response: &Value, index: usize) -> String {
+    str_of(&data(response)["orgInvitations"]["edges"][index]["cursor"])
+}
+
+#[tokio::test]
+async fn invitations_sort_by_email_or_expiry_and_page_both_ways() {
+    let (app, alice, _bob) = acme_and_bob().await;
+    for (email, days) in [
+        ("carol@example.com", 3),
+        ("anna@example.com", 5),
+        ("bert@example.com", 1),
+    ] {
+        let created = create_org_invites(
+            &app,
+            &alice,
+            "acme",
+            &[email],
+            json!({ "expiresAt": from_now(chrono::Duration::days(days)) }),
+        )
+        .await;
+        data(&created);
+    }
+    create_link(&app, &alice, "acme", None).await;
+    let by_email = json!({ "field": "EMAIL", "direction": "ASC" });
+
+    let all = ordered(&app, &alice, json!({ "order": by_email })).await;
+    let first = ordered(&app, &alice, json!({ "order": by_email, "first": 2 })).await;
+    let rest = ordered(
+        &app,
+        &alice,
+        json!({ "order": by_email, "first": 2, "after": cursor_at(&first, 1) }),
+    )
+    .await;
+    let last = ordered(&app, &alice, json!({ "order": by_email, "last": 2 })).await;
+    let before = ordered(
+        &app,
+        &alice,
+        json!({ "order": by_email, "last": 2, "before": cursor_at(&last, 0) }),
+    )
+    .await;
+    let by_expiry = ordered(
+        &app,
+        &alice,
+        json!({ "order": { "field": "EXPIRES_AT", "direction": "DESC" }, "first": 3 }),
+    )
+    .await;
+
+    let link = Value::Null;
+    let (anna, bert, carol) = (
+        json!("anna@example.com"),
+        json!("bert@example.com"),
+        json!("carol@example.com"),
+    );
+    assert_eq!(
+        emails_of(&all),
+        [link.clone(), anna.clone(), bert.clone(), carol.clone()]
+    );
+    assert_eq!(emails_of(&first), [link.clone(), anna.clone()]);
+    assert_eq!(emails_of(&rest), [bert.clone(), carol.clone()]);
+    assert_eq!(emails_of(&last), [bert.clone(), carol.clone()]);
+    assert_eq!(emails_of(&before), [link, anna.clone()]);
+    // The link expires in 7 days, the default: latest first.
+    assert_eq!(emails_of(&by_expiry)[1..], [anna, carol]);
+    let info = |response: &Value| data(response)["orgInvitations"]["pageInfo"].clone();
+    assert_eq!(
+        info(&first),
+        json!({ "hasNextPage": true, "hasPreviousPage": false })
+    );
+    assert_eq!(
+        info(&rest),
+        json!({ "hasNextPage": false, "hasPreviousPage": true })
+    );
+    assert_eq!(
+        info(&last),
+        json!({ "hasNextPage": false, "hasPreviousPage": true })
+    );
+    assert_eq!(
+        info(&before),
+        json!({ "hasNextPage": true, "hasPreviousPage": false })
+    );
+    assert_eq!(data(&last)["orgInvitations"]["totalCount"], 4);
+}
+
+#[tokio::test]
+async fn a_cursor_from_another_order_or_paging_both_ways_is_refused() {
+    let (app, alice, _bob) = acme_and_bob().await;
+    invite(&app, &alice, "acme", &["a@example.com", "b@example.com"]).await;
+    let newest = ordered(&app, &alice, json!({ "first": 1 })).await;
+    let cursor = cursor_at(&newest, 0);
+
+    let other_order = ordered(
+        &app,
+        &alice,
+        json!({ "order": { "field": "EMAIL" }, "after": cursor }),
+    )
+    .await;
+    let both_ways = ordered(&app, &alice, json!({ "after": cursor, "last": 1 })).await;
+    let too_many = ordered(&app, &alice, json!({ "last": 101 })).await;
+    let same_order = ordered(&app, &alice, json!({ "after": cursor })).await;
+
+    assert_error_code(&other_order, "BAD_USER_INPUT");
+    assert_error_code(&both_ways, "BAD_USER_INPUT");
+    assert_error_code(&too_many, "BAD_USER_INPUT");
+    assert_eq!(emails_of(&same_order), [json!("a@example.com")]);
+}

@@ -1,16 +1,53 @@
 //! The invitation behind a token, and the lists: an organization's, the viewer's own, and
 //! registration invitations.
 
-use async_graphql::{Context, ErrorExtensions, Object, Result};
+use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, Result};
 
 use super::{EmailDeliveryStatus, Invitation, InvitationStatus};
 use crate::domain::invite_token::InviteToken;
-use crate::graphql::connection::{ListConnection, connection, page_cost, page_request};
+use crate::graphql::connection::{
+    ListConnection, connection, connection_with, page_cost, page_request,
+};
 use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::loaders::{OrgId, UserId, loader};
 use crate::graphql::organizations::OrgSelector;
+use crate::service::invitations::ordering::{self, SortedPage};
 use crate::service::invitations::queries::{self, InvitationFilter};
 use crate::service::rate_limits::Action;
+
+/// What `orgInvitations` sorts by; ties go by creation.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "ordering::OrderField")]
+pub enum InvitationOrderField {
+    CreatedAt,
+    ExpiresAt,
+    /// The invitee's email; open links (no email) come first going up.
+    Email,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    Asc,
+    #[default]
+    Desc,
+}
+
+/// The order of a list.
+#[derive(InputObject)]
+pub struct InvitationOrder {
+    pub field: InvitationOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl From<InvitationOrder> for ordering::InvitationOrder {
+    fn from(order: InvitationOrder) -> Self {
+        Self {
+            field: order.field.into(),
+            descending: order.direction == OrderDirection::Desc,
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct InvitationsQuery;
@@ -43,10 +80,12 @@ impl InvitationsQuery {
         Ok(Some(Invitation(preview.invitation)))
     }
 
-    /// An organization's invitations, newest first (org admins), optionally only those in
-    /// some `status`es, whose email contains `email`, or whose email delivery stands in one of
-    /// `emailStatus` (e.g. `[FAILED]`).
-    #[graphql(complexity = "page_cost(first) * child_complexity")]
+    /// An organization's invitations (org admins), newest first unless `orderBy` says
+    /// otherwise, optionally only those in some `status`es, whose email contains `email`, or
+    /// whose email delivery stands in one of `emailStatus` (e.g. `[FAILED]`). Page forward
+    /// with `first`/`after` or backward with `last`/`before`; a cursor works in the order it
+    /// came from.
+    #[graphql(complexity = "page_cost(first.or(last)) * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn org_invitations(
         &self,
@@ -55,11 +94,22 @@ impl InvitationsQuery {
         status: Option<Vec<InvitationStatus>>,
         email: Option<String>,
         email_status: Option<Vec<EmailDeliveryStatus>>,
+        order_by: Option<InvitationOrder>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<ListConnection<Invitation>> {
+        let order: ordering::InvitationOrder = order_by.map(Into::into).unwrap_or_default();
         let found = async {
-            let mut page = page_request(first, after, 20)?;
+            // `first` has a default: with `last`, it is the backward page's size instead.
+            let first = if last.is_some() || before.is_some() {
+                None
+            } else {
+                first
+            };
+            let mut page =
+                SortedPage::new(order, first, after.as_deref(), last, before.as_deref())?;
             page.count_total = ctx.look_ahead().field("totalCount").exists();
             let statuses = status.unwrap_or_default().into_iter().map(Into::into);
             let email_statuses = email_status.unwrap_or_default().into_iter().map(Into::into);
@@ -82,7 +132,11 @@ impl InvitationsQuery {
                     .map(|user| (UserId(user.id), user)),
             )
             .await;
-        Ok(connection(found.page, |view| view.model.id, Invitation))
+        Ok(connection_with(
+            found.page,
+            |view| order.cursor_of(&view.model),
+            Invitation,
+        ))
     }
 
     /// Pending invitations addressed to the caller's email.

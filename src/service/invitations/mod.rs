@@ -6,6 +6,7 @@ pub mod create;
 pub mod feed;
 pub mod links;
 pub mod manage;
+pub mod ordering;
 pub mod queries;
 pub mod quotas;
 pub mod redeem;
@@ -15,8 +16,7 @@ use entity::{invitation, invitation_token, membership, organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, JoinType, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
-    Select,
+    Iterable, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, RelationDef, Select,
 };
 
 use crate::auth::Viewer;
@@ -283,23 +283,19 @@ pub(crate) async fn require_org_as_admin(
     Ok(organization::Model::from_query_result(&row, "")?)
 }
 
-/// One page of `select`, newest first, like [`crate::service::fetch_page`], with the
+/// One page of `select` in `page`'s order, like [`crate::service::fetch_page`], with the
 /// inviters of its invitations read in the same query.
 pub(crate) async fn fetch_page_with_inviters(
     db: &impl ConnectionTrait,
     select: Select<invitation::Entity>,
-    page: crate::service::PageRequest,
+    page: &ordering::SortedPage,
 ) -> Result<(crate::service::Page<invitation::Model>, Vec<user::Model>), AppError> {
     let total_count = if page.count_total {
         select.clone().count(db).await?
     } else {
         0
     };
-    let mut select = select.order_by_desc(invitation::Column::Id);
-    if let Some(after) = page.after {
-        select = select.filter(invitation::Column::Id.lt(after));
-    }
-    let select = select.limit(page.first + 1).join(
+    let select = page.apply(select).join(
         JoinType::LeftJoin,
         belongs_to::<user::Entity>(invitation::Column::InvitedBy, user::Column::Id),
     );
@@ -317,12 +313,21 @@ pub(crate) async fn fetch_page_with_inviters(
             inviters.push(inviter);
         }
     }
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(usize::try_from(page.first).unwrap_or(usize::MAX));
+    let (items, has_more) = page.finish(items);
+    let beyond_cursor = page.cursor.is_some();
     Ok((
         crate::service::Page {
             items,
-            has_next_page,
+            has_next_page: if page.backward {
+                beyond_cursor
+            } else {
+                has_more
+            },
+            has_previous_page: if page.backward {
+                has_more
+            } else {
+                beyond_cursor
+            },
             total_count,
         },
         inviters,

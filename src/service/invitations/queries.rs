@@ -12,6 +12,7 @@ use sea_orm::{
     QuerySelect, QueryTrait,
 };
 
+use super::ordering::SortedPage;
 use super::{
     INVITER_PREFIX, InvitationView, ORGANIZATION_PREFIX, admin_view, belongs_to, refuse_superseded,
     view, with_columns_of,
@@ -127,14 +128,15 @@ pub struct InvitationPage {
     pub inviters: Vec<user::Model>,
 }
 
-/// An organization's invitations, newest first; org admins only. Two queries: the
+/// An organization's invitations in `page`'s order (newest first unless asked otherwise);
+/// org admins only. Two queries: the
 /// organization with the viewer's role in it, then the page with each inviter.
 pub async fn org_invitations(
     ctx: &Ctx,
     viewer: &Viewer,
     org: &OrgRef,
     filter: InvitationFilter,
-    page: PageRequest,
+    page: SortedPage,
 ) -> Result<InvitationPage, AppError> {
     let org = super::require_org_as_admin(&ctx.db, require_user(viewer)?, org).await?;
     let mut select =
@@ -148,7 +150,7 @@ pub async fn org_invitations(
     if !filter.email_statuses.is_empty() {
         select = select.filter(invitation::Column::EmailStatus.is_in(filter.email_statuses));
     }
-    let (page, inviters) = super::fetch_page_with_inviters(&ctx.db, select, page).await?;
+    let (page, inviters) = super::fetch_page_with_inviters(&ctx.db, select, &page).await?;
     Ok(InvitationPage {
         page: page.map(admin_view),
         organization: org,
