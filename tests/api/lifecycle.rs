@@ -556,3 +556,109 @@ async fn user_id_of(app: &TestApp, token: &str) -> String {
     let me = app.graphql("{ me { id } }", json!({}), Some(token)).await;
     str_of(&data(&me)["me"]["id"])
 }
+
+// ---- resend by filter ----
+
+const RESEND: &str = "mutation($input: ResendInput!) { resend(input: $input) {
+    count invitations { email } errors { email code } } }";
+
+async fn resend_where(app: &TestApp, token: &str, filter: Json, validate_only: bool) -> Json {
+    let input =
+        json!({ "org": { "name": "acme" }, "filter": filter, "validateOnly": validate_only });
+    app.graphql(RESEND, json!({ "input": input }), Some(token))
+        .await
+}
+
+#[tokio::test]
+async fn resend_by_filter_picks_by_domain_date_and_delivery_with_a_dry_run() {
+    let app = TestApp::spawn_with(|settings| settings.bulk_limit = 3).await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let invited = invite(
+        &app,
+        &alice,
+        "acme",
+        &["ann@corp.example", "ben@corp.example", "cy@other.example"],
+    )
+    .await;
+    assert_eq!(invited.len(), 3);
+    app.execute(
+        "UPDATE invitations SET email_status = 'FAILED' WHERE email = 'ben@corp.example'",
+        vec![],
+    )
+    .await;
+    app.execute(
+        "UPDATE invitations SET created_at = $1 WHERE email = 'ann@corp.example'",
+        vec![(Utc::now() - Duration::days(10)).into()],
+    )
+    .await;
+    app.execute("UPDATE invitations SET last_sent_at = NULL", vec![])
+        .await;
+
+    let dry_run = resend_where(&app, &alice, json!({ "emailDomain": "corp.example" }), true).await;
+    let events_after_dry_run = app.rows("invitation_events").await;
+    let failed = resend_where(
+        &app,
+        &alice,
+        json!({ "emailDomain": "@Corp.Example", "emailStatus": ["FAILED"] }),
+        false,
+    )
+    .await;
+    let old = resend_where(
+        &app,
+        &alice,
+        json!({ "createdBefore": from_now(-Duration::days(1)) }),
+        false,
+    )
+    .await;
+
+    assert_eq!(
+        data(&dry_run)["resend"],
+        json!({ "count": 2, "invitations": [], "errors": [] })
+    );
+    assert_eq!(events_after_dry_run, 3, "a dry run changes nothing");
+    assert_eq!(
+        data(&failed)["resend"],
+        json!({ "count": 1, "invitations": [{ "email": "ben@corp.example" }], "errors": [] })
+    );
+    assert_eq!(
+        data(&old)["resend"]["invitations"],
+        json!([{ "email": "ann@corp.example" }])
+    );
+    let resent = app
+        .count(
+            "SELECT COUNT(*) FROM invitation_events WHERE kind = 'RESENT'",
+            vec![],
+        )
+        .await;
+    assert_eq!(resent, 2);
+}
+
+#[tokio::test]
+async fn resend_by_filter_is_bounded_checked_and_for_admins() {
+    let app = TestApp::spawn_with(|settings| settings.bulk_limit = 2).await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org_with(
+        &app,
+        &alice,
+        json!({ "name": "acme", "membersCanInvite": true }),
+    )
+    .await;
+    let member = add_member(&app, &alice, "acme", "mia", "MEMBER").await;
+    invite(&app, &alice, "acme", &["a@x.example", "b@x.example"]).await;
+    invite(&app, &alice, "acme", &["c@x.example"]).await;
+
+    let too_many = resend_where(&app, &alice, json!({ "emailDomain": "x.example" }), true).await;
+    let closed = resend_where(&app, &alice, json!({ "status": ["ACCEPTED"] }), true).await;
+    let bad_domain = resend_where(&app, &alice, json!({ "emailDomain": "a b%" }), true).await;
+    let by_member = resend_where(&app, &member, json!({}), true).await;
+
+    assert_error_code(&too_many, "BAD_USER_INPUT");
+    assert_eq!(
+        too_many["errors"][0]["extensions"]["limit"],
+        "DOORMAN_BULK_LIMIT"
+    );
+    assert_error_code(&closed, "BAD_USER_INPUT");
+    assert_error_code(&bad_domain, "BAD_USER_INPUT");
+    assert_error_code(&by_member, "FORBIDDEN");
+}

@@ -2,23 +2,43 @@
 
 use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject};
 
-use super::Invitation;
+use super::{EmailDeliveryStatus, Invitation, InvitationStatus};
 use crate::domain::email_address::EmailAddress;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::organizations::OrgSelector;
+use crate::graphql::scalars::DateTime;
 use crate::service::invitations::links;
 use crate::service::invitations::manage::{self, GivenId, ResendTarget};
+use crate::service::invitations::resend_filter::ResendFilter;
 use crate::service::rate_limits::Action;
 
-/// Pick invitations by `ids`, or by `org` and `emails`.
+/// Pick invitations by `ids`, by `org` and `emails`, or by `org` and `filter`.
 #[derive(InputObject)]
 pub struct ResendInput {
     pub ids: Option<Vec<ID>>,
     pub org: Option<OrgSelector>,
     pub emails: Option<Vec<String>>,
+    /// With `org`: every email invitation that matches (at most 100, configurable).
+    pub filter: Option<ResendFilterInput>,
     #[graphql(default = true)]
     pub send_email: bool,
+    /// Send nothing: `count` says how many would be resent, `errors` which would not.
+    #[graphql(default)]
+    pub validate_only: bool,
+}
+
+/// Which of an organization's email invitations to resend; each field narrows the choice.
+#[derive(InputObject)]
+pub struct ResendFilterInput {
+    /// Invitees in this domain (`example.com`).
+    pub email_domain: Option<String>,
+    /// Invitations created before this time.
+    pub created_before: Option<DateTime>,
+    /// Invitations whose email stands in one of these (e.g. `[FAILED]`).
+    pub email_status: Option<Vec<EmailDeliveryStatus>>,
+    /// `PENDING`, `EXPIRED` or both (the default): only those can be resent.
+    pub status: Option<Vec<InvitationStatus>>,
 }
 
 /// Why one invitation was not resent.
@@ -38,6 +58,8 @@ pub struct ResendPayload {
     /// The resent invitations, each with its new `invitationLink`.
     pub invitations: Vec<Invitation>,
     pub errors: Vec<ResendError>,
+    /// How many were resent (with `validateOnly`: would be).
+    pub count: usize,
 }
 
 #[derive(Default)]
@@ -96,8 +118,8 @@ impl ManageMutation {
     async fn resend(&self, ctx: &Context<'_>, input: ResendInput) -> Result<ResendPayload> {
         let outcome = async {
             throttle(ctx, Action::Invite)?;
-            let target = match (input.ids, input.org, input.emails) {
-                (Some(ids), None, None) => ResendTarget::Ids(
+            let target = match (input.ids, input.org, input.emails, input.filter) {
+                (Some(ids), None, None, None) => ResendTarget::Ids(
                     ids.into_iter()
                         .map(|id| GivenId {
                             id: id.parse().ok(),
@@ -105,7 +127,26 @@ impl ManageMutation {
                         })
                         .collect(),
                 ),
-                (None, Some(org), Some(emails)) => ResendTarget::Emails {
+                (None, Some(org), None, Some(filter)) => ResendTarget::Filter {
+                    org: org.to_ref(),
+                    filter: ResendFilter::new(
+                        filter.email_domain.as_deref(),
+                        filter.created_before.map(|at| at.0),
+                        filter
+                            .email_status
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(Into::into)
+                            .collect(),
+                        filter
+                            .status
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(Into::into)
+                            .collect(),
+                    )?,
+                },
+                (None, Some(org), Some(emails), None) => ResendTarget::Emails {
                     org: org.to_ref(),
                     emails: emails
                         .iter()
@@ -113,10 +154,13 @@ impl ManageMutation {
                         .collect(),
                 },
                 _ => {
-                    return Err(AppError::bad_input("give either ids, or org and emails"));
+                    return Err(AppError::bad_input(
+                        "give either ids, or org and emails, or org and filter",
+                    ));
                 }
             };
-            manage::resend(state(ctx), viewer(ctx), target, input.send_email).await
+            let (send_email, validate_only) = (input.send_email, input.validate_only);
+            manage::resend(state(ctx), viewer(ctx), target, send_email, validate_only).await
         }
         .await
         .map_err(|err| err.extend())?;
@@ -133,6 +177,7 @@ impl ManageMutation {
                     retry_after: error.retry_after,
                 })
                 .collect(),
+            count: outcome.count,
         })
     }
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::create::InviteError;
+use super::resend_filter::ResendFilter;
 use super::{
     InvitationView, admin_view, link_for, quotas, require_org, require_org_admin, viewer_manages,
 };
@@ -108,12 +109,19 @@ pub enum ResendTarget {
         org: OrgRef,
         emails: Vec<Result<EmailAddress, NotAnEmail>>,
     },
+    /// Every email invitation of `org` the filter matches (at most the bulk limit).
+    Filter {
+        org: OrgRef,
+        filter: ResendFilter,
+    },
 }
 
 /// Per-invitation outcomes of `resend`.
 pub struct ResendOutcome {
     pub invitations: Vec<InvitationView>,
     pub errors: Vec<ResendError>,
+    /// How many were (with `validate_only`, would be) resent.
+    pub count: usize,
 }
 
 /// Why one invitation was not resent.
@@ -125,7 +133,8 @@ pub struct ResendError {
 }
 
 /// Mints a new token and a fresh expiry for each target; the old token then answers
-/// `INVITATION_SUPERSEDED`. All targets change in one transaction. A target sent less than
+/// `INVITATION_SUPERSEDED`. All targets change in one transaction; with `validate_only`
+/// none does, and the outcome says what would happen. A target sent less than
 /// the cooldown ago gets a `RATE_LIMITED` entry in `errors`, like any other per-item refusal,
 /// also when it is the only one.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
@@ -134,11 +143,13 @@ pub async fn resend(
     viewer: &Viewer,
     target: ResendTarget,
     send_email: bool,
+    validate_only: bool,
 ) -> Result<ResendOutcome, AppError> {
     require_user(viewer)?;
     let count = match &target {
         ResendTarget::Ids(ids) => ids.len(),
         ResendTarget::Emails { emails, .. } => emails.len(),
+        ResendTarget::Filter { .. } => 1,
     };
     if count == 0 {
         return Err(AppError::bad_input("name at least one invitation"));
@@ -204,12 +215,31 @@ pub async fn resend(
                 found.push((None, email.to_string(), model));
             }
         }
+        ResendTarget::Filter { org, filter } => {
+            let org = require_org(&txn, &org, true).await?;
+            require_org_admin(&txn, viewer, &org).await?;
+            let max = ctx.settings.bulk_limit;
+            let Some(matching) = filter.matching(&txn, org.id, max, crate::db::now()).await? else {
+                return Err(AppError::over_limit(
+                    format!(
+                        "more than {max} invitations match; narrow the filter or resend them \
+                         in steps"
+                    ),
+                    "DOORMAN_BULK_LIMIT",
+                ));
+            };
+            for model in matching {
+                let email = model.email.clone().unwrap_or_default();
+                found.push((Some(model.id.to_string()), email, Ok(model)));
+            }
+        }
     }
 
     let mut committed = Committed::default();
     let mut outcome = ResendOutcome {
         invitations: Vec::new(),
         errors: Vec::new(),
+        count: 0,
     };
     let now = crate::db::now();
     // One outcome per invitation: named twice (the same id, or emails equal once normalised),
@@ -271,6 +301,11 @@ pub async fn resend(
         }
     }
     check_revived_fit(&txn, ctx, &renewing, now).await?;
+    outcome.count = renewing.len();
+    if validate_only {
+        txn.rollback().await?;
+        return Ok(outcome);
+    }
     for model in renewing {
         let (resent, events) = renew(ctx, &txn, viewer, model, send_email).await?;
         outcome.invitations.push(resent);

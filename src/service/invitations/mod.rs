@@ -10,6 +10,7 @@ pub mod ordering;
 pub mod queries;
 pub mod quotas;
 pub mod redeem;
+pub mod resend_filter;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{invitation, invitation_token, membership, organization, user};

@@ -34,12 +34,8 @@ impl OrderField {
     fn key(self) -> SimpleExpr {
         match self {
             // Qualified: the page joins the inviter, whose table has these names too.
-            Self::CreatedAt => {
-                Expr::col((invitation::Entity, invitation::Column::CreatedAt)).into()
-            }
-            Self::ExpiresAt => {
-                Expr::col((invitation::Entity, invitation::Column::ExpiresAt)).into()
-            }
+            Self::CreatedAt => Expr::col((invitation::Entity, invitation::Column::CreatedAt)),
+            Self::ExpiresAt => Expr::col((invitation::Entity, invitation::Column::ExpiresAt)),
             Self::Email => Func::coalesce([
                 Expr::col((invitation::Entity, invitation::Column::Email)),
                 Expr::val(""),
