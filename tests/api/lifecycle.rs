@@ -662,3 +662,106 @@ async fn resend_by_filter_is_bounded_checked_and_for_admins() {
     assert_error_code(&bad_domain, "BAD_USER_INPUT");
     assert_error_code(&by_member, "FORBIDDEN");
 }
+
+// ---- what a token holder may ask for ----
+
+async fn request_new(app: &TestApp, token: &str) -> Json {
+    app.graphql(
+        "mutation($token: String!) { requestNewInvitation(token: $token) }",
+        json!({ "token": token }),
+        None,
+    )
+    .await
+}
+
+async fn report_wrong(app: &TestApp, token: &str) -> Json {
+    app.graphql(
+        "mutation($token: String!) { reportWrongRecipient(token: $token) }",
+        json!({ "token": token }),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_dead_token_asks_for_a_new_invitation_once_a_day_and_every_token_gets_the_same_answer() {
+    let (app, alice, _bob) = acme_and_bob().await;
+    let (expired, expired_token) = invite_one(&app, &alice, "acme", "old@example.com").await;
+    app.expire_invitation(&expired).await;
+    let (resent, superseded_token) = invite_one(&app, &alice, "acme", "moved@example.com").await;
+    data(&resend(&app, &alice, json!({ "ids": [resent], "sendEmail": false })).await);
+    let (live, live_token) = invite_one(&app, &alice, "acme", "live@example.com").await;
+
+    let answers = [
+        request_new(&app, &expired_token).await,
+        request_new(&app, &expired_token).await,
+        request_new(&app, &superseded_token).await,
+        request_new(&app, &live_token).await,
+        request_new(&app, &"A".repeat(43)).await,
+        request_new(&app, "not a token").await,
+    ];
+
+    for answer in &answers {
+        assert_eq!(answer, &json!({ "data": { "requestNewInvitation": true } }));
+    }
+    assert_eq!(
+        app.event_kinds(&expired).await,
+        ["CREATED", "RENEWAL_REQUESTED"]
+    );
+    assert_eq!(
+        app.event_kinds(&resent).await,
+        ["CREATED", "RESENT", "RENEWAL_REQUESTED"]
+    );
+    assert_eq!(app.event_kinds(&live).await, ["CREATED"]);
+    let logged = app
+        .graphql(
+            "{ orgEvents(org: { name: \"acme\" }, kinds: [RENEWAL_REQUESTED]) {
+                nodes { invitation { id } } } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(
+        data(&logged)["orgEvents"]["nodes"],
+        json!([{ "invitation": { "id": resent } }, { "invitation": { "id": expired } }])
+    );
+}
+
+#[tokio::test]
+async fn the_wrong_recipient_cancels_an_email_invitation_and_its_admins_see_why() {
+    let (app, alice, bob) = acme_and_bob().await;
+    let (id, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
+    let (_, link) = create_link(&app, &alice, "acme", None).await;
+    let (taken, taken_token) = invite_one(&app, &alice, "acme", "carol@example.com").await;
+    let (carol, _) = register(&app, "carol").await;
+    data(&accept(&app, &carol, &taken_token).await);
+
+    let reported = report_wrong(&app, &token).await;
+    let again = report_wrong(&app, &token).await;
+
+    assert_eq!(
+        reported,
+        json!({ "data": { "reportWrongRecipient": true } })
+    );
+    assert_eq!(again, reported);
+    assert_eq!(stored(&app, "status", &id).await, ["CANCELLED"]);
+    assert_eq!(app.event_kinds(&id).await, ["CREATED", "WRONG_RECIPIENT"]);
+    let undelivered = app
+        .count(
+            "SELECT COUNT(*) FROM email_outbox WHERE invitation_id = $1 AND status <> 'CANCELLED'",
+            vec![db_id(&id).into()],
+        )
+        .await;
+    assert_eq!(undelivered, 0);
+    assert_error_code(&accept(&app, &bob, &token).await, "INVITATION_CANCELLED");
+    assert_error_code(&report_wrong(&app, &link).await, "BAD_USER_INPUT");
+    assert_error_code(
+        &report_wrong(&app, &taken_token).await,
+        "INVITATION_ALREADY_ACCEPTED",
+    );
+    assert_eq!(app.event_kinds(&taken).await, ["CREATED", "ACCEPTED"]);
+    assert_error_code(
+        &report_wrong(&app, &"A".repeat(43)).await,
+        "INVITATION_NOT_FOUND",
+    );
+}

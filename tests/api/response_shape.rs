@@ -34,34 +34,35 @@ async fn ws_text(app: &TestApp, query: &str, token: &str) -> String {
     client.next_payload_text(Duration::from_secs(5)).await
 }
 
-/// A superseded token, and an admin's access token.
-async fn superseded_token(app: &TestApp) -> (String, String) {
+/// A link's token, and the access token of someone who may not see its admin fields.
+async fn link_and_outsider(app: &TestApp) -> (String, String) {
     let (alice, _) = register(app, "alice").await;
     create_org(app, &alice, "acme").await;
-    let (id, token) = invite_one(app, &alice, "acme", "bob@example.com").await;
-    let resent = resend(app, &alice, json!({ "ids": [id] })).await;
-    data(&resent);
-    (token, alice)
+    let (_, token) = create_link(app, &alice, "acme", None).await;
+    let (outsider, _) = register(app, "olga").await;
+    (token, outsider)
 }
 
 #[tokio::test]
 async fn a_nullable_field_that_failed_is_null_in_its_place_over_http_and_websocket() {
     let app = TestApp::spawn().await;
-    let (superseded, alice) = superseded_token(&app).await;
+    let (link, outsider) = link_and_outsider(&app).await;
     let query =
-        format!("{{ invitation(token: \"{superseded}\") {{ status }} serverInfo {{ version }} }}");
+        format!("{{ invitation(token: \"{link}\") {{ lastSentAt }} serverInfo {{ version }} }}");
+    let column = query.find("lastSentAt").expect("selected") + 1;
 
-    let http = post_text(&app, &query, Some(&alice)).await;
-    let ws = ws_text(&app, &query, &alice).await;
+    let http = post_text(&app, &query, Some(&outsider)).await;
+    let ws = ws_text(&app, &query, &outsider).await;
 
     let expected = format!(
         concat!(
-            r#"{{"data":{{"invitation":null,"serverInfo":{{"version":"{version}"}}}},"#,
-            r#""errors":[{{"message":"a newer invitation was sent: use the link in the latest email","#,
-            r#""locations":[{{"line":1,"column":3}}],"path":["invitation"],"#,
-            r#""extensions":{{"code":"INVITATION_SUPERSEDED"}}}}]}}"#
+            r#"{{"data":{{"invitation":{{"lastSentAt":null}},"serverInfo":{{"version":"{version}"}}}},"#,
+            r#""errors":[{{"message":"only those who manage this invitation can see this field","#,
+            r#""locations":[{{"line":1,"column":{column}}}],"path":["invitation","lastSentAt"],"#,
+            r#""extensions":{{"code":"FORBIDDEN"}}}}]}}"#
         ),
-        version = VERSION
+        version = VERSION,
+        column = column
     );
     assert_eq!(http, expected);
     assert_eq!(ws, expected);

@@ -65,7 +65,8 @@ pub enum NextStep {
     Accept,
     /// The caller already belongs to the organization.
     AlreadyMember,
-    /// Expired, cancelled, declined or used: ask the inviter for a new one.
+    /// Expired, cancelled, declined, used, or a token a newer one replaced: ask for a new one
+    /// (`requestNewInvitation`).
     RequestNew,
 }
 
@@ -185,6 +186,13 @@ impl Invitation {
         self.0.model.paused_at.map(DateTime::from)
     }
 
+    /// Whether this was looked up by a token a newer one replaced (after a resend, a reminder
+    /// or a regenerated link): that token no longer works (`INVITATION_SUPERSEDED`), and
+    /// `nextStep` is `REQUEST_NEW` unless the caller is already a member.
+    async fn token_superseded(&self) -> bool {
+        self.0.token_superseded
+    }
+
     /// What the caller should do now: which screen an app shows for this invitation.
     async fn next_step(&self, ctx: &Context<'_>) -> Result<NextStep> {
         let model = &self.0.model;
@@ -192,6 +200,9 @@ impl Invitation {
             (Some(org_id), Some(_)) => loader(ctx).load_one(ViewerRoleIn(org_id)).await?.is_some(),
             _ => false,
         };
+        if self.0.token_superseded && !is_member {
+            return Ok(NextStep::RequestNew);
+        }
         let invitee_has_account = match (&model.email, viewer(ctx).user()) {
             (Some(email), None) => loader(ctx)
                 .load_one(AccountEmail(email.clone()))

@@ -54,7 +54,9 @@ pub struct InvitationsQuery;
 
 #[Object]
 impl InvitationsQuery {
-    /// The invitation behind a token, for anyone holding it; null when no invitation has it.
+    /// The invitation behind a token, for anyone holding it: data for every token an
+    /// invitation has or had (whatever its status; `tokenSuperseded` when a newer token
+    /// replaced this one), null when no invitation ever had it. `nextStep` says what to do.
     async fn invitation(&self, ctx: &Context<'_>, token: String) -> Result<Option<Invitation>> {
         let found = async {
             throttle(ctx, Action::UseToken)?;

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::graphql::context::{state, throttle, viewer};
 use crate::graphql::loaders::{OrgId, loader};
 use crate::graphql::objects::{Membership, Organization};
-use crate::service::invitations::redeem;
+use crate::service::invitations::{recipient, redeem};
 use crate::service::rate_limits::Action;
 
 #[derive(SimpleObject)]
@@ -66,6 +66,43 @@ impl RedeemMutation {
         }
         .await
         .map(Invitation)
+        .map_err(|err| err.extend())
+    }
+
+    /// Asks the invitation's admins for a new one when this token no longer works (expired,
+    /// cancelled, used, or replaced by a newer link): they see a `RENEWAL_REQUESTED` event
+    /// and can `resend` it. Always `true`, whether or not the token is known, so the answer
+    /// reveals nothing; at most one request per invitation a day is recorded.
+    async fn request_new_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+    ) -> Result<bool> {
+        async {
+            throttle(ctx, Action::UseToken)?;
+            let token = InviteToken::parse(&token);
+            recipient::request_new(state(ctx), viewer(ctx), token.as_ref()).await
+        }
+        .await
+        .map(|()| true)
+        .map_err(|err| err.extend())
+    }
+
+    /// "This was not meant for me": cancels the email invitation behind the token, stops its
+    /// undelivered mail, and tells its admins (a `WRONG_RECIPIENT` event). No account needed:
+    /// the token went to this mailbox. `true` once it is cancelled.
+    async fn report_wrong_recipient(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+    ) -> Result<bool> {
+        async {
+            throttle(ctx, Action::UseToken)?;
+            let token = InviteToken::parse(&token).ok_or_else(AppError::invitation_not_found)?;
+            recipient::report_wrong_recipient(state(ctx), viewer(ctx), &token).await
+        }
+        .await
+        .map(|()| true)
         .map_err(|err| err.extend())
     }
 }

@@ -60,6 +60,7 @@ pub async fn load(
         .user()
         .is_some_and(|user| shared.org_admins.contains(&user.id));
     let invitation = shared.invitation.as_ref().map(|model| InvitationView {
+        token_superseded: false,
         viewer_is_admin: viewer_is_admin
             || (model.action == InvitationAction::RegisterAccount
                 && viewer.user().is_some_and(|user| user.is_server_admin)),

@@ -9,6 +9,7 @@ pub mod manage;
 pub mod ordering;
 pub mod queries;
 pub mod quotas;
+pub mod recipient;
 pub mod redeem;
 pub mod resend_filter;
 
@@ -43,6 +44,9 @@ pub struct InvitationView {
     pub viewer_is_invitee: bool,
     /// The link with the raw token: only right after creating or resending.
     pub link: Option<String>,
+    /// Looked up by a token that a newer one replaced (a resend, a reminder, a regenerated
+    /// link): the preview shows it, but it can no longer be used.
+    pub token_superseded: bool,
 }
 
 impl InvitationView {
@@ -67,6 +71,7 @@ impl Accepted {
     ) -> Self {
         Self {
             invitation: InvitationView {
+                token_superseded: false,
                 viewer_is_admin: membership.role == OrgRole::Admin,
                 viewer_is_invitee: model.email.is_some(),
                 model,
@@ -81,6 +86,7 @@ impl Accepted {
 /// The view of an invitation for those who manage it.
 pub(super) fn admin_view(model: invitation::Model) -> InvitationView {
     InvitationView {
+        token_superseded: false,
         model,
         viewer_is_admin: true,
         viewer_is_invitee: false,
@@ -229,6 +235,7 @@ pub(crate) async fn view(
 ) -> Result<InvitationView, AppError> {
     let viewer_is_admin = viewer_manages(db, viewer, &model).await?;
     Ok(InvitationView {
+        token_superseded: false,
         viewer_is_invitee: is_invitee(viewer, &model),
         viewer_is_admin,
         model,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::{invitation, invitation_redemption, membership, organization, user};
+use entity::{invitation, invitation_redemption, invitation_token, membership, organization, user};
 use sea_orm::sea_query::JoinType;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -14,8 +14,8 @@ use sea_orm::{
 
 use super::ordering::SortedPage;
 use super::{
-    INVITER_PREFIX, InvitationView, ORGANIZATION_PREFIX, admin_view, belongs_to, refuse_superseded,
-    view, with_columns_of,
+    INVITER_PREFIX, InvitationView, ORGANIZATION_PREFIX, admin_view, belongs_to, view,
+    with_columns_of,
 };
 use crate::auth::Viewer;
 use crate::domain::EmailDeliveryStatus;
@@ -33,17 +33,52 @@ pub struct Preview {
     pub inviter: Option<user::Model>,
 }
 
-/// Anonymous preview of the invitation behind a token; `None` when no invitation has it. One
-/// query reads the invitation, its organization and its inviter: the preview shows all three,
-/// and this is the most called use case (every click on a link).
+/// Anonymous preview of the invitation behind a token; `None` when no invitation has it. A
+/// token a newer one replaced still shows its invitation, marked `token_superseded` (its
+/// next step is to ask for a new one). One query reads the invitation, its organization and
+/// its inviter: the preview shows all three, and this is the most called use case (every
+/// click on a link).
 pub async fn invitation_by_token(
     ctx: &Ctx,
     viewer: &Viewer,
     token: &InviteToken,
 ) -> Result<Option<Preview>, AppError> {
     let digest = token.digest();
+    let (row, token_superseded) =
+        match preview_row(ctx, invitation::Column::TokenDigest.eq(&digest)).await? {
+            Some(row) => (row, false),
+            None => {
+                let Some(old) = invitation_token::Entity::find()
+                    .filter(invitation_token::Column::TokenDigest.eq(digest))
+                    .one(&ctx.db)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let by_id = invitation::Column::Id.eq(old.invitation_id);
+                match preview_row(ctx, by_id).await? {
+                    Some(row) => (row, true),
+                    None => return Ok(None),
+                }
+            }
+        };
+    let model = invitation::Model::from_query_result(&row, "")?;
+    let mut invitation = view(&ctx.db, viewer, model).await?;
+    invitation.token_superseded = token_superseded;
+    Ok(Some(Preview {
+        organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
+        inviter: user::Model::from_query_result_optional(&row, INVITER_PREFIX)?,
+        invitation,
+    }))
+}
+
+/// The invitation matching `condition`, with its organization and inviter, in one row.
+async fn preview_row(
+    ctx: &Ctx,
+    condition: impl sea_orm::sea_query::IntoCondition,
+) -> Result<Option<sea_orm::QueryResult>, AppError> {
     let select = invitation::Entity::find()
-        .filter(invitation::Column::TokenDigest.eq(&digest))
+        .filter(condition)
         .join(
             JoinType::LeftJoin,
             belongs_to::<organization::Entity>(
@@ -57,20 +92,10 @@ pub async fn invitation_by_token(
         );
     let select = with_columns_of::<organization::Entity>(select, ORGANIZATION_PREFIX);
     let select = with_columns_of::<user::Entity>(select, INVITER_PREFIX);
-    let Some(row) = ctx
+    Ok(ctx
         .db
         .query_one_raw(select.build(ctx.db.get_database_backend()))
-        .await?
-    else {
-        refuse_superseded(&ctx.db, digest).await?;
-        return Ok(None);
-    };
-    let model = invitation::Model::from_query_result(&row, "")?;
-    Ok(Some(Preview {
-        organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
-        inviter: user::Model::from_query_result_optional(&row, INVITER_PREFIX)?,
-        invitation: view(&ctx.db, viewer, model).await?,
-    }))
+        .await?)
 }
 
 /// Filters for `orgInvitations`, checked: each status at most once, a bounded email.
@@ -311,6 +336,7 @@ async fn batch_views(
     Ok(models
         .into_iter()
         .map(|model| InvitationView {
+            token_superseded: false,
             viewer_is_admin: match model.organization_id {
                 Some(org_id) => roles.get(&org_id) == Some(&OrgRole::Admin),
                 None => server_admin && model.action == InvitationAction::RegisterAccount,

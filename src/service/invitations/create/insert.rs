@@ -100,6 +100,7 @@ pub(super) async fn insert_invitations(
     let views = models
         .into_iter()
         .map(|model| InvitationView {
+            token_superseded: false,
             link: links.remove(&model.token_digest),
             viewer_is_admin: true,
             viewer_is_invitee: false,
