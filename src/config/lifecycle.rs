@@ -12,7 +12,7 @@ use super::limits::Rate;
 /// The expiry sweep, reminders, redirects and the leaked-link pause.
 #[derive(Clone, Debug, Args)]
 pub struct LifecycleSettings {
-    /// Seconds between two runs of the expiry sweep (it also runs at start-up): it marks
+    /// Seconds between two runs of the expiry sweep: it marks
     /// invitations past their expiry `EXPIRED`, with an event, and sends due reminders.
     #[arg(
         long,

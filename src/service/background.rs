@@ -1,5 +1,5 @@
-//! What the periodic tasks (retention, the expiry sweep) share: a loop that runs a task at
-//! start-up and then every period until the server stops, and work in batches, each its own
+//! What the periodic tasks (retention, the expiry sweep) share: a loop that runs a task
+//! every period until the server stops, and work in batches, each its own
 //! short transaction, so that a large backlog never holds the database for long.
 
 use std::time::Duration;
@@ -12,13 +12,17 @@ use crate::error::AppError;
 /// Rows handled per transaction.
 pub const BATCH: u64 = 1000;
 
-/// Runs `task` now and then every `period` until `stopping` turns true.
-pub async fn every<F, Task>(period: Duration, mut stopping: watch::Receiver<bool>, mut task: F)
-where
+/// Runs `task` after `delay` and then every `period` until `stopping` turns true.
+pub async fn every<F, Task>(
+    delay: Duration,
+    period: Duration,
+    mut stopping: watch::Receiver<bool>,
+    mut task: F,
+) where
     F: FnMut() -> Task,
     Task: Future<Output = ()>,
 {
-    let mut interval = tokio::time::interval(period);
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + delay, period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let stop = tokio::select! {

@@ -34,11 +34,10 @@ pub struct Swept {
     pub reminded: u64,
 }
 
-/// Runs [`sweep`] at start-up and then every `DOORMAN_EXPIRY_SWEEP_SECONDS` until the server
-/// stops.
+/// Runs [`sweep`] every `DOORMAN_EXPIRY_SWEEP_SECONDS` until the server stops.
 pub async fn run(ctx: Ctx, stopping: watch::Receiver<bool>) {
     let period = Duration::from_secs(ctx.settings.lifecycle.expiry_sweep_seconds);
-    background::every(period, stopping, || async {
+    background::every(period, period, stopping, || async {
         match sweep(&ctx, db::now()).await {
             Ok(swept) if swept != Swept::default() => tracing::info!(
                 expired = swept.expired,

@@ -33,7 +33,7 @@ pub async fn run(ctx: Ctx, stopping: watch::Receiver<bool>) {
         return;
     }
     let period = Duration::from_secs(retention.retention_interval_seconds);
-    background::every(period, stopping, || async {
+    background::every(Duration::ZERO, period, stopping, || async {
         match sweep(&ctx, db::now()).await {
             Ok(swept) if swept != Swept::default() => tracing::info!(
                 events_deleted = swept.events_deleted,

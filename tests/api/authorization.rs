@@ -562,6 +562,23 @@ fn table() -> Vec<Row> {
             },
         )
         .in_scene(),
+        // Holding the token is enough: the answer is the same for every caller.
+        Row::new(
+            "Mutation.requestNewInvitation",
+            "mutation($token: String!) { requestNewInvitation(token: $token) }",
+            |c| json!({ "token": c.scene().invitation.token }),
+            everyone(returns(json!({ "requestNewInvitation": true }))),
+        )
+        .in_scene(),
+        // The mailbox the token went to says so; no account is needed.
+        Row::new(
+            "Mutation.reportWrongRecipient",
+            "mutation($token: String!) { reportWrongRecipient(token: $token) }",
+            |c| json!({ "token": c.scene().invitation.token }),
+            everyone(returns(json!({ "reportWrongRecipient": true }))),
+        )
+        .case("an email invitation")
+        .in_scene(),
         Row::new(
             "Mutation.cancelInvitation",
             "mutation($id: ID!) { cancelInvitation(id: $id) { status } }",

@@ -79,6 +79,25 @@ async fn the_sweep_expires_due_invitations_once_with_an_event_subscribers_see() 
 }
 
 #[tokio::test]
+async fn the_server_sweeps_on_its_own_every_period() {
+    let app = TestApp::spawn_with(|settings| settings.lifecycle.expiry_sweep_seconds = 1).await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (id, _) = invite_one(&app, &alice, "acme", "due@example.com").await;
+    app.expire_invitation(&id).await;
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored(&app, "status", &id).await != ["EXPIRED"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweep did not run"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.event_kinds(&id).await, ["CREATED", "EXPIRED"]);
+}
+
+#[tokio::test]
 async fn an_expired_invitation_is_refused_and_a_resend_revives_it() {
     let (app, alice, bob) = acme_and_bob().await;
     let (id, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;

@@ -289,8 +289,8 @@ impl TestApp {
 
 /// Rate limits on but out of reach, so tests that create many accounts and invitations from
 /// one address pass; `tests/api/rate_limits.rs` lowers the one it checks.
-/// The lifecycle settings of tests: the expiry sweep runs at start-up only (on an empty
-/// database), so that a test decides when it sweeps (`doorman::service::expiry::sweep`).
+/// The lifecycle settings of tests: the expiry sweep waits a day, so that a test decides when
+/// it sweeps (`doorman::service::expiry::sweep`).
 pub fn quiet_lifecycle() -> doorman::config::LifecycleSettings {
     let mut lifecycle = Settings::default().lifecycle;
     lifecycle.expiry_sweep_seconds = 86_400;
