@@ -143,10 +143,7 @@ pub async fn record_org(
     txn: &impl ConnectionTrait,
     event: OrgEvent,
 ) -> Result<Committed, AppError> {
-    let changes = (!event.changes.is_empty())
-        .then(|| serde_json::to_string(&event.changes))
-        .transpose()
-        .map_err(|err| AppError::Internal(err.into()))?;
+    let changes = stored_changes(&event.changes)?;
     let row = invitation_event::ActiveModel {
         invitation_id: Set(None),
         organization_id: Set(Some(event.organization_id)),
@@ -158,6 +155,35 @@ pub async fn record_org(
         ..Default::default()
     };
     insert(txn, [row]).await
+}
+
+/// One invitation's event that says what changed and why (a link paused for its rate).
+pub async fn record_changed(
+    txn: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+    kind: EventKind,
+    actor_id: Option<i64>,
+    changes: &[Change],
+) -> Result<Committed, AppError> {
+    let row = invitation_event::ActiveModel {
+        invitation_id: Set(Some(invitation.id)),
+        organization_id: Set(invitation.organization_id),
+        kind: Set(kind),
+        actor_id: Set(actor_id),
+        created_at: Set(crate::db::now()),
+        subject_id: Set(None),
+        changes: Set(stored_changes(changes)?),
+        ..Default::default()
+    };
+    insert(txn, [row]).await
+}
+
+/// `changes` as the `changes` column keeps them: JSON, or null for none.
+fn stored_changes(changes: &[Change]) -> Result<Option<String>, AppError> {
+    (!changes.is_empty())
+        .then(|| serde_json::to_string(changes))
+        .transpose()
+        .map_err(|err| AppError::Internal(err.into()))
 }
 
 /// The changes an event row names; a row without any (every invitation event) names none.

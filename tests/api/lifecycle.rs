@@ -784,3 +784,95 @@ async fn the_wrong_recipient_cancels_an_email_invitation_and_its_admins_see_why(
         "INVITATION_NOT_FOUND",
     );
 }
+
+// ---- a leaked link pauses itself ----
+
+#[tokio::test]
+async fn a_link_redeemed_faster_than_the_rate_pauses_itself_and_says_why() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.lifecycle.link_pause_rate = "3/1h".parse().expect("a rate");
+    })
+    .await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (id, token) = create_link(&app, &alice, "acme", None).await;
+    let mut joined = Vec::new();
+    for name in ["u1", "u2", "u3", "u4"] {
+        let (user, _) = register(&app, name).await;
+        joined.push(accept(&app, &user, &token).await);
+    }
+
+    for response in &joined[..3] {
+        data(response);
+    }
+    assert_error_code(&joined[3], "INVITATION_PAUSED");
+    let shown = app
+        .graphql(
+            "query($token: String!) { invitation(token: $token) {
+                paused pauseReason usageCount nextStep } }",
+            json!({ "token": token }),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(
+        data(&shown)["invitation"],
+        json!({ "paused": true, "pauseReason": "RATE", "usageCount": 3, "nextStep": "ALREADY_MEMBER" })
+    );
+    let logged = app
+        .graphql(
+            "{ orgEvents(org: { name: \"acme\" }, kinds: [PAUSED]) {
+                nodes { actor { username } changes { field before after } } } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(
+        data(&logged)["orgEvents"]["nodes"],
+        json!([{ "actor": null, "changes": [{ "field": "pauseReason", "before": null, "after": "RATE" }] }])
+    );
+    // An admin who resumes it lets people in again.
+    data(
+        &app.graphql(
+            "mutation($id: ID!) { resumeInviteLink(id: $id) { paused pauseReason } }",
+            json!({ "id": id }),
+            Some(&alice),
+        )
+        .await,
+    );
+    let (late, _) = register(&app, "u5").await;
+    data(&accept(&app, &late, &token).await);
+}
+
+#[tokio::test]
+async fn only_redemptions_within_the_period_count_toward_the_pause() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.lifecycle.link_pause_rate = "2/1h".parse().expect("a rate");
+    })
+    .await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    let (id, token) = create_link(&app, &alice, "acme", None).await;
+    let paused = || async {
+        app.count(
+            "SELECT COUNT(*) FROM invitations WHERE id = $1 AND paused_at IS NOT NULL",
+            vec![db_id(&id).into()],
+        )
+        .await
+    };
+    let (first, _) = register(&app, "u1").await;
+    data(&accept(&app, &first, &token).await);
+    app.execute(
+        "UPDATE invitation_redemptions SET redeemed_at = $1",
+        vec![(Utc::now() - Duration::hours(2)).into()],
+    )
+    .await;
+
+    let (second, _) = register(&app, "u2").await;
+    data(&accept(&app, &second, &token).await);
+    let after_two = paused().await;
+    let (third, _) = register(&app, "u3").await;
+    data(&accept(&app, &third, &token).await);
+
+    assert_eq!(after_two, 0, "one of the two came two hours ago");
+    assert_eq!(paused().await, 1, "the 2nd and 3rd came within the hour");
+}

@@ -21,9 +21,9 @@ use crate::domain;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::invitation_extras::Metadata;
 use crate::domain::invitation_rules::{self, uses_remaining};
-use crate::service::invitations::allowed_domains;
 use crate::service::invitations::queries as service_queries;
 use crate::service::invitations::redeem::next_step_for;
+use crate::service::invitations::{allowed_domains, links};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "invitation_rules::InvitationAction")]
@@ -47,6 +47,16 @@ pub enum InvitationStatus {
     /// `expiresAt` has passed while pending (stored by the expiry sweep, derived at read
     /// time until it runs).
     Expired,
+}
+
+/// Why a link is paused.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPauseReason {
+    /// Its admins paused it.
+    Manual,
+    /// It was redeemed faster than the server allows (`DOORMAN_LINK_PAUSE_RATE`): a sign that
+    /// it leaked. Resume it (or regenerate it first) when it is safe.
+    Rate,
 }
 
 /// What the caller should do now with an invitation.
@@ -179,6 +189,15 @@ impl Invitation {
     /// Whether its admins paused this link (it then answers `INVITATION_PAUSED`).
     async fn paused(&self) -> bool {
         self.0.model.paused_at.is_some()
+    }
+
+    /// Why it is paused; null while it works.
+    async fn pause_reason(&self) -> Option<LinkPauseReason> {
+        self.0.model.paused_at?;
+        Some(match self.0.model.pause_reason.as_deref() {
+            Some(links::RATE) => LinkPauseReason::Rate,
+            _ => LinkPauseReason::Manual,
+        })
     }
 
     /// When it was paused; null while it works.

@@ -178,16 +178,20 @@ pub async fn accept_invitation(
     token: &InviteToken,
 ) -> Result<Accepted, AppError> {
     let user = require_user(viewer)?;
-    if let Some((accepted, committed)) = super::accept_fast::try_accept(ctx, user, token).await? {
-        events::announce(ctx, committed).await;
-        tracing::info!(
-            invitation_id = accepted.invitation.model.id,
-            org_id = accepted.organization.id,
-            "invitation accepted"
-        );
-        return Ok(accepted);
-    }
-    accept_checked(ctx, user, token).await
+    let accepted = match super::accept_fast::try_accept(ctx, user, token).await? {
+        Some((accepted, committed)) => {
+            events::announce(ctx, committed).await;
+            tracing::info!(
+                invitation_id = accepted.invitation.model.id,
+                org_id = accepted.organization.id,
+                "invitation accepted"
+            );
+            accepted
+        }
+        None => accept_checked(ctx, user, token).await?,
+    };
+    super::links::pause_if_leaked(ctx, &accepted.invitation.model).await;
+    Ok(accepted)
 }
 
 /// Accepts the general way: every rule of `invitation_rules` checked on the locked row, and a
