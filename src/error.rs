@@ -10,7 +10,10 @@ use crate::domain::invitation_rules::Refusal;
 /// Every code a client can meet: the `extensions.code` of an error, and the `code` of a
 /// per-item outcome (`InviteError`, `ResendError`). One list, spelled as clients see it; the
 /// schema documents it as the `ErrorCode` enum.
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// No access token where one is needed, a wrong login or password, or an access token that
     /// is sent but expired or invalid (`extensions.reason`).

@@ -8,8 +8,8 @@ use async_graphql::Context;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::service::Ctx;
 use crate::service::rate_limits::{Action, ClientIp, RateLimiters};
+use crate::service::{Ctx, idempotency};
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a Ctx {
     ctx.data_unchecked::<Ctx>()
@@ -32,4 +32,31 @@ pub(crate) fn client_ip(ctx: &Context<'_>) -> ClientIp {
 pub(crate) fn throttle(ctx: &Context<'_>, action: Action<'_>) -> Result<(), AppError> {
     ctx.data_unchecked::<Arc<RateLimiters>>()
         .check(action, client_ip(ctx), viewer(ctx))
+}
+
+/// The idempotency of this call: its `input` argument, without `idempotencyKey`, digested
+/// with the key; `None` without a key.
+pub(crate) fn idempotent(
+    ctx: &Context<'_>,
+    operation: &'static str,
+    key: Option<&str>,
+) -> Result<Option<idempotency::Request>, AppError> {
+    if key.is_none() {
+        return Ok(None);
+    }
+    let arguments = ctx
+        .field()
+        .arguments()
+        .map_err(|err| AppError::bad_input(err.message))?;
+    let mut input = arguments
+        .into_iter()
+        .find(|(name, _)| name.as_str() == "input")
+        .map(|(_, value)| value.into_json())
+        .transpose()
+        .map_err(|err| AppError::bad_input(err.to_string()))?
+        .unwrap_or_default();
+    if let Some(fields) = input.as_object_mut() {
+        fields.remove("idempotencyKey");
+    }
+    idempotency::Request::new(operation, key, &input)
 }

@@ -2,7 +2,8 @@
 //! `EXPIRED` with an `EXPIRED` event (subscribers see it), and stops their undelivered
 //! emails; the inviter gets no mail. With `DOORMAN_REMINDER_BEFORE_HOURS` it also sends each
 //! emailed invitation one reminder, through the outbox, that many hours before it expires.
-//! Every instance may run it: a row is claimed under its lock and changed once.
+//! Every instance may run it: a row is claimed under its lock and changed once. It also
+//! forgets idempotency keys older than a day.
 
 use std::time::Duration;
 
@@ -54,6 +55,7 @@ pub async fn run(ctx: Ctx, stopping: watch::Receiver<bool>) {
 /// Expires what is due as of `now`, then sends the reminders that are due.
 pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Swept, AppError> {
     let expired = in_batches(|| expire_batch(ctx, now)).await?;
+    crate::service::idempotency::forget_old(ctx).await?;
     let reminded = match ctx.settings.lifecycle.reminder_before_hours {
         Some(hours) => {
             let window = chrono::Duration::hours(i64::from(hours));

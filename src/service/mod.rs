@@ -12,6 +12,7 @@ pub mod email_verification;
 pub mod events;
 pub mod expiry;
 pub mod external_accounts;
+pub mod idempotency;
 pub mod invitations;
 pub mod oidc;
 pub mod organizations;

@@ -876,3 +876,120 @@ async fn only_redemptions_within_the_period_count_toward_the_pause() {
     assert_eq!(after_two, 0, "one of the two came two hours ago");
     assert_eq!(paused().await, 1, "the 2nd and 3rd came within the hour");
 }
+
+// ---- idempotency ----
+
+async fn invitation_mail(app: &TestApp) -> i64 {
+    app.count(
+        "SELECT COUNT(*) FROM email_outbox WHERE invitation_id IS NOT NULL",
+        vec![],
+    )
+    .await
+}
+
+const CREATE_KEYED: &str = "mutation($input: CreateOrgInvitesInput!) {
+    createOrgInvites(input: $input) { invitations { id email } errors { email code } } }";
+
+async fn create_keyed(app: &TestApp, token: &str, emails: &[&str], key: &str) -> Json {
+    let input = json!({ "org": { "name": "acme" }, "emails": emails, "idempotencyKey": key });
+    app.graphql(CREATE_KEYED, json!({ "input": input }), Some(token))
+        .await
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_returns_the_first_answer_and_sends_nothing_twice() {
+    let (app, alice, _bob) = acme_and_bob().await;
+    let emails = ["x@example.com", "y@example.com", "not an email"];
+
+    let first = create_keyed(&app, &alice, &emails, "key-1").await;
+    let retry = create_keyed(&app, &alice, &emails, "key-1").await;
+    let other_input = create_keyed(&app, &alice, &["z@example.com"], "key-1").await;
+    let reordered = app
+        .graphql(
+            CREATE_KEYED,
+            json!({ "input": { "idempotencyKey": "key-1", "emails": emails, "org": { "name": "acme" } } }),
+            Some(&alice),
+        )
+        .await;
+
+    assert_eq!(
+        data(&first)["createOrgInvites"]["invitations"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(retry, first);
+    assert_eq!(reordered, first);
+    assert_error_code(&other_input, "CONFLICT");
+    assert_eq!(app.rows("invitations").await, 2);
+    assert_eq!(invitation_mail(&app).await, 2);
+    // Another caller's key is another key.
+    let (carol, _) = register(&app, "carol").await;
+    let carols = create_keyed(&app, &carol, &emails, "key-1").await;
+    assert_error_code(&carols, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_retry_racing_the_first_call_waits_for_its_answer() {
+    let (app, alice, _bob) = acme_and_bob().await;
+    let emails: Vec<String> = (0..40).map(|n| format!("guest{n}@example.com")).collect();
+    let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+
+    let (one, two) = tokio::join!(
+        create_keyed(&app, &alice, &emails, "race"),
+        create_keyed(&app, &alice, &emails, "race"),
+    );
+
+    assert_eq!(
+        data(&one)["createOrgInvites"]["invitations"]
+            .as_array()
+            .map(Vec::len),
+        Some(40)
+    );
+    assert_eq!(one, two);
+    assert_eq!(app.rows("invitations").await, 40);
+    assert_eq!(invitation_mail(&app).await, 40);
+}
+
+#[tokio::test]
+async fn links_and_resends_are_idempotent_and_keys_are_forgotten_after_a_day() {
+    let (app, alice, _bob) = acme_and_bob().await;
+    let link = |key: &'static str| {
+        create_invite_link(&app, &alice, "acme", json!({ "idempotencyKey": key }))
+    };
+    let first = link("link-key").await;
+    let again = link("link-key").await;
+    assert_eq!(again, first);
+    assert!(data(&first)["createInviteLink"]["invitationLink"].is_string());
+
+    let (id, _) = invite_one(&app, &alice, "acme", "r@example.com").await;
+    let resend_keyed = || {
+        resend(
+            &app,
+            &alice,
+            json!({ "ids": [id], "idempotencyKey": "resend-key", "sendEmail": false }),
+        )
+    };
+    let resent = resend_keyed().await;
+    assert_eq!(resend_keyed().await, resent);
+    assert_eq!(app.event_kinds(&id).await, ["CREATED", "RESENT"]);
+
+    app.execute(
+        "UPDATE idempotency_keys SET created_at = $1",
+        vec![(Utc::now() - Duration::hours(25)).into()],
+    )
+    .await;
+    sweep(&app).await;
+    assert_eq!(app.rows("idempotency_keys").await, 0);
+    let later = link("link-key").await;
+    assert_ne!(
+        data(&later)["createInviteLink"]["id"],
+        data(&first)["createInviteLink"]["id"]
+    );
+
+    for bad in ["", "has space", &"k".repeat(256)] {
+        let response =
+            create_invite_link(&app, &alice, "acme", json!({ "idempotencyKey": bad })).await;
+        assert_error_code(&response, "BAD_USER_INPUT");
+    }
+}

@@ -12,9 +12,10 @@ use crate::domain::invitation_extras::{Metadata, RedirectUrl};
 use crate::domain::names::Message;
 use crate::domain::org_role;
 use crate::error::{AppError, ErrorCode};
-use crate::graphql::context::{state, throttle, viewer};
+use crate::graphql::context::{idempotent, state, throttle, viewer};
 use crate::graphql::organizations::{OrgRole, OrgSelector};
 use crate::graphql::scalars::DateTime;
+use crate::service::idempotency;
 use crate::service::invitations::RequestedExpiry;
 use crate::service::invitations::create::{
     self, ExistingMember, Extras, InviteEntry, InviteError as ServiceInviteError, InviteLink,
@@ -131,6 +132,9 @@ pub struct CreateOrgInvitesInput {
     pub redirect_url: Option<String>,
     /// A JSON object (at most 4 KiB) copied to the membership on accept, for admins.
     pub metadata: Option<Json<serde_json::Value>>,
+    /// A retry with the same key and input within 24 hours returns the first answer and
+    /// invites nobody twice; the same key with another input is `CONFLICT`.
+    pub idempotency_key: Option<String>,
 }
 
 /// Why one email was not invited.
@@ -185,6 +189,9 @@ pub struct CreateInviteLinkInput {
     pub redirect_url: Option<String>,
     /// A JSON object (at most 4 KiB) copied to each membership made through the link.
     pub metadata: Option<Json<serde_json::Value>>,
+    /// A retry with the same key and input within 24 hours returns the same link; the same
+    /// key with another input is `CONFLICT`.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -256,7 +263,15 @@ impl CreateMutation {
                     input.metadata.as_ref(),
                 )?,
             };
-            create::create_org_invites(state(ctx), viewer(ctx), request).await
+            let key = input
+                .idempotency_key
+                .as_deref()
+                .filter(|_| !input.validate_only);
+            let once = idempotent(ctx, "createOrgInvites", key)?;
+            idempotency::once(state(ctx), viewer(ctx), once, || {
+                create::create_org_invites(state(ctx), viewer(ctx), request)
+            })
+            .await
         }
         .await
         .map_err(|err| err.extend())?;
@@ -293,7 +308,11 @@ impl CreateMutation {
                     input.metadata.as_ref(),
                 )?,
             };
-            create::create_invite_link(state(ctx), viewer(ctx), request).await
+            let once = idempotent(ctx, "createInviteLink", input.idempotency_key.as_deref())?;
+            idempotency::once(state(ctx), viewer(ctx), once, || {
+                create::create_invite_link(state(ctx), viewer(ctx), request)
+            })
+            .await
         }
         .await
         .map(Invitation)

@@ -5,9 +5,10 @@ use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object, Result, S
 use super::{EmailDeliveryStatus, Invitation, InvitationStatus};
 use crate::domain::email_address::EmailAddress;
 use crate::error::{AppError, ErrorCode};
-use crate::graphql::context::{state, throttle, viewer};
+use crate::graphql::context::{idempotent, state, throttle, viewer};
 use crate::graphql::organizations::OrgSelector;
 use crate::graphql::scalars::DateTime;
+use crate::service::idempotency;
 use crate::service::invitations::links;
 use crate::service::invitations::manage::{self, GivenId, ResendTarget};
 use crate::service::invitations::resend_filter::ResendFilter;
@@ -26,6 +27,9 @@ pub struct ResendInput {
     /// Send nothing: `count` says how many would be resent, `errors` which would not.
     #[graphql(default)]
     pub validate_only: bool,
+    /// A retry with the same key and input within 24 hours returns the first answer and
+    /// sends nothing again; the same key with another input is `CONFLICT`.
+    pub idempotency_key: Option<String>,
 }
 
 /// Which of an organization's email invitations to resend; each field narrows the choice.
@@ -160,7 +164,12 @@ impl ManageMutation {
                 }
             };
             let (send_email, validate_only) = (input.send_email, input.validate_only);
-            manage::resend(state(ctx), viewer(ctx), target, send_email, validate_only).await
+            let key = input.idempotency_key.as_deref().filter(|_| !validate_only);
+            let once = idempotent(ctx, "resend", key)?;
+            idempotency::once(state(ctx), viewer(ctx), once, || {
+                manage::resend(state(ctx), viewer(ctx), target, send_email, validate_only)
+            })
+            .await
         }
         .await
         .map_err(|err| err.extend())?;

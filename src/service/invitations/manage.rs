@@ -125,6 +125,7 @@ pub struct ResendOutcome {
 }
 
 /// Why one invitation was not resent.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ResendError {
     pub id: Option<String>,
     pub error: InviteError,

@@ -84,7 +84,7 @@ impl Accepted {
 }
 
 /// The view of an invitation for those who manage it.
-pub(super) fn admin_view(model: invitation::Model) -> InvitationView {
+pub(crate) fn admin_view(model: invitation::Model) -> InvitationView {
     InvitationView {
         token_superseded: false,
         model,

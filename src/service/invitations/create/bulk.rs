@@ -11,6 +11,8 @@ use sea_orm::{
     IntoActiveModel, QueryFilter,
 };
 
+use serde::{Deserialize, Serialize};
+
 use super::insert::{Extras, NewInvitation, insert_invitations};
 use crate::auth::Viewer;
 use crate::db;
@@ -64,7 +66,7 @@ pub struct OrgInvites {
 }
 
 /// Why one email of a bulk request was not invited.
-#[derive(Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InviteError {
     /// The entry as the caller sent it.
     pub input: String,
@@ -75,7 +77,7 @@ pub struct InviteError {
 }
 
 /// An entry that named a member, with `SKIP` or `UPGRADE_ROLE`: their role before and after.
-#[derive(Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExistingMember {
     pub input: String,
     pub email: String,
