@@ -187,6 +187,9 @@ pub enum OutboxKind {
     /// To the old address: the account's email was changed.
     #[sea_orm(string_value = "EMAIL_CHANGED")]
     EmailChanged,
+    /// To the inviter: the invitation reached someone it was not meant for.
+    #[sea_orm(string_value = "WRONG_RECIPIENT")]
+    WrongRecipient,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Emails about an account: the link that verifies its email, and the notice to the old address
-//! that the email was changed. Rendered with minijinja like the invitation email; the HTML
+//! Emails about an account: the link that verifies its email, the notice to the old address
+//! that the email was changed, and the notice to an inviter that an invitation reached the
+//! wrong person. Rendered with minijinja like the invitation email; the HTML
 //! template auto-escapes every value.
 
 use std::sync::LazyLock;
@@ -21,6 +22,13 @@ pub enum AccountEmail<'a> {
     EmailChanged {
         username: &'a str,
         new_address: &'a str,
+    },
+    /// To the inviter: whoever got the invitation for `invitee` to `organization` said it was
+    /// not meant for them, and it was cancelled.
+    WrongRecipient {
+        username: &'a str,
+        invitee: &'a str,
+        organization: &'a str,
     },
 }
 
@@ -58,6 +66,24 @@ const CHANGED_HTML: &str = r#"<!DOCTYPE html>
 </html>
 "#;
 
+const WRONG_TEXT: &str = r"Hello {{ username }},
+
+The invitation you sent to {{ invitee }} to join {{ organization }} reached someone who says it was not meant for them. It was cancelled, and its link no longer works.
+
+Check the address, and invite the right one.
+";
+
+const WRONG_HTML: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family: sans-serif; line-height: 1.5; color: #1f2328;">
+<p>Hello {{ username }},</p>
+<p>The invitation you sent to <strong>{{ invitee }}</strong> to join <strong>{{ organization }}</strong> reached someone who says it was not meant for them. It was cancelled, and its link no longer works.</p>
+<p style="color: #59636e;">Check the address, and invite the right one.</p>
+</body>
+</html>
+"#;
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, source) in [
@@ -65,6 +91,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("verify.html", VERIFY_HTML),
         ("changed.txt", CHANGED_TEXT),
         ("changed.html", CHANGED_HTML),
+        ("wrong.txt", WRONG_TEXT),
+        ("wrong.html", WRONG_HTML),
     ] {
         env.add_template(name, source)
             .expect("the account templates parse");
@@ -78,6 +106,9 @@ impl AccountEmail<'_> {
             Self::Verify { .. } => "Verify your email address for Doorman".to_owned(),
             Self::EmailChanged { .. } => {
                 "The email address of your Doorman account changed".to_owned()
+            }
+            Self::WrongRecipient { invitee, .. } => {
+                format!("Your invitation to {invitee} reached the wrong person")
             }
         }
     }
@@ -104,6 +135,19 @@ impl AccountEmail<'_> {
             } => (
                 "changed",
                 context! { subject => subject, username => username, new_address => new_address },
+            ),
+            Self::WrongRecipient {
+                username,
+                invitee,
+                organization,
+            } => (
+                "wrong",
+                context! {
+                    subject => subject,
+                    username => username,
+                    invitee => invitee,
+                    organization => organization,
+                },
             ),
         };
         Ok(Rendered {
@@ -143,6 +187,20 @@ mod tests {
                 assert!(part.contains(expected), "{expected:?} missing in {part}");
             }
         }
+    }
+
+    #[test]
+    fn the_wrong_recipient_notice_names_the_invitee_and_the_organization() {
+        let rendered = AccountEmail::WrongRecipient {
+            username: "alice",
+            invitee: "bob@example.com",
+            organization: "<i>Acme</i>",
+        }
+        .render()
+        .unwrap();
+        assert!(rendered.subject.contains("bob@example.com"));
+        assert!(rendered.text.contains("<i>Acme</i>"));
+        assert!(!rendered.html.contains("<i>Acme</i>"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::{invitation, invitation_token};
+use entity::invitation;
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
@@ -18,7 +18,6 @@ use tokio::sync::watch;
 
 use crate::db;
 use crate::domain::invitation_rules::InvitationStatus;
-use crate::domain::invite_token::InviteToken;
 use crate::domain::{EmailDeliveryStatus, EventKind};
 use crate::email::invitation_email::InvitationEmail;
 use crate::email::outbox::{self, QueuedEmail};
@@ -26,7 +25,7 @@ use crate::error::AppError;
 use crate::service::Ctx;
 use crate::service::background::{self, BATCH, in_batches};
 use crate::service::events::{self, Committed};
-use crate::service::invitations::link_for;
+use crate::service::invitations::{link_for, supersede_token};
 
 /// What one run did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -162,15 +161,7 @@ async fn remind(
     model: invitation::Model,
     now: DateTime<Utc>,
 ) -> Result<Committed, AppError> {
-    invitation_token::ActiveModel {
-        invitation_id: Set(model.id),
-        token_digest: Set(model.token_digest.clone()),
-        superseded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    let token = InviteToken::generate();
+    let token = supersede_token(txn, &model, now).await?;
     let link = link_for(&ctx.settings, &token);
     let mut active = model.into_active_model();
     active.token_digest = Set(token.digest());

@@ -767,11 +767,26 @@ async fn the_wrong_recipient_cancels_an_email_invitation_and_its_admins_see_why(
     assert_eq!(app.event_kinds(&id).await, ["CREATED", "WRONG_RECIPIENT"]);
     let undelivered = app
         .count(
-            "SELECT COUNT(*) FROM email_outbox WHERE invitation_id = $1 AND status <> 'CANCELLED'",
+            "SELECT COUNT(*) FROM email_outbox WHERE invitation_id = $1 AND kind = 'INVITATION' AND status <> 'CANCELLED'",
             vec![db_id(&id).into()],
         )
         .await;
     assert_eq!(undelivered, 0);
+    let notices = app
+        .strings(
+            "SELECT recipient FROM email_outbox WHERE kind = 'WRONG_RECIPIENT' AND invitation_id = $1",
+            vec![db_id(&id).into()],
+        )
+        .await;
+    assert_eq!(notices, ["alice@example.com"], "one notice to the inviter");
+    app.deliver_due_emails().await;
+    let sent = app
+        .count(
+            "SELECT COUNT(*) FROM email_outbox WHERE kind = 'WRONG_RECIPIENT' AND status = 'SENT'",
+            vec![],
+        )
+        .await;
+    assert_eq!(sent, 1);
     assert_error_code(&accept(&app, &bob, &token).await, "INVITATION_CANCELLED");
     assert_error_code(&report_wrong(&app, &link).await, "BAD_USER_INPUT");
     assert_error_code(

@@ -39,6 +39,24 @@ impl QueuedEmail {
     }
 
     /// An email about account `user_id`.
+    /// To an inviter, about one of their invitations (no link).
+    pub fn to_inviter(
+        kind: OutboxKind,
+        invitation_id: i64,
+        inviter_id: i64,
+        recipient: String,
+        subject: String,
+    ) -> Self {
+        Self {
+            kind,
+            invitation_id: Some(invitation_id),
+            user_id: Some(inviter_id),
+            recipient,
+            subject,
+            link: None,
+        }
+    }
+
     pub fn account(
         kind: OutboxKind,
         user_id: i64,

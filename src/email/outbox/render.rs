@@ -88,6 +88,25 @@ pub(super) async fn render(
             }
             .render()
         }
+        (OutboxKind::WrongRecipient, Some(invitation_id), Some(user_id)) => {
+            let inviter = account(db, user_id).await?;
+            let invitation = invitation::Entity::find_by_id(invitation_id)
+                .one(db)
+                .await
+                .map_err(temporary)?
+                .ok_or_else(gone("the invitation"))?;
+            let (organization, _) = email_names(db, &invitation).await.map_err(temporary)?;
+            let organization = organization
+                .map(|org| org.display_name.unwrap_or(org.name))
+                .unwrap_or_default();
+            AccountEmail::WrongRecipient {
+                username: inviter.display_name.as_deref().unwrap_or(&inviter.username),
+                // Erased by retention since: the subject still names it.
+                invitee: invitation.email.as_deref().unwrap_or("the invitee"),
+                organization: &organization,
+            }
+            .render()
+        }
         _ => {
             return Err(SendError::Permanent(
                 "the message names nothing to send about".to_owned(),

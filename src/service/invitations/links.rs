@@ -3,7 +3,7 @@
 //! token then answers `INVITATION_SUPERSEDED`). Whoever may cancel the link may do these; each
 //! is an event of the link.
 
-use entity::{invitation, invitation_redemption, invitation_token};
+use entity::{invitation, invitation_redemption};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
@@ -11,11 +11,10 @@ use sea_orm::{
 };
 
 use super::manage::{find_managed, require_open};
-use super::{InvitationView, admin_view, link_for};
+use super::{InvitationView, admin_view, link_for, supersede_token};
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::EventKind;
-use crate::domain::invite_token::InviteToken;
 use crate::error::AppError;
 use crate::service::Ctx;
 use crate::service::events::{self, Change};
@@ -132,15 +131,7 @@ pub async fn regenerate(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<Invitatio
     let txn = db::begin_write(&ctx.db).await?;
     let model = open_link(&txn, viewer, id).await?;
     let now = db::now();
-    invitation_token::ActiveModel {
-        invitation_id: Set(model.id),
-        token_digest: Set(model.token_digest.clone()),
-        superseded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let token = InviteToken::generate();
+    let token = supersede_token(&txn, &model, now).await?;
     let mut active = model.into_active_model();
     active.token_digest = Set(token.digest());
     active.link_disclosed = Set(true);

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{Duration, Utc};
-use entity::{invitation, invitation_token};
+use entity::invitation;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
@@ -13,13 +13,13 @@ use sea_orm::{
 use super::create::InviteError;
 use super::resend_filter::ResendFilter;
 use super::{
-    InvitationView, admin_view, link_for, quotas, require_org, require_org_admin, viewer_manages,
+    InvitationView, admin_view, link_for, quotas, require_org, require_org_admin, supersede_token,
+    viewer_manages,
 };
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::email_address::{EmailAddress, NotAnEmail};
 use crate::domain::invitation_rules::{InvitationStatus, Refusal, effective_status};
-use crate::domain::invite_token::InviteToken;
 use crate::domain::{EmailDeliveryStatus, EventKind};
 use crate::email::outbox;
 use crate::error::{AppError, ErrorCode};
@@ -354,16 +354,8 @@ async fn renew(
     send_email: bool,
 ) -> Result<(InvitationView, Committed), AppError> {
     let now = crate::db::now();
-    invitation_token::ActiveModel {
-        invitation_id: Set(model.id),
-        token_digest: Set(model.token_digest.clone()),
-        superseded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    let token = supersede_token(txn, &model, now).await?;
     outbox::cancel_undelivered(txn, model.id).await?;
-    let token = InviteToken::generate();
     let requests_email = send_email && model.email.is_some();
     let was_queued = model.email_status == EmailDeliveryStatus::Queued;
     let mut active = model.into_active_model();

@@ -2,7 +2,8 @@
 //! for a new invitation when theirs no longer works, or say that it reached the wrong person.
 
 use chrono::Utc;
-use entity::{invitation, invitation_event, invitation_token};
+use entity::enums::OutboxKind;
+use entity::{invitation, invitation_event, invitation_token, user};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
@@ -15,10 +16,11 @@ use crate::db;
 use crate::domain::EventKind;
 use crate::domain::invitation_rules::{InvitationStatus, Refusal, effective_status};
 use crate::domain::invite_token::InviteToken;
-use crate::email::outbox;
+use crate::email::account_email::AccountEmail;
+use crate::email::outbox::{self, QueuedEmail};
 use crate::error::AppError;
 use crate::service::Ctx;
-use crate::service::events;
+use crate::service::events::{self, Committed};
 
 /// How long one renewal request stands: later ones within it add nothing.
 const RENEWAL_REQUEST_HOURS: i64 = 24;
@@ -93,8 +95,36 @@ async fn find_by_any_token(
         .map(|model| (model, true)))
 }
 
+/// Queues the notice to the inviter, if the invitation has one.
+async fn tell_inviter(
+    txn: &DatabaseTransaction,
+    model: &invitation::Model,
+) -> Result<Committed, AppError> {
+    let Some(inviter) = model.invited_by else {
+        return Ok(Committed::default());
+    };
+    let Some(inviter) = user::Entity::find_by_id(inviter).one(txn).await? else {
+        return Ok(Committed::default());
+    };
+    let subject = AccountEmail::WrongRecipient {
+        username: &inviter.username,
+        invitee: model.email.as_deref().unwrap_or_default(),
+        organization: "",
+    }
+    .subject();
+    let notice = QueuedEmail::to_inviter(
+        OutboxKind::WrongRecipient,
+        model.id,
+        inviter.id,
+        inviter.email,
+        subject,
+    );
+    outbox::enqueue(txn, vec![notice]).await?;
+    Ok(Committed::emails(1))
+}
+
 /// "This was not meant for me": cancels the email invitation behind `token`, stops its
-/// undelivered mail and records a `WRONG_RECIPIENT` event for its admins (the log's
+/// undelivered mail, emails the inviter and records a `WRONG_RECIPIENT` event for its admins (the log's
 /// signal of a mistyped or abused address). Anyone holding the token may: it went to that
 /// mailbox. Reporting one already cancelled changes nothing.
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
@@ -128,8 +158,9 @@ pub async fn report_wrong_recipient(
     let model = active.update(&txn).await?;
     let actor = viewer.user_id();
     let committed = events::record(&txn, &[&model], EventKind::WrongRecipient, actor).await?;
+    let notified = tell_inviter(&txn, &model).await?;
     txn.commit().await?;
-    events::announce(ctx, committed).await;
+    events::announce(ctx, committed.merge(notified)).await;
     tracing::info!(
         invitation_id = model.id,
         "invitation reported as sent to the wrong person"
