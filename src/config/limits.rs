@@ -193,6 +193,17 @@ pub struct RateLimits {
     )]
     pub resend_cooldown_seconds: u64,
 
+    /// Invitations of one organization that recipients may report as not meant for them
+    /// (`reportWrongRecipient`) in any 24 hours before it may invite no more until they age
+    /// out: a sign of mistyped lists or of spam.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_WRONG_RECIPIENT_REPORTS_PER_DAY",
+        default_value_t = 10
+    )]
+    pub wrong_recipient_reports_per_day: u32,
+
     /// Most pending invitations (open links included) one organization may have.
     #[arg(
         long,

@@ -390,6 +390,7 @@ impl Settings {
             ("DOORMAN_NEW_ORG_DAYS", quotas.new_org_days.into(), 0, 3650),
             ("DOORMAN_RESEND_COOLDOWN_SECONDS", quotas.resend_cooldown_seconds, 0, 2_592_000),
             ("DOORMAN_MAX_PENDING_INVITATIONS", quotas.max_pending_invitations, 1, 10_000_000),
+            ("DOORMAN_WRONG_RECIPIENT_REPORTS_PER_DAY", quotas.wrong_recipient_reports_per_day.into(), 1, 10_000_000),
             ("DOORMAN_RETENTION_EVENTS_DAYS", self.retention.retention_events_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS", self.retention.retention_closed_invitations_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_INTERVAL_SECONDS", self.retention.retention_interval_seconds, 1, 604_800),

@@ -1008,3 +1008,39 @@ async fn links_and_resends_are_idempotent_and_keys_are_forgotten_after_a_day() {
         assert_error_code(&response, "BAD_USER_INPUT");
     }
 }
+
+#[tokio::test]
+async fn too_many_wrong_recipient_reports_stop_an_organization_inviting_for_a_day() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.rate_limits.wrong_recipient_reports_per_day = 2;
+    })
+    .await;
+    let (alice, _) = register(&app, "alice").await;
+    create_org(&app, &alice, "acme").await;
+    create_org(&app, &alice, "other").await;
+    let invited = invite(&app, &alice, "acme", &["a@example.com", "b@example.com"]).await;
+    let first = report_wrong(&app, &token_from_link(&invited[0].1)).await;
+    let still_open = create_org_invites(&app, &alice, "acme", &["c@example.com"], json!({})).await;
+    data(&first);
+    data(&still_open);
+    data(&report_wrong(&app, &token_from_link(&invited[1].1)).await);
+
+    let stopped = create_org_invites(&app, &alice, "acme", &["d@example.com"], json!({})).await;
+    let link = create_invite_link(&app, &alice, "acme", json!({})).await;
+    let elsewhere = create_org_invites(&app, &alice, "other", &["d@example.com"], json!({})).await;
+
+    assert_error_code(&stopped, "RATE_LIMITED");
+    let retry_after = stopped["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .expect("retryAfter");
+    assert!((86_000..=86_400).contains(&retry_after), "{retry_after}");
+    assert_error_code(&link, "RATE_LIMITED");
+    data(&elsewhere);
+    // A day later the reports have aged out.
+    app.execute(
+        "UPDATE invitation_events SET created_at = $1 WHERE kind = 'WRONG_RECIPIENT'",
+        vec![(Utc::now() - Duration::hours(25)).into()],
+    )
+    .await;
+    data(&create_org_invites(&app, &alice, "acme", &["d@example.com"], json!({})).await);
+}

@@ -1,14 +1,16 @@
 //! Invitation quotas counted in the database, inside the creating transaction (which holds
 //! the organization row), so they hold across instances: the cap on pending invitations, the
-//! daily quota per organization, and the resend cooldown per invitation.
+//! daily quota per organization, the stop after too many wrong-recipient reports, and the
+//! resend cooldown per invitation.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{invitation, invitation_token, organization};
+use entity::{invitation, invitation_event, invitation_token, organization};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::config::RateLimits;
+use crate::domain::EventKind;
 use crate::domain::invitation_rules::InvitationStatus;
 use crate::error::{AppError, seconds_until, whole_seconds};
 
@@ -29,9 +31,53 @@ pub(crate) async fn check_org_quotas(
     }
     check_pending_cap(db, limits, org, adding, now).await?;
     if limits.enabled {
+        check_reports(db, limits, org, now).await?;
         check_daily_quota(db, limits, org, adding, now).await?;
     }
     Ok(())
+}
+
+/// `RATE_LIMITED` while recipients reported `DOORMAN_WRONG_RECIPIENT_REPORTS_PER_DAY` of the
+/// organization's invitations as not meant for them within 24 hours, until the oldest of
+/// those reports ages out.
+async fn check_reports(
+    db: &impl ConnectionTrait,
+    limits: &RateLimits,
+    org: &organization::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let allowed = u64::from(limits.wrong_recipient_reports_per_day);
+    let recent = || {
+        invitation_event::Entity::find()
+            .filter(invitation_event::Column::OrganizationId.eq(org.id))
+            .filter(invitation_event::Column::Kind.eq(EventKind::WrongRecipient))
+            .filter(invitation_event::Column::CreatedAt.gte(now - QUOTA_WINDOW))
+    };
+    let reports = recent().count(db).await?;
+    if reports < allowed {
+        return Ok(());
+    }
+    // Inviting opens again when the reports drop below the limit.
+    let lifting: Option<DateTime<Utc>> = recent()
+        .select_only()
+        .column(invitation_event::Column::CreatedAt)
+        .order_by_desc(invitation_event::Column::CreatedAt)
+        .offset(allowed - 1)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let wait = lifting.map_or(QUOTA_WINDOW, |at| at + QUOTA_WINDOW - now);
+    let seconds = whole_seconds(wait.to_std().unwrap_or_default());
+    Err(AppError::rate_limited(
+        format!(
+            "recipients reported {reports} invitations of {} as not meant for them in the last \
+             24 hours (DOORMAN_WRONG_RECIPIENT_REPORTS_PER_DAY is {allowed}): check the \
+             addresses; inviting opens again in {seconds} seconds",
+            org.name
+        ),
+        seconds,
+    ))
 }
 
 /// Checks that `org` has room for `adding` more pending invitations.

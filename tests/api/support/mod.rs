@@ -312,6 +312,7 @@ pub fn generous_rate_limits() -> RateLimits {
         new_org_days: 30,
         resend_cooldown_seconds: 0,
         max_pending_invitations: 1_000_000,
+        wrong_recipient_reports_per_day: 1_000_000,
     }
 }
 
