@@ -32,6 +32,11 @@ pub struct LifecycleSettings {
     #[arg(long, global = true, env = "DOORMAN_REDIRECT_ORIGINS", value_delimiter = ',', value_parser = super::origins::parse_origin_text)]
     pub redirect_origins: Vec<String>,
 
+    /// Where the invitation page sends someone who joined through an invitation without a
+    /// `redirectUrl` (an absolute http or https URL); unset: the page says they joined.
+    #[arg(long, global = true, env = "DOORMAN_INVITE_SUCCESS_URL", value_parser = parse_http_url)]
+    pub invite_success_url: Option<String>,
+
     /// A link redeemed this often (`COUNT/PERIOD`: COUNT redemptions within PERIOD) is paused
     /// as leaked, with an event that says so; an admin resumes it. Off with
     /// `DOORMAN_RATE_LIMITS=false`.
@@ -42,6 +47,15 @@ pub struct LifecycleSettings {
         default_value = "100/10m"
     )]
     pub link_pause_rate: Rate,
+}
+
+/// An absolute `http(s)` URL.
+fn parse_http_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim()).map_err(|err| format!("{text:?}: {err}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{text:?} is not an http or https URL"));
+    }
+    Ok(url.into())
 }
 
 /// The longest expiry a request may ask for: a number of days, or `none` to also allow links

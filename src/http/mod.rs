@@ -1,10 +1,12 @@
 //! The transport: the HTTP surface (`/graphql` by POST and GET and GraphiQL for browsers,
-//! `/graphql/ws`, `/healthz`, `/readyz`, `/metrics`) and its middleware. The viewer, the client
+//! `/graphql/ws`, `/healthz`, `/readyz`, `/metrics`, the invitation page `/invite/{token}`)
+//! and its middleware. The viewer, the client
 //! IP and the per-request loaders enter the schema here, once per request or connection.
 
 pub mod client_ip;
 pub mod graphiql;
 mod graphql;
+pub mod pages;
 pub mod persisted_queries;
 pub mod request;
 pub mod response;
@@ -35,6 +37,7 @@ pub fn router(transport: Transport) -> Router {
     let settings = &transport.ctx.settings;
     let cors = cors_layer(&settings.cors_origins);
     let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
+    let pages = pages::routes(settings.lifecycle.invite_success_url.clone());
     let state = HttpState {
         transport,
         persisted: PersistedQueries::default(),
@@ -49,6 +52,7 @@ pub fn router(transport: Transport) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(graphiql::routes())
+        .merge(pages)
         .with_state(state)
         // Bodies are read up to the limit, never further; more is a 413 in JSON.
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -111,7 +115,7 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %pages::logged_path(request.uri().path()),
         request_id,
         operation = tracing::field::Empty,
     )

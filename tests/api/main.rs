@@ -26,6 +26,7 @@ mod limits;
 mod observability;
 mod oidc;
 mod organizations;
+mod pages;
 mod persisted_queries;
 mod rate_limits;
 mod response_shape;

@@ -47,7 +47,7 @@ async function waitForHealth(server, url, timeoutMs) {
 /**
  * Starts the server and waits until it is healthy; `settings` adds DOORMAN_* variables.
  * @param {Record<string, string>} settings
- * @returns {Promise<{ baseUrl: string, port: number, log: () => string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ baseUrl: string, port: number, mailDir: string, log: () => string, stop: () => Promise<void> }>}
  */
 export async function startDoorman(settings = {}) {
   const workDir = await mkdtemp(path.join(tmpdir(), 'doorman-js-'));
@@ -64,6 +64,8 @@ export async function startDoorman(settings = {}) {
       DOORMAN_LISTEN: `127.0.0.1:${port}`,
       DOORMAN_MAIL_DIR: path.join(workDir, 'mail'),
       DOORMAN_TOKEN_SECRET: 'doorman-js-test-secret-0123456789abcdef',
+      // Links in emails point at this server, as on a fresh install.
+      DOORMAN_PUBLIC_URL: baseUrl,
       ...settings,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,6 +77,7 @@ export async function startDoorman(settings = {}) {
   const server = {
     baseUrl,
     port,
+    mailDir: path.join(workDir, 'mail'),
     process: child,
     log: () => output,
     async stop() {

@@ -1,0 +1,140 @@
+//! Doorman's hosted pages, served from files built into the binary: the invitation page at
+//! `/invite/{token}` (the address every invitation link has), so that an emailed link works
+//! on a fresh install with no web app of one's own. The page talks only to this server's
+//! `/graphql`; its content security policy allows nothing else. The token stays in the
+//! address bar: it is not in the HTML, and no referrer carries it away.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// Same-origin scripts, styles and requests only; no framing, no plugins, no form posts.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+
+/// The files under `/pages/`.
+const ASSETS: [(&str, &[u8], &str); 2] = [
+    (
+        "invite.js",
+        include_bytes!("../../assets/pages/invite.js"),
+        JAVASCRIPT,
+    ),
+    (
+        "pages.css",
+        include_bytes!("../../assets/pages/pages.css"),
+        CSS,
+    ),
+];
+
+/// `GET /invite/{token}` and the pages' files.
+pub fn routes<S: Clone + Send + Sync + 'static>(success_url: Option<String>) -> Router<S> {
+    let page = html(success_url.as_deref());
+    Router::new()
+        .route(
+            "/invite/{token}",
+            get(move || {
+                let page = page.clone();
+                async move { page_response(page) }
+            }),
+        )
+        .route("/pages/{file}", get(asset))
+}
+
+/// The page: the same for every token (its script reads the token from the address).
+fn html(success_url: Option<&str>) -> String {
+    let success = escape(success_url.unwrap_or_default());
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="referrer" content="no-referrer">
+    <title>Invitation · Doorman</title>
+    <link rel="icon" href="data:,">
+    <link rel="stylesheet" href="/pages/pages.css">
+  </head>
+  <body>
+    <main id="app" data-success-url="{success}" aria-live="polite">
+      <h1>Loading your invitation…</h1>
+      <noscript><p>This page needs JavaScript to show your invitation.</p></noscript>
+    </main>
+    <p id="announcer" class="visually-hidden" role="status" aria-live="polite"></p>
+    <script src="/pages/invite.js"></script>
+  </body>
+</html>
+"#
+    )
+}
+
+/// Text for a double-quoted HTML attribute.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn page_response(page: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        page,
+    )
+        .into_response()
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let Some((_, body, content_type)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
+        return (StatusCode::NOT_FOUND, "no such page file").into_response();
+    };
+    let headers: [(HeaderName, HeaderValue); 3] = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        // The files change with Doorman, under the same URL.
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+    ];
+    (headers, *body).into_response()
+}
+
+/// The path as logs show it: an invitation page's token is left out.
+pub fn logged_path(path: &str) -> &str {
+    if path.starts_with("/invite/") {
+        "/invite/{token}"
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_loads_only_its_own_files_and_escapes_the_success_url() {
+        let page = html(Some(r#"https://app.example.com/?a=1&b="x""#));
+        for (name, ..) in ASSETS {
+            assert!(page.contains(&format!("/pages/{name}")), "{name}");
+        }
+        assert!(page.contains("https://app.example.com/?a=1&amp;b=&quot;x&quot;"));
+        assert_eq!(logged_path("/invite/abc"), "/invite/{token}");
+        assert_eq!(logged_path("/graphql"), "/graphql");
+    }
+}

@@ -1,0 +1,241 @@
+// The hosted invitation page (`/invite/<token>`) in headless Chromium, against the real binary
+// on its default settings (SQLite, mail to .eml files): the journeys an invitee takes from
+// the emailed link, with the keyboard alone, on a phone, and through an accessibility audit.
+//
+// CHROMIUM_PATH names the browser (default /usr/bin/chromium). Screenshots go to artifacts/.
+
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { startDoorman } from './support/doorman.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.join(here, 'artifacts');
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const PASSWORD = 'correct horse battery';
+
+let server;
+let browser;
+let admin;
+
+before(async () => {
+  await mkdir(artifacts, { recursive: true });
+  server = await startDoorman({ DOORMAN_OUTBOX_POLL_INTERVAL_MS: '50' });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  admin = await register('alice');
+  await api(
+    'mutation { createOrganization(input: { name: "acme", displayName: "Acme Inc." }) { id } }',
+    {},
+    admin,
+  );
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function api(query, variables = {}, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${server.baseUrl}/graphql`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function register(username) {
+  const data = await api(
+    'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
+    { input: { email: `${username}@example.com`, username, password: PASSWORD } },
+  );
+  return data.register.accessToken;
+}
+
+/** Invites `email` to acme by email; `extra` adds input fields. */
+async function invite(email, extra = {}) {
+  const data = await api(
+    'mutation($input: CreateOrgInvitesInput!) { createOrgInvites(input: $input) { invitations { id } errors { code } } }',
+    { input: { org: { name: 'acme' }, emails: [email], message: 'Come build with us', ...extra } },
+    admin,
+  );
+  assert.deepEqual(data.createOrgInvites.errors, []);
+  return data.createOrgInvites.invitations[0].id;
+}
+
+/** The invitation link of the .eml file the file transport wrote for `email`. */
+async function emailedLink(email) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const files = await readdir(server.mailDir).catch(() => []);
+    for (const file of files.filter((name) => name.endsWith('.eml'))) {
+      // Quoted-printable: join soft line breaks, decode the equals sign.
+      const raw = (await readFile(path.join(server.mailDir, file), 'utf8'))
+        .replace(/=\r?\n/g, '')
+        .replace(/=3D/g, '=');
+      if (!raw.includes(`To: ${email}`) && !raw.includes(`<${email}>`)) continue;
+      const match = raw.match(new RegExp(`${server.baseUrl}/invite/[A-Za-z0-9_-]{43}`));
+      if (match) return match[0];
+    }
+    if (Date.now() > deadline) throw new Error(`no invitation email for ${email} in ${server.mailDir}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function openPage(t, url, viewport = { width: 1024, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => !document.querySelector('h1')?.textContent.startsWith('Loading'));
+  return { page, problems };
+}
+
+async function members() {
+  const data = await api(
+    '{ organization(org: { name: "acme" }) { members(first: 50) { nodes { user { username } role } } } }',
+    {},
+    admin,
+  );
+  return data.organization.members.nodes.map((node) => node.user.username);
+}
+
+test('an invitee with no account signs up and joins from the emailed link', async (t) => {
+  await invite('ivy@example.com');
+  const link = await emailedLink('ivy@example.com');
+  const { page, problems } = await openPage(t, link);
+
+  await page.getByRole('heading', { name: 'You are invited to join Acme Inc.' }).waitFor();
+  assert.ok(await page.getByText('Come build with us').isVisible());
+  await page.screenshot({ path: path.join(artifacts, 'invite-sign-up.png'), fullPage: true });
+  await page.getByLabel('Email').fill('ivy@example.com');
+  await page.getByLabel('Username').fill('ivy');
+  await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: 'Accept invitation' }).click();
+  await page.getByRole('heading', { name: 'Welcome aboard' }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'invite-joined.png'), fullPage: true });
+
+  assert.ok((await members()).includes('ivy'));
+  assert.deepEqual(problems, []);
+});
+
+test('someone signed in with the wrong account is told to switch', async (t) => {
+  await invite('jo@example.com');
+  const link = await emailedLink('jo@example.com');
+  await register('sam');
+  const { page } = await openPage(t, link);
+
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Email or username').fill('sam');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).last().click();
+
+  const alert = page.getByRole('alert').filter({ hasText: 'You are signed in as sam' });
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /j\*+@example\.com/);
+  await page.screenshot({ path: path.join(artifacts, 'invite-wrong-account.png'), fullPage: true });
+  assert.ok(!(await members()).includes('sam'));
+});
+
+test('an expired link says so and lets the invitee ask for a new one', async (t) => {
+  const soon = new Date(Date.now() + 2_000).toISOString();
+  await invite('late@example.com', { expiresAt: soon });
+  const link = await emailedLink('late@example.com');
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  const { page } = await openPage(t, link);
+
+  await page.getByText('This invitation has expired').waitFor();
+  await page.getByRole('button', { name: 'Ask for a new invitation' }).click();
+  await page.getByText('We told the organization').waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'invite-expired.png'), fullPage: true });
+  const events = await api(
+    '{ orgEvents(org: { name: "acme" }, kinds: [RENEWAL_REQUESTED]) { nodes { kind } } }',
+    {},
+    admin,
+  );
+  assert.equal(events.orgEvents.nodes.length, 1);
+});
+
+test('the whole journey works with the keyboard alone', async (t) => {
+  await invite('kay@example.com');
+  const link = await emailedLink('kay@example.com');
+  const { page } = await openPage(t, link);
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('name') || document.activeElement?.textContent);
+
+  // Focus starts on the heading; the form follows in reading order.
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'email');
+  await page.keyboard.type('kay@example.com');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('kay');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Accept invitation' }).waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Accept invitation');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Welcome aboard' }).waitFor();
+  assert.ok((await members()).includes('kay'));
+});
+
+test('the page passes an accessibility audit and fits a phone', async (t) => {
+  await invite('axe@example.com');
+  const link = await emailedLink('axe@example.com');
+  const context = await browser.newContext({ viewport: { width: 375, height: 667 }, bypassCSP: true });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(link);
+  await page.getByRole('heading', { name: /You are invited/ }).waitFor();
+
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  await page.screenshot({ path: path.join(artifacts, 'invite-phone.png'), fullPage: true });
+  await page.addScriptTag({ path: axeSource });
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const serious = results.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(
+    serious.map((v) => `${v.id}: ${v.help}`),
+    [],
+  );
+});
+
+test('the page sends its strict policy and keeps the token out of the logs', async () => {
+  await invite('csp@example.com');
+  const link = await emailedLink('csp@example.com');
+  const response = await fetch(link);
+  const policy = response.headers.get('content-security-policy');
+  assert.match(policy, /default-src 'none'/);
+  assert.match(policy, /script-src 'self'/);
+  assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
+  const html = await response.text();
+  const token = link.split('/').pop();
+  assert.ok(!html.includes(token), 'the token is not in the HTML');
+  assert.ok(!server.log().includes(token), 'the token is not in the server log');
+});
