@@ -192,3 +192,14 @@ test('an access token in the headers pane signs in queries and subscriptions', a
   assert.equal(events.errors?.[0]?.extensions?.code, 'NOT_FOUND', JSON.stringify(events));
   assertOffline(graphiql);
 });
+
+test('GraphiQL opens on a tab with the first minutes of the README', async (t) => {
+  const graphiql = await openGraphiQL(t);
+  const document = await graphiql.page
+    .locator(QUERY_EDITOR)
+    .evaluate((element) => element.CodeMirror.getValue());
+  const operations = [...document.matchAll(/^(?:mutation|query) (\w+)/gm)].map((m) => m[1]);
+  assert.deepEqual(operations, ['Register', 'CreateOrganization', 'Invite', 'Preview', 'Accept']);
+  await screenshot(graphiql.page, 'graphiql-first-minutes.png');
+  assertOffline(graphiql);
+});
