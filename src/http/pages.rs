@@ -1,8 +1,9 @@
 //! Doorman's hosted pages, served from files built into the binary: the invitation page at
 //! `/invite/{token}` (the address every invitation link has), so that an emailed link works
-//! on a fresh install with no web app of one's own. The page talks only to this server's
-//! `/graphql`; its content security policy allows nothing else. The token stays in the
-//! address bar: it is not in the HTML, and no referrer carries it away.
+//! on a fresh install with no web app of one's own, and the small admin console at `/admin`.
+//! They talk only to this server's `/graphql` (and `/graphql/ws`); their content security
+//! policy allows nothing else. An invitation's token stays in the address bar: it is not in
+//! the HTML, and no referrer carries it away.
 
 use axum::Router;
 use axum::extract::Path;
@@ -14,15 +15,21 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// Same-origin scripts, styles and requests only; no framing, no plugins, no form posts.
+/// `ws:`/`wss:` for the console's live list, as older browsers do not count them as `'self'`.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; \
+     style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
 /// The files under `/pages/`.
-const ASSETS: [(&str, &[u8], &str); 2] = [
+const ASSETS: [(&str, &[u8], &str); 3] = [
     (
         "invite.js",
         include_bytes!("../../assets/pages/invite.js"),
+        JAVASCRIPT,
+    ),
+    (
+        "admin.js",
+        include_bytes!("../../assets/pages/admin.js"),
         JAVASCRIPT,
     ),
     (
@@ -32,23 +39,70 @@ const ASSETS: [(&str, &[u8], &str); 2] = [
     ),
 ];
 
-/// `GET /invite/{token}` and the pages' files.
+/// `GET /invite/{token}`, `GET /admin` and the pages' files.
 pub fn routes<S: Clone + Send + Sync + 'static>(success_url: Option<String>) -> Router<S> {
-    let page = html(success_url.as_deref());
+    let invite = invitation_page(success_url.as_deref());
+    let admin = html(&Page {
+        title: "Admin · Doorman",
+        script: "admin.js",
+        wide: true,
+        data: "",
+        loading: "Loading the console…",
+    });
     Router::new()
         .route(
             "/invite/{token}",
             get(move || {
-                let page = page.clone();
+                let page = invite.clone();
+                async move { page_response(page) }
+            }),
+        )
+        .route(
+            "/admin",
+            get(move || {
+                let page = admin.clone();
                 async move { page_response(page) }
             }),
         )
         .route("/pages/{file}", get(asset))
 }
 
-/// The page: the same for every token (its script reads the token from the address).
-fn html(success_url: Option<&str>) -> String {
-    let success = escape(success_url.unwrap_or_default());
+/// What one page's HTML differs in.
+struct Page<'a> {
+    title: &'a str,
+    script: &'a str,
+    /// The console's wider column.
+    wide: bool,
+    /// Attributes for the script on `<main>`, already escaped.
+    data: &'a str,
+    loading: &'a str,
+}
+
+/// The invitation page: the same for every token (its script reads the token from the
+/// address).
+fn invitation_page(success_url: Option<&str>) -> String {
+    let data = format!(
+        r#" data-success-url="{}""#,
+        escape(success_url.unwrap_or_default())
+    );
+    html(&Page {
+        title: "Invitation · Doorman",
+        script: "invite.js",
+        wide: false,
+        data: &data,
+        loading: "Loading your invitation…",
+    })
+}
+
+fn html(page: &Page<'_>) -> String {
+    let Page {
+        title,
+        script,
+        wide,
+        data,
+        loading,
+    } = page;
+    let class = if *wide { r#" class="wide""# } else { "" };
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -56,17 +110,17 @@ fn html(success_url: Option<&str>) -> String {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="referrer" content="no-referrer">
-    <title>Invitation · Doorman</title>
+    <title>{title}</title>
     <link rel="icon" href="data:,">
     <link rel="stylesheet" href="/pages/pages.css">
   </head>
   <body>
-    <main id="app" data-success-url="{success}" aria-live="polite">
-      <h1>Loading your invitation…</h1>
-      <noscript><p>This page needs JavaScript to show your invitation.</p></noscript>
+    <main id="app"{class}{data}>
+      <h1>{loading}</h1>
+      <noscript><p>This page needs JavaScript.</p></noscript>
     </main>
     <p id="announcer" class="visually-hidden" role="status" aria-live="polite"></p>
-    <script src="/pages/invite.js"></script>
+    <script src="/pages/{script}"></script>
   </body>
 </html>
 "#
@@ -129,10 +183,9 @@ mod tests {
 
     #[test]
     fn the_page_loads_only_its_own_files_and_escapes_the_success_url() {
-        let page = html(Some(r#"https://app.example.com/?a=1&b="x""#));
-        for (name, ..) in ASSETS {
-            assert!(page.contains(&format!("/pages/{name}")), "{name}");
-        }
+        let page = invitation_page(Some(r#"https://app.example.com/?a=1&b="x""#));
+        assert!(page.contains(r#"<script src="/pages/invite.js"></script>"#));
+        assert!(page.contains(r#"href="/pages/pages.css""#));
         assert!(page.contains("https://app.example.com/?a=1&amp;b=&quot;x&quot;"));
         assert_eq!(logged_path("/invite/abc"), "/invite/{token}");
         assert_eq!(logged_path("/graphql"), "/graphql");

@@ -5,7 +5,7 @@
 use crate::support::*;
 
 #[tokio::test]
-async fn an_emailed_link_opens_the_invitation_page() {
+async fn an_emailed_link_opens_the_invitation_page_and_admin_the_console() {
     let (app, alice, _bob) = acme_and_bob().await;
     let (_, token) = invite_one(&app, &alice, "acme", "bob@example.com").await;
 
@@ -31,7 +31,12 @@ async fn an_emailed_link_opens_the_invitation_page() {
     let html = page.text().await.unwrap_or_default();
     assert!(html.contains(r#"<script src="/pages/invite.js"></script>"#));
     assert!(!html.contains(&token), "the token stays in the address bar");
-    for (file, kind) in [("invite.js", "text/javascript"), ("pages.css", "text/css")] {
+    let files = [
+        ("invite.js", "text/javascript"),
+        ("admin.js", "text/javascript"),
+        ("pages.css", "text/css"),
+    ];
+    for (file, kind) in files {
         let asset = app
             .http()
             .get(format!("{}/pages/{file}", app.address))
@@ -42,6 +47,21 @@ async fn an_emailed_link_opens_the_invitation_page() {
         let content_type = asset.headers()["content-type"].to_str().unwrap_or_default();
         assert!(content_type.starts_with(kind), "{file}: {content_type}");
     }
+    let console = app
+        .http()
+        .get(format!("{}/admin", app.address))
+        .send()
+        .await
+        .expect("the console answers");
+    assert_eq!(console.status(), 200);
+    assert!(
+        console.headers()["content-security-policy"]
+            .to_str()
+            .unwrap_or_default()
+            .contains("connect-src 'self' ws: wss:")
+    );
+    let console = console.text().await.unwrap_or_default();
+    assert!(console.contains(r#"<script src="/pages/admin.js"></script>"#));
     let missing = app
         .http()
         .get(format!("{}/pages/../Cargo.toml", app.address))

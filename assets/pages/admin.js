@@ -1,0 +1,244 @@
+// The admin console, `/admin`: for an organization's admins, the few screens a team needs
+// before it writes its own: invite by email, share a link, list, cancel and resend
+// invitations, and watch them being accepted, live over `/graphql/ws`. A worked example of the
+// API: every call below is a plain GraphQL operation. Values from the API are set as text.
+'use strict';
+
+const app = document.getElementById('app');
+const announcer = document.getElementById('announcer');
+const SESSION_KEY = 'doorman.accessToken';
+const STATUSES = ['PENDING', 'ACCEPTED', 'USED_UP', 'EXPIRED', 'CANCELLED', 'DECLINED'];
+const ROLES = ['MEMBER', 'VISITOR', 'ADMIN'];
+
+class ApiError extends Error {
+  constructor(error) {
+    super(error.message);
+    this.code = error.extensions?.code;
+  }
+}
+
+async function gql(query, variables = {}) {
+  const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+  const bearer = sessionStorage.getItem(SESSION_KEY);
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = await response.json();
+  if (body.errors?.length) throw new ApiError(body.errors[0]);
+  return body.data;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+function say(text) {
+  announcer.textContent = text;
+}
+
+function roleSelect(name, label) {
+  return el('label', {}, label, el('select', { name }, ROLES.map((role) => el('option', { value: role }, role))));
+}
+
+/** A form that runs `action` with its values and shows a failure in its own alert. */
+function form(label, children, submit, action) {
+  const errors = el('p', { class: 'notice error', role: 'alert' });
+  const node = el('form', {
+    'aria-label': label,
+    novalidate: '',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const button = node.querySelector('button[type=submit]');
+      button.disabled = true;
+      errors.textContent = '';
+      try {
+        await action(Object.fromEntries(new FormData(node)), node);
+      } catch (error) {
+        errors.textContent = error.message;
+      } finally {
+        button.disabled = false;
+      }
+    },
+  }, errors, children, el('button', { type: 'submit' }, submit));
+  return node;
+}
+
+function signInScreen() {
+  app.replaceChildren(
+    el('h1', { tabindex: '-1' }, 'Doorman admin'),
+    el('p', {}, 'Sign in as an organization admin.'),
+    form('Sign in', [
+      el('label', {}, 'Email or username', el('input', { name: 'login', autocomplete: 'username', required: '' })),
+      el('label', {}, 'Password', el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: '' })),
+    ], 'Sign in', async (values) => {
+      const data = await gql('mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }', { input: values });
+      sessionStorage.setItem(SESSION_KEY, data.login.accessToken);
+      await start();
+    }),
+  );
+  app.querySelector('h1').focus();
+}
+
+let org = null;
+let socket = null;
+
+async function start() {
+  let me;
+  try {
+    ({ me } = await gql('{ me { username memberships { role organization { name displayName } } } }'));
+  } catch (error) {
+    sessionStorage.removeItem(SESSION_KEY);
+    return signInScreen();
+  }
+  if (!me) return signInScreen();
+  const orgs = me.memberships.filter((m) => m.role === 'ADMIN').map((m) => m.organization);
+  if (orgs.length === 0) {
+    app.replaceChildren(el('h1', {}, 'Doorman admin'), el('p', {}, `${me.username} administers no organization.`), signOut());
+    return;
+  }
+  const picker = el('select', { name: 'org', onchange: () => open(orgs.find((o) => o.name === picker.value)) },
+    orgs.map((o) => el('option', { value: o.name }, o.displayName || o.name)));
+  app.replaceChildren(
+    el('h1', { tabindex: '-1' }, 'Doorman admin'),
+    el('div', { class: 'row' }, el('label', {}, 'Organization', picker), el('p', { class: 'muted' }, `Signed in as ${me.username}`), signOut()),
+    el('div', { id: 'console' }),
+  );
+  app.querySelector('h1').focus();
+  open(orgs[0]);
+}
+
+function signOut() {
+  return el('button', { type: 'button', class: 'secondary', onclick: () => {
+    sessionStorage.removeItem(SESSION_KEY);
+    socket?.close();
+    signInScreen();
+  } }, 'Sign out');
+}
+
+function open(selected) {
+  org = selected;
+  const consoleNode = document.getElementById('console');
+  const outcomes = el('ul', { class: 'outcomes', 'aria-live': 'polite' });
+  const linkOut = el('div');
+  const live = el('ul', { class: 'live', id: 'live', 'aria-live': 'polite' });
+  const filter = el('select', { name: 'status', 'aria-label': 'Status', onchange: () => refresh() },
+    el('option', { value: '' }, 'All statuses'), STATUSES.map((s) => el('option', { value: s }, s)));
+  const search = el('input', { type: 'search', name: 'email', 'aria-label': 'Email contains', placeholder: 'Email contains', onchange: () => refresh() });
+  const table = el('div', { class: 'table-wrap', id: 'invitations' });
+
+  consoleNode.replaceChildren(
+    el('section', {}, el('h2', {}, 'Invite by email'), form('Invite by email', [
+      el('label', {}, 'Emails (one per line, or separated by commas)', el('textarea', { name: 'emails', required: '' })),
+      el('div', { class: 'row' }, roleSelect('role', 'Role'), el('label', {}, 'Personal note (optional)', el('input', { name: 'message' }))),
+    ], 'Send invitations', async (values, node) => {
+      const emails = values.emails.split(/[\s,;]+/).filter(Boolean);
+      const data = await gql(`mutation Invite($input: CreateOrgInvitesInput!) {
+        createOrgInvites(input: $input) { invitations { email } errors { input code message } } }`,
+      { input: { org: { name: org.name }, emails, role: values.role, message: values.message || null } });
+      const { invitations, errors } = data.createOrgInvites;
+      outcomes.replaceChildren(
+        ...invitations.map((i) => el('li', {}, `Invited ${i.email}`)),
+        ...errors.map((e) => el('li', {}, `${e.input}: ${e.message}`)),
+      );
+      say(`${invitations.length} invited, ${errors.length} not.`);
+      node.reset();
+      await refresh();
+    }), outcomes),
+    el('section', {}, el('h2', {}, 'Share a link'), form('Create a link', [
+      el('div', { class: 'row' }, roleSelect('role', 'Role'), el('label', {}, 'Most uses (empty: no limit)', el('input', { name: 'maxUses', type: 'number', min: '1', inputmode: 'numeric' }))),
+    ], 'Create link', async (values) => {
+      const data = await gql(`mutation Link($input: CreateInviteLinkInput!) { createInviteLink(input: $input) { invitationLink } }`,
+        { input: { org: { name: org.name }, role: values.role, maxUses: values.maxUses ? Number(values.maxUses) : null } });
+      const link = data.createInviteLink.invitationLink;
+      const field = el('input', { readonly: '', value: link, 'aria-label': 'The new link', id: 'new-link' });
+      linkOut.replaceChildren(el('div', { class: 'row' }, field, el('button', { type: 'button', class: 'secondary', onclick: async () => {
+        field.select();
+        try { await navigator.clipboard.writeText(link); say('Link copied.'); } catch { say('Press Ctrl+C to copy the selected link.'); }
+      } }, 'Copy')));
+      await refresh();
+    }), linkOut),
+    el('section', {}, el('h2', {}, 'Invitations'), el('div', { class: 'row' }, filter, search), table),
+    el('section', {}, el('h2', {}, 'Live'), el('p', { class: 'muted' }, 'Invitations accepted while this page is open:'), live),
+  );
+  refresh();
+  listen(live);
+}
+
+async function refresh() {
+  const table = document.getElementById('invitations');
+  const status = document.querySelector('select[name=status]').value;
+  const email = document.querySelector('input[name=email]').value || null;
+  const data = await gql(`query List($org: String!, $status: [InvitationStatus!], $email: String) {
+    orgInvitations(org: { name: $org }, status: $status, email: $email, first: 50) {
+      totalCount nodes { id email role status expiresAt usageCount maxUses emailStatus } } }`,
+  { org: org.name, status: status ? [status] : null, email });
+  const rows = data.orgInvitations.nodes.map((i) => el('tr', {},
+    el('td', {}, i.email || el('span', { class: 'badge' }, 'link')),
+    el('td', {}, i.role),
+    el('td', {}, i.status),
+    el('td', {}, i.email ? i.emailStatus : `${i.usageCount}${i.maxUses ? ` of ${i.maxUses}` : ''} used`),
+    el('td', {}, i.expiresAt ? new Date(i.expiresAt).toLocaleDateString() : 'never'),
+    el('td', {}, el('div', { class: 'actions' },
+      ['PENDING', 'EXPIRED'].includes(i.status)
+        ? el('button', { type: 'button', class: 'secondary', 'aria-label': `Cancel ${i.email || 'link'}`, onclick: () => act('mutation($id: ID!) { cancelInvitation(id: $id) { id } }', i) }, 'Cancel')
+        : null,
+      i.email && ['PENDING', 'EXPIRED'].includes(i.status)
+        ? el('button', { type: 'button', class: 'secondary', 'aria-label': `Resend to ${i.email}`, onclick: () => act('mutation($id: ID!) { resend(input: { ids: [$id] }) { errors { message } } }', i) }, 'Resend')
+        : null,
+    )),
+  ));
+  table.replaceChildren(
+    el('p', { class: 'muted' }, `${data.orgInvitations.totalCount} invitations`),
+    el('table', {}, el('thead', {}, el('tr', {}, ['Email', 'Role', 'Status', 'Delivery or uses', 'Expires', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, rows)),
+  );
+}
+
+async function act(mutation, invitation) {
+  try {
+    const data = await gql(mutation, { id: invitation.id });
+    const problem = data.resend?.errors?.[0]?.message;
+    say(problem || 'Done.');
+  } catch (error) {
+    say(error.message);
+  }
+  await refresh();
+}
+
+/** The `orgEvents` subscription over graphql-transport-ws: each acceptance joins the list. */
+function listen(live) {
+  socket?.close();
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  socket = new WebSocket(`${scheme}//${location.host}/graphql/ws`, 'graphql-transport-ws');
+  const current = socket;
+  socket.addEventListener('open', () => {
+    current.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${sessionStorage.getItem(SESSION_KEY)}` } }));
+  });
+  socket.addEventListener('message', (message) => {
+    const frame = JSON.parse(message.data);
+    if (frame.type === 'connection_ack') {
+      current.send(JSON.stringify({ id: '1', type: 'subscribe', payload: {
+        query: `subscription Live($org: String!) { orgEvents(org: { name: $org }, kinds: [ACCEPTED]) {
+          at actor { username } invitation { email role } } }`,
+        variables: { org: org.name },
+      } }));
+    } else if (frame.type === 'ping') {
+      current.send(JSON.stringify({ type: 'pong' }));
+    } else if (frame.type === 'next' && frame.payload.data) {
+      const event = frame.payload.data.orgEvents;
+      const who = event.actor?.username || 'someone';
+      live.prepend(el('li', {}, `${who} joined as ${event.invitation?.role || 'member'} (${new Date(event.at).toLocaleTimeString()})`));
+      refresh();
+    }
+  });
+}
+
+if (sessionStorage.getItem(SESSION_KEY)) start();
+else signInScreen();
