@@ -5,44 +5,8 @@
 'use strict';
 
 const app = document.getElementById('app');
-const announcer = document.getElementById('announcer');
-const SESSION_KEY = 'doorman.accessToken';
 const STATUSES = ['PENDING', 'ACCEPTED', 'USED_UP', 'EXPIRED', 'CANCELLED', 'DECLINED'];
 const ROLES = ['MEMBER', 'VISITOR', 'ADMIN'];
-
-class ApiError extends Error {
-  constructor(error) {
-    super(error.message);
-    this.code = error.extensions?.code;
-  }
-}
-
-async function gql(query, variables = {}) {
-  const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
-  const bearer = sessionStorage.getItem(SESSION_KEY);
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  const response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  const body = await response.json();
-  if (body.errors?.length) throw new ApiError(body.errors[0]);
-  return body.data;
-}
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return node;
-}
-
-function say(text) {
-  announcer.textContent = text;
-}
 
 function roleSelect(name, label) {
   return el('label', {}, label, el('select', { name }, ROLES.map((role) => el('option', { value: role }, role))));

@@ -5,10 +5,8 @@
 'use strict';
 
 const app = document.getElementById('app');
-const announcer = document.getElementById('announcer');
 const successUrl = app.dataset.successUrl || '';
 const token = decodeURIComponent(window.location.pathname.split('/').filter(Boolean).pop() || '');
-const SESSION_KEY = 'doorman.accessToken';
 
 const PREVIEW = `query Preview($token: String!) {
   invitation(token: $token) {
@@ -42,44 +40,6 @@ const REFUSALS = {
 
 const ROLES = { ADMIN: 'Admin', MEMBER: 'Member', VISITOR: 'Visitor' };
 
-class ApiError extends Error {
-  constructor(error) {
-    super(error.message);
-    this.code = error.extensions?.code;
-  }
-}
-
-async function gql(query, variables = {}) {
-  const headers = {
-    'content-type': 'application/json',
-    accept: 'application/graphql-response+json, application/json',
-  };
-  const bearer = sessionStorage.getItem(SESSION_KEY);
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  const response = await fetch('/graphql', {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors?.length) throw new ApiError(body.errors[0]);
-  return body.data;
-}
-
-/** An element with attributes and children (strings become text). */
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === 'onclick' || name === 'onsubmit') node.addEventListener(name.slice(2), value);
-    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return node;
-}
-
 function sentence(error) {
   return REFUSALS[error.code] || error.message || 'Something went wrong. Try again.';
 }
@@ -92,10 +52,6 @@ function render(...children) {
     heading.setAttribute('tabindex', '-1');
     heading.focus();
   }
-}
-
-function say(text) {
-  announcer.textContent = text;
 }
 
 function errorBox() {

@@ -21,7 +21,12 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
      form-action 'none'; frame-ancestors 'none'";
 
 /// The files under `/pages/`.
-const ASSETS: [(&str, &[u8], &str); 3] = [
+const ASSETS: [(&str, &[u8], &str); 4] = [
+    (
+        "common.js",
+        include_bytes!("../../assets/pages/common.js"),
+        JAVASCRIPT,
+    ),
     (
         "invite.js",
         include_bytes!("../../assets/pages/invite.js"),
@@ -120,6 +125,7 @@ fn html(page: &Page<'_>) -> String {
       <noscript><p>This page needs JavaScript.</p></noscript>
     </main>
     <p id="announcer" class="visually-hidden" role="status" aria-live="polite"></p>
+    <script src="/pages/common.js"></script>
     <script src="/pages/{script}"></script>
   </body>
 </html>

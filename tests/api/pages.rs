@@ -32,6 +32,7 @@ async fn an_emailed_link_opens_the_invitation_page_and_admin_the_console() {
     assert!(html.contains(r#"<script src="/pages/invite.js"></script>"#));
     assert!(!html.contains(&token), "the token stays in the address bar");
     let files = [
+        ("common.js", "text/javascript"),
         ("invite.js", "text/javascript"),
         ("admin.js", "text/javascript"),
         ("pages.css", "text/css"),
