@@ -148,7 +148,22 @@ function signUp(invitation, server) {
           'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken } }',
           { input },
         );
-        await signedIn(data.register);
+        if (!invitationOnly) {
+          await signedIn(data.register);
+          return;
+        }
+        // Registering with the token used it: the account joined (or, for a registration
+        // invitation, exists) already.
+        sessionStorage.setItem(SESSION_KEY, data.register.accessToken);
+        if (invitation.organization) {
+          say(`You joined ${orgName(invitation)}.`);
+          finish(invitation.redirectUrl);
+        } else {
+          render(
+            el('h1', {}, 'Your account is ready'),
+            el('p', { class: 'notice success', role: 'status' }, `Welcome, ${values.username}. You can close this page.`),
+          );
+        }
       },
     ),
     el('p', {}, 'Already have an account? ', el('button', { class: 'link', type: 'button', onclick: () => show('SIGN_IN') }, 'Sign in')),

@@ -4,6 +4,7 @@
 //
 // CHROMIUM_PATH names the browser (default /usr/bin/chromium). Screenshots go to artifacts/.
 
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -238,4 +239,50 @@ test('the page sends its strict policy and keeps the token out of the logs', asy
   const token = link.split('/').pop();
   assert.ok(!html.includes(token), 'the token is not in the HTML');
   assert.ok(!server.log().includes(token), 'the token is not in the server log');
+});
+
+test('on an invitation-only server, signing up from the link joins in one step', async (t) => {
+  const closed = await startDoorman({ DOORMAN_REGISTRATION_MODE: 'INVITATION_ONLY', DOORMAN_OUTBOX_POLL_INTERVAL_MS: '50' });
+  t.after(() => closed.stop());
+  const binary = path.resolve(here, process.env.DOORMAN_BIN ?? '../../target/debug/doorman');
+  const database = `sqlite://${path.dirname(closed.mailDir)}/doorman.db?mode=rwc`;
+  const created = spawnSync(binary, ['admin', 'create-user', '--email', 'root@example.com', '--username', 'root', '--server-admin'], {
+    env: { ...process.env, DOORMAN_DATABASE_URL: database },
+    input: `${PASSWORD}\n`,
+  });
+  assert.equal(created.status, 0, String(created.stderr));
+  const call = async (query, variables, token) => {
+    const response = await fetch(`${closed.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await response.json();
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const root = (await call('mutation { login(input: { login: "root", password: "correct horse battery" }) { accessToken } }')).login.accessToken;
+  await call('mutation { createOrganization(input: { name: "closed" }) { id } }', {}, root);
+  await call('mutation { createOrgInvites(input: { org: { name: "closed" }, emails: ["nia@example.com"] }) { errors { code } } }', {}, root);
+  const mailDir = closed.mailDir;
+  let link;
+  for (let tries = 0; !link && tries < 150; tries += 1) {
+    for (const file of (await readdir(mailDir).catch(() => [])).filter((name) => name.endsWith('.eml'))) {
+      const raw = (await readFile(path.join(mailDir, file), 'utf8')).replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      link = raw.match(new RegExp(`${closed.baseUrl}/invite/[A-Za-z0-9_-]{43}`))?.[0] ?? link;
+    }
+    if (!link) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(link, 'the invitation was emailed');
+  const { page, problems } = await openPage(t, link);
+
+  await page.getByLabel('Email').fill('nia@example.com');
+  await page.getByLabel('Username').fill('nia');
+  await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Welcome aboard' }).waitFor();
+
+  const members = await call('{ organization(org: { name: "closed" }) { members(first: 10) { nodes { user { username } } } } }', {}, root);
+  assert.ok(members.organization.members.nodes.some((node) => node.user.username === 'nia'));
+  assert.deepEqual(problems, []);
 });
