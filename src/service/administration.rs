@@ -7,23 +7,22 @@
 //! which ends the live feeds of a subscriber who lost the right to them.
 
 use entity::{invitation, membership, organization};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait,
     IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter,
 };
 
 use crate::auth::Viewer;
 use crate::db;
+use crate::domain::EventKind;
 use crate::domain::email_address::EmailDomains;
 use crate::domain::invitation_rules::InvitationStatus;
 use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role::OrgRole;
-use crate::domain::{EmailDeliveryStatus, EventKind};
 use crate::email::outbox;
 use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::events::{self, Change, OrgEvent};
-use crate::service::invitations::{require_org, require_org_admin};
+use crate::service::invitations::{close_all, require_org, require_org_admin};
 use crate::service::organizations::OrgRef;
 use crate::service::{Ctx, require_user};
 
@@ -285,29 +284,11 @@ pub async fn delete_organization(
     let found = require_org(&txn, org, true).await?;
     require_org_admin(&txn, viewer, &found).await?;
     let now = db::now();
-    let pending = || {
-        invitation::Entity::update_many()
-            .filter(invitation::Column::OrganizationId.eq(found.id))
-            .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
-    };
     outbox::cancel_undelivered_in_org(&txn, found.id).await?;
-    pending()
-        .filter(invitation::Column::EmailStatus.eq(EmailDeliveryStatus::Queued))
-        .col_expr(
-            invitation::Column::EmailStatus,
-            Expr::value(EmailDeliveryStatus::NotRequested),
-        )
-        .exec(&txn)
-        .await?;
-    let cancelled = pending()
-        .col_expr(
-            invitation::Column::Status,
-            Expr::value(InvitationStatus::Cancelled),
-        )
-        .col_expr(invitation::Column::UpdatedAt, Expr::value(now))
-        .exec(&txn)
-        .await?
-        .rows_affected;
+    let pending = Condition::all()
+        .add(invitation::Column::OrganizationId.eq(found.id))
+        .add(invitation::Column::Status.eq(InvitationStatus::Pending));
+    let cancelled = close_all(&txn, pending, InvitationStatus::Cancelled, now).await?;
     membership::Entity::delete_many()
         .filter(membership::Column::OrganizationId.eq(found.id))
         .exec(&txn)

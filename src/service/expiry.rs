@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::invitation;
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use tokio::sync::watch;
@@ -25,7 +25,7 @@ use crate::error::AppError;
 use crate::service::Ctx;
 use crate::service::background::{self, BATCH, in_batches};
 use crate::service::events::{self, Committed};
-use crate::service::invitations::{link_for, supersede_token};
+use crate::service::invitations::{close_all, link_for, supersede_token};
 
 /// What one run did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -82,24 +82,8 @@ async fn expire_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<u64, AppError> {
     }
     let ids: Vec<i64> = due.iter().map(|model| model.id).collect();
     outbox::cancel_undelivered_of(&txn, ids.clone()).await?;
-    invitation::Entity::update_many()
-        .filter(invitation::Column::Id.is_in(ids.clone()))
-        .filter(invitation::Column::EmailStatus.eq(EmailDeliveryStatus::Queued))
-        .col_expr(
-            invitation::Column::EmailStatus,
-            Expr::value(EmailDeliveryStatus::NotRequested),
-        )
-        .exec(&txn)
-        .await?;
-    invitation::Entity::update_many()
-        .filter(invitation::Column::Id.is_in(ids))
-        .col_expr(
-            invitation::Column::Status,
-            Expr::value(InvitationStatus::Expired),
-        )
-        .col_expr(invitation::Column::UpdatedAt, Expr::value(now))
-        .exec(&txn)
-        .await?;
+    let which = Condition::all().add(invitation::Column::Id.is_in(ids));
+    close_all(&txn, which, InvitationStatus::Expired, now).await?;
     let refs: Vec<&invitation::Model> = due.iter().collect();
     let committed = events::record(&txn, &refs, EventKind::Expired, None).await?;
     txn.commit().await?;

@@ -765,6 +765,8 @@ async fn the_wrong_recipient_cancels_an_email_invitation_and_its_admins_see_why(
     assert_eq!(again, reported);
     assert_eq!(stored(&app, "status", &id).await, ["CANCELLED"]);
     assert_eq!(app.event_kinds(&id).await, ["CREATED", "WRONG_RECIPIENT"]);
+    // Its email had not gone out: it never will, as after a cancel.
+    assert_eq!(stored(&app, "email_status", &id).await, ["NOT_REQUESTED"]);
     let undelivered = app
         .count(
             "SELECT COUNT(*) FROM email_outbox WHERE invitation_id = $1 AND kind = 'INVITATION' AND status <> 'CANCELLED'",

@@ -13,8 +13,8 @@ use sea_orm::{
 use super::create::InviteError;
 use super::resend_filter::ResendFilter;
 use super::{
-    InvitationView, admin_view, link_for, quotas, require_org, require_org_admin, supersede_token,
-    viewer_manages,
+    InvitationView, admin_view, close, link_for, quotas, require_org, require_org_admin,
+    supersede_token, viewer_manages,
 };
 use crate::auth::Viewer;
 use crate::db;
@@ -81,14 +81,7 @@ pub async fn cancel(ctx: &Ctx, viewer: &Viewer, id: i64) -> Result<InvitationVie
         return Ok(admin_view(model));
     }
     require_open(&model)?;
-    outbox::cancel_undelivered(&txn, model.id).await?;
-    let mut active = model.into_active_model();
-    active.status = Set(InvitationStatus::Cancelled);
-    if *active.email_status.as_ref() == EmailDeliveryStatus::Queued {
-        active.email_status = Set(EmailDeliveryStatus::NotRequested);
-    }
-    active.updated_at = Set(crate::db::now());
-    let model = active.update(&txn).await?;
+    let model = close(&txn, model, InvitationStatus::Cancelled).await?;
     let committed = events::record(&txn, &[&model], EventKind::Cancelled, viewer.user_id()).await?;
     txn.commit().await?;
     events::announce(ctx, committed).await;

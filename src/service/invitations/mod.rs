@@ -12,15 +12,17 @@ pub mod quotas;
 pub mod recipient;
 pub mod redeem;
 pub mod resend_filter;
+mod transitions;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{invitation, invitation_token, membership, organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, JoinType, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, IdenStatic, Iterable, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
-    RelationDef, Select,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, RelationDef, Select,
 };
+
+pub(crate) use transitions::{close, close_all, supersede_token};
 
 use crate::auth::Viewer;
 use crate::config::Settings;
@@ -181,25 +183,6 @@ pub(crate) async fn find_by_token_for_update(
 }
 
 /// `INVITATION_SUPERSEDED` when `digest` is a token that a resend replaced.
-/// Keeps the current token of `model` among the superseded ones (it then answers
-/// `INVITATION_SUPERSEDED`, and `invitation(token:)` still shows the invitation) and mints the
-/// token that replaces it; the caller stores its digest.
-pub(crate) async fn supersede_token(
-    txn: &DatabaseTransaction,
-    model: &invitation::Model,
-    now: DateTime<Utc>,
-) -> Result<InviteToken, AppError> {
-    invitation_token::ActiveModel {
-        invitation_id: sea_orm::ActiveValue::Set(model.id),
-        token_digest: sea_orm::ActiveValue::Set(model.token_digest.clone()),
-        superseded_at: sea_orm::ActiveValue::Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(InviteToken::generate())
-}
-
 pub(super) async fn refuse_superseded(
     db: &impl ConnectionTrait,
     digest: String,

@@ -6,11 +6,10 @@ use entity::enums::OutboxKind;
 use entity::{invitation, invitation_event, invitation_token, user};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
-use super::find_by_token_for_update;
+use super::{close, find_by_token_for_update};
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::EventKind;
@@ -151,11 +150,7 @@ pub async fn report_wrong_recipient(
             return Err(Refusal::AlreadyAccepted.into());
         }
     }
-    outbox::cancel_undelivered(&txn, model.id).await?;
-    let mut active = model.into_active_model();
-    active.status = Set(InvitationStatus::Cancelled);
-    active.updated_at = Set(db::now());
-    let model = active.update(&txn).await?;
+    let model = close(&txn, model, InvitationStatus::Cancelled).await?;
     let actor = viewer.user_id();
     let committed = events::record(&txn, &[&model], EventKind::WrongRecipient, actor).await?;
     let notified = tell_inviter(&txn, &model).await?;
