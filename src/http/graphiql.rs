@@ -6,11 +6,13 @@ use std::sync::LazyLock;
 
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::pages::{file_response, html_response};
 
 /// The npm `graphiql` version vendored in `assets/graphiql/` (pinned in `update.sh`).
 const GRAPHIQL_VERSION: &str = "4.1.2";
@@ -132,17 +134,7 @@ fn html(nonce: &str) -> String {
 pub fn page() -> Response {
     let nonce = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
     let policy = CONTENT_SECURITY_POLICY.replace("{nonce}", &nonce);
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, policy.as_str()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        html(&nonce),
-    )
-        .into_response()
+    html_response(&policy, html(&nonce))
 }
 
 /// `GET /graphiql/<file>`: the page's scripts and styles.
@@ -151,28 +143,16 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
-    let Some(asset) = ASSETS.iter().find(|asset| asset.name == file) else {
-        return (StatusCode::NOT_FOUND, "no such GraphiQL file").into_response();
-    };
-    let headers: [(HeaderName, HeaderValue); 3] = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(asset.content_type),
-        ),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(asset.cache_control),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-    ];
-    (headers, asset.body).into_response()
+    match ASSETS.iter().find(|asset| asset.name == file) {
+        Some(asset) => file_response(asset.body, asset.content_type, asset.cache_control),
+        None => (StatusCode::NOT_FOUND, "no such GraphiQL file").into_response(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header;
+
     use super::*;
 
     #[test]

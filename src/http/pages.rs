@@ -142,11 +142,16 @@ fn escape(text: &str) -> String {
 }
 
 fn page_response(page: String) -> Response {
+    html_response(CONTENT_SECURITY_POLICY, page)
+}
+
+/// A page of ours (these and GraphiQL): never cached, under `policy`, sending no referrer.
+pub(super) fn html_response(policy: &str, page: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            (header::CONTENT_SECURITY_POLICY, policy),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
@@ -156,22 +161,31 @@ fn page_response(page: String) -> Response {
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
-    let Some((_, body, content_type)) = ASSETS.iter().find(|(name, ..)| *name == file) else {
-        return (StatusCode::NOT_FOUND, "no such page file").into_response();
-    };
+    match ASSETS.iter().find(|(name, ..)| *name == file) {
+        // The files change with Doorman, under the same URL.
+        Some((_, body, content_type)) => file_response(body, content_type, "public, max-age=300"),
+        None => (StatusCode::NOT_FOUND, "no such page file").into_response(),
+    }
+}
+
+/// One of the files a page loads, as its type, cached as `cache_control` says.
+pub(super) fn file_response(
+    body: &'static [u8],
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> Response {
     let headers: [(HeaderName, HeaderValue); 3] = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-        // The files change with Doorman, under the same URL.
         (
             header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=300"),
+            HeaderValue::from_static(cache_control),
         ),
         (
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ),
     ];
-    (headers, *body).into_response()
+    (headers, body).into_response()
 }
 
 /// The path as logs show it: an invitation page's token is left out.
