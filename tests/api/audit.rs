@@ -14,8 +14,6 @@ use serde_json::{Value as Json, json};
 use crate::support::ws::{Protocol, WsClient};
 use crate::support::*;
 
-const PROBE_ORG: &str = "probe";
-
 const ORG_EVENTS: &str = "query($org: String!, $kinds: [OrgEventKind!], $actor: ID,
     $since: DateTime, $until: DateTime, $first: Int, $after: String) {
   orgEvents(org: { name: $org }, kinds: $kinds, actor: $actor, since: $since, until: $until,
@@ -59,9 +57,11 @@ async fn update_organization(app: &TestApp, token: &str, org: &str, input: Json)
 }
 
 /// `token`'s connection subscribed to `orgEvents` and `invitationEvents` of `org` as "events"
-/// and "invitations", listening once this returns (`token` administers `probe`, an
-/// organization where nothing else happens).
-async fn feeds_of(app: &TestApp, token: &str, org: &str, probe: &str) -> WsClient {
+/// and "invitations", both heard live once this returns: `token` creates links in `org` until
+/// each feed has delivered the newest one (a feed starts when its subscriber's rights are
+/// checked, which a later subscription on the connection may pass first). Returns the
+/// connection, with those deliveries read, and how many links it took.
+async fn feeds_of(app: &TestApp, token: &str, org: &str) -> (WsClient, usize) {
     let mut client = WsClient::connect_as(app, Protocol::TransportWs, token).await;
     client
         .subscribe("events", ORG_EVENTS_FEED, json!({ "org": org }))
@@ -69,12 +69,37 @@ async fn feeds_of(app: &TestApp, token: &str, org: &str, probe: &str) -> WsClien
     client
         .subscribe(
             "invitations",
-            "subscription($org: String!) { invitationEvents(org: { name: $org }) { kind } }",
+            "subscription($org: String!) { invitationEvents(org: { name: $org }) {
+                kind invitation { id } } }",
             json!({ "org": org }),
         )
         .await;
-    client.wait_until_live(app, token, probe).await;
-    client
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut links = 0;
+    loop {
+        let (probe, _) = create_link(app, token, org, None).await;
+        links += 1;
+        let mut heard = 0;
+        for (operation, field) in [("events", "orgEvents"), ("invitations", "invitationEvents")] {
+            while let Some(message) = client
+                .try_message_for(operation, Duration::from_millis(250))
+                .await
+            {
+                assert_eq!(message["type"], "next", "{message:#}");
+                if message["payload"]["data"][field]["invitation"]["id"] == probe.as_str() {
+                    heard += 1;
+                    break;
+                }
+            }
+        }
+        if heard == 2 {
+            return (client, links);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the feeds of {org} heard nothing within 10 s"
+        );
+    }
 }
 
 #[tokio::test]
@@ -176,9 +201,8 @@ async fn the_log_pages_through_1000_events_with_filters_at_a_fixed_cost_and_matc
     let app = TestApp::spawn().await;
     let (alice, alice_id) = register(&app, "alice").await;
     create_org(&app, &alice, "acme").await;
-    create_org(&app, &alice, PROBE_ORG).await;
     let bob = add_member(&app, &alice, "acme", "bob", "ADMIN").await;
-    let mut feed = feeds_of(&app, &alice, "acme", PROBE_ORG).await;
+    let (mut feed, links) = feeds_of(&app, &alice, "acme").await;
 
     // 1,000 events: 500 invitations by alice and 480 by bob, then 20 cancelled by alice.
     let mut cancelled = Vec::new();
@@ -228,8 +252,9 @@ async fn the_log_pages_through_1000_events_with_filters_at_a_fixed_cost_and_matc
         }
         after = Some(str_of(&page["pageInfo"]["endCursor"]));
     }
-    // The two events of bob joining came before the feed: the log has them beyond the feed's.
-    let events_before_feed = 2;
+    // The two events of bob joining and the links that showed the feed live came before the
+    // feed's: the log has them beyond the feed's.
+    let events_before_feed = 2 + links;
     assert_eq!(logged.len(), 1000 + events_before_feed);
     logged.truncate(1000);
     logged.reverse();
@@ -244,7 +269,10 @@ async fn the_log_pages_through_1000_events_with_filters_at_a_fixed_cost_and_matc
             json!({ "kinds": ["CREATED"], "actor": user_id(&app, &bob).await }),
             480,
         ),
-        (json!({ "kinds": ["CREATED", "CANCELLED"] }), 1000 + 1),
+        (
+            json!({ "kinds": ["CREATED", "CANCELLED"] }),
+            1000 + 1 + links,
+        ),
     ];
     for (filter, total) in filtered {
         let mut variables = json!({ "org": "acme", "first": 100 });
@@ -270,7 +298,10 @@ async fn the_log_pages_through_1000_events_with_filters_at_a_fixed_cost_and_matc
     let until_newest = org_events(&app, &alice, json!({ "org": "acme", "until": at })).await;
     let since_newest = org_events(&app, &alice, json!({ "org": "acme", "since": at })).await;
     let count = |response: &Json| data(response)["orgEvents"]["totalCount"].as_i64().unwrap();
-    assert_eq!(count(&until_newest) + count(&since_newest), 1002);
+    assert_eq!(
+        count(&until_newest) + count(&since_newest),
+        1002 + links as i64
+    );
     assert!(count(&since_newest) >= 1);
     assert_error_code(
         &org_events(
@@ -288,12 +319,11 @@ async fn the_log_pages_through_1000_events_with_filters_at_a_fixed_cost_and_matc
 async fn feeds_end_when(
     app: &TestApp,
     subscriber: &str,
-    probe: &str,
     act: impl std::future::Future<Output = Json>,
     code: &str,
     then: &str,
 ) {
-    let mut feed = feeds_of(app, subscriber, "acme", probe).await;
+    let (mut feed, _) = feeds_of(app, subscriber, "acme").await;
     data(&act.await);
     let started = Instant::now();
     for operation in ["events", "invitations"] {
@@ -323,8 +353,6 @@ async fn an_admin_demoted_or_removed_stops_hearing_the_feeds_within_a_second() {
     create_org(&app, &alice, "acme").await;
     let bob = add_member(&app, &alice, "acme", "bob", "ADMIN").await;
     let carol = add_member(&app, &alice, "acme", "carol", "ADMIN").await;
-    create_org(&app, &bob, "probe-bob").await;
-    create_org(&app, &carol, "probe-carol").await;
     let (bob_id, carol_id) = (user_id(&app, &bob).await, user_id(&app, &carol).await);
 
     let demote = app.graphql(
@@ -333,22 +361,14 @@ async fn an_admin_demoted_or_removed_stops_hearing_the_feeds_within_a_second() {
         json!({ "user": bob_id }),
         Some(&alice),
     );
-    feeds_end_when(&app, &bob, "probe-bob", demote, "FORBIDDEN", "FORBIDDEN").await;
+    feeds_end_when(&app, &bob, demote, "FORBIDDEN", "FORBIDDEN").await;
 
     let remove = app.graphql(
         "mutation($user: ID!) { removeMember(org: { name: \"acme\" }, userId: $user) }",
         json!({ "user": carol_id }),
         Some(&alice),
     );
-    feeds_end_when(
-        &app,
-        &carol,
-        "probe-carol",
-        remove,
-        "FORBIDDEN",
-        "NOT_FOUND",
-    )
-    .await;
+    feeds_end_when(&app, &carol, remove, "FORBIDDEN", "NOT_FOUND").await;
 }
 
 #[tokio::test]
@@ -356,14 +376,13 @@ async fn deleting_an_organization_cancels_its_invitations_stops_their_emails_and
     let app = TestApp::spawn().await;
     let (alice, _) = register(&app, "alice").await;
     let acme_id = create_org(&app, &alice, "acme").await;
-    create_org(&app, &alice, PROBE_ORG).await;
     let mel = add_member(&app, &alice, "acme", "mel", "MEMBER").await;
     let emailed = create_org_invites(&app, &alice, "acme", &["ivy@example.com"], json!({})).await;
     let emailed = invitations_of(&data(&emailed)["createOrgInvites"])[0].clone();
     let emailed_token = token_from_link(&link_of(&app, &emailed).await);
     let (_, link_token) = create_link(&app, &alice, "acme", None).await;
     let (ivy, _) = register(&app, "ivy").await;
-    let mut feed = feeds_of(&app, &alice, "acme", PROBE_ORG).await;
+    let (mut feed, links) = feeds_of(&app, &alice, "acme").await;
 
     let deleted = app
         .graphql(
@@ -434,10 +453,11 @@ async fn deleting_an_organization_cancels_its_invitations_stops_their_emails_and
         .await
         .remove(0);
     let changes: Json = serde_json::from_str(&changes).unwrap();
+    let pending = (2 + links).to_string();
     assert_eq!(
         changes,
         json!([{ "field": "name", "before": "acme", "after": null },
-               { "field": "pendingInvitations", "before": "2", "after": "0" }])
+               { "field": "pendingInvitations", "before": pending, "after": "0" }])
     );
 }
 
