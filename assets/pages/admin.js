@@ -35,19 +35,35 @@ function form(label, children, submit, action) {
   return node;
 }
 
-function signInScreen() {
-  app.replaceChildren(
-    el('h1', { tabindex: '-1' }, 'Doorman admin'),
-    el('p', {}, 'Sign in as an organization admin.'),
-    form('Sign in', [
+async function signInScreen() {
+  let server = { signInMethods: ['PASSWORD'], oidcSignIn: null };
+  try {
+    ({ serverInfo: server } = await gql(`{ serverInfo { signInMethods ${OIDC_SIGN_IN_FIELDS} } }`));
+  } catch {
+    // The password form still works.
+  }
+  const providerErrors = el('p', { class: 'notice error', role: 'alert' });
+  const provider = server.oidcSignIn
+    ? [providerErrors, el('div', { class: 'actions' }, providerButton(server.oidcSignIn, '/admin', providerErrors))]
+    : null;
+  const passwordForm = server.signInMethods.includes('PASSWORD')
+    ? form('Sign in', [
       el('label', {}, 'Email or username', el('input', { name: 'login', autocomplete: 'username', required: '' })),
       el('label', {}, 'Password', el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: '' })),
     ], 'Sign in', async (values) => {
       const data = await gql('mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }', { input: values });
       sessionStorage.setItem(SESSION_KEY, data.login.accessToken);
       await start();
-    }),
-  );
+    })
+    : null;
+  const screen = [
+    el('h1', { tabindex: '-1' }, 'Doorman admin'),
+    el('p', {}, 'Sign in as an organization admin.'),
+    provider,
+    provider && passwordForm ? el('p', { class: 'divider' }, 'or') : null,
+    passwordForm,
+  ];
+  app.replaceChildren(...screen.flat().filter(Boolean));
   app.querySelector('h1').focus();
 }
 

@@ -50,3 +50,70 @@ function el(tag, attributes = {}, ...children) {
 function say(text) {
   document.getElementById('announcer').textContent = text;
 }
+
+// ---- "Continue with <provider>": an authorization-code grant with PKCE ----
+
+/** Where the identity provider sends the visitor back; `signin.js` finishes there. */
+const SIGN_IN_CALLBACK = '/signin/callback';
+/** The grant under way (state, nonce, PKCE verifier, where to return): this tab only. */
+const SIGN_IN_KEY = 'doorman.signIn';
+
+/** What a page asks `serverInfo` for to offer the provider. */
+const OIDC_SIGN_IN_FIELDS = 'oidcSignIn { providerName clientId authorizationEndpoint tokenEndpoint scope resource }';
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function randomText() {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** Only a path of this site is a place to return to after signing in. */
+function localPath(path) {
+  return typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\')
+    ? path
+    : '/admin';
+}
+
+/** Sends the visitor to the provider of `signIn` (`serverInfo.oidcSignIn`); back at
+ * `/signin/callback`, they are signed in and sent on to `returnTo`. */
+async function continueWith(signIn, returnTo) {
+  if (!window.crypto?.subtle) throw new Error('Signing in with a provider needs this page to be served over HTTPS.');
+  const verifier = randomText();
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+  const grant = { state: randomText(), nonce: randomText(), verifier, returnTo: localPath(returnTo) };
+  sessionStorage.setItem(SIGN_IN_KEY, JSON.stringify(grant));
+  const params = {
+    response_type: 'code',
+    client_id: signIn.clientId,
+    redirect_uri: `${window.location.origin}${SIGN_IN_CALLBACK}`,
+    scope: signIn.scope,
+    state: grant.state,
+    nonce: grant.nonce,
+    code_challenge: base64url(new Uint8Array(digest)),
+    code_challenge_method: 'S256',
+  };
+  if (signIn.resource) params.resource = signIn.resource;
+  const url = new URL(signIn.authorizationEndpoint);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  window.location.assign(url.href);
+}
+
+/** The "Continue with <provider>" button; a failure to start is said in `errors`. */
+function providerButton(signIn, returnTo, errors) {
+  const button = el('button', {
+    type: 'button',
+    class: 'provider',
+    onclick: async () => {
+      button.disabled = true;
+      try {
+        await continueWith(signIn, returnTo);
+      } catch (error) {
+        errors.textContent = error.message;
+        button.disabled = false;
+      }
+    },
+  }, `Continue with ${signIn.providerName}`);
+  return button;
+}

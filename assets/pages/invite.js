@@ -15,7 +15,7 @@ const PREVIEW = `query Preview($token: String!) {
     invitedBy { username displayName }
   }
   me { username email emailVerified }
-  serverInfo { registrationMode signInMethods }
+  serverInfo { registrationMode signInMethods ${OIDC_SIGN_IN_FIELDS} }
 }`;
 
 /** What a refusal means, as a sentence and what to do about it. */
@@ -129,10 +129,28 @@ async function signedIn(payload) {
   await load();
 }
 
+/** Whether this server takes passwords (`register`, `login`). */
+function passwords(server) {
+  return server.signInMethods.includes('PASSWORD');
+}
+
+/** "Continue with <provider>" when the server names one, above the password form if any. */
+function providerChoice(server) {
+  if (!server.oidcSignIn) return null;
+  const errors = el('p', { class: 'notice error', role: 'alert' });
+  return [
+    errors,
+    el('div', { class: 'actions' }, providerButton(server.oidcSignIn, window.location.pathname, errors)),
+    passwords(server) ? el('p', { class: 'divider' }, 'or') : null,
+  ];
+}
+
 function signUp(invitation, server) {
   const invitationOnly = server.registrationMode === 'INVITATION_ONLY';
+  if (!passwords(server)) return [el('h2', {}, 'Sign in to continue'), providerChoice(server)];
   return [
     el('h2', {}, 'Create your account'),
+    providerChoice(server),
     form(
       'Create your account',
       [
@@ -170,9 +188,11 @@ function signUp(invitation, server) {
   ];
 }
 
-function signIn() {
+function signIn(server) {
+  if (!passwords(server)) return [el('h2', {}, 'Sign in to continue'), providerChoice(server)];
   return [
     el('h2', {}, 'Sign in'),
+    providerChoice(server),
     form(
       'Sign in',
       [
@@ -290,7 +310,7 @@ function show(step) {
   const { invitation, me, serverInfo } = current;
   const body = {
     SIGN_UP: () => signUp(invitation, serverInfo),
-    SIGN_IN: () => signIn(),
+    SIGN_IN: () => signIn(serverInfo),
     VERIFY_EMAIL: () => [
       el('p', {}, `Verify your email address (${me.email}) to accept: open the link we emailed you, then reload this page.`),
       el('div', { class: 'actions' }, el('button', {

@@ -37,6 +37,18 @@ pub struct IdentitySettings {
     )]
     pub oidc_keys_refresh_seconds: u64,
 
+    /// A public client (no secret, authorization code with PKCE) registered at the issuer for
+    /// Doorman's hosted pages: with it, the invitation page and the console offer "Continue with
+    /// <provider>". Register `<origin>/signin/callback` as its redirect URI and the pages'
+    /// origin as its web origin (CORS at the token endpoint).
+    #[arg(long, global = true, env = "DOORMAN_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The provider's name on the hosted pages' button ("Continue with <name>"); by default
+    /// the issuer's host.
+    #[arg(long, global = true, env = "DOORMAN_OIDC_PROVIDER_NAME")]
+    pub oidc_provider_name: Option<String>,
+
     /// `false` turns off `register` and `login`, so the identity provider is the only way in
     /// (needs `DOORMAN_OIDC_ISSUER`).
     #[arg(
@@ -68,6 +80,26 @@ impl IdentitySettings {
             ),
             (None, Some(_)) => anyhow::bail!("DOORMAN_OIDC_AUDIENCE needs DOORMAN_OIDC_ISSUER"),
             (None, None) => {}
+        }
+        if let Some(client_id) = &self.oidc_client_id {
+            anyhow::ensure!(
+                self.oidc_issuer.is_some(),
+                "DOORMAN_OIDC_CLIENT_ID needs DOORMAN_OIDC_ISSUER"
+            );
+            anyhow::ensure!(
+                !client_id.trim().is_empty() && client_id.len() <= 255,
+                "DOORMAN_OIDC_CLIENT_ID must be 1 to 255 characters"
+            );
+        }
+        if let Some(name) = &self.oidc_provider_name {
+            anyhow::ensure!(
+                self.oidc_client_id.is_some(),
+                "DOORMAN_OIDC_PROVIDER_NAME needs DOORMAN_OIDC_CLIENT_ID"
+            );
+            anyhow::ensure!(
+                (1..=64).contains(&name.trim().chars().count()),
+                "DOORMAN_OIDC_PROVIDER_NAME must be 1 to 64 characters"
+            );
         }
         anyhow::ensure!(
             self.local_accounts || self.oidc_issuer.is_some(),

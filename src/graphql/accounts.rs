@@ -136,6 +136,25 @@ pub struct ServerInfo {
     pub sign_in_methods: Vec<SignInMethod>,
     /// The OpenID Connect issuer whose access tokens sign people in, when `OIDC` is on.
     pub oidc_issuer: Option<String>,
+    /// How a browser app signs in with the issuer ("Continue with <provider>"), when the
+    /// server names a client for it (`DOORMAN_OIDC_CLIENT_ID`).
+    pub oidc_sign_in: Option<OidcSignIn>,
+}
+
+/// An authorization-code grant with PKCE by a public client: send the visitor to
+/// `authorizationEndpoint` with `clientId`, `scope` (and `resource` when set), then exchange the
+/// code at `tokenEndpoint`. The bearer for Doorman is the access token when `resource` is set,
+/// else the ID token.
+#[derive(SimpleObject)]
+pub struct OidcSignIn {
+    /// The name to show: "Continue with <providerName>".
+    pub provider_name: String,
+    pub client_id: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub scope: &'static str,
+    /// The resource (RFC 8707) to ask an access token for; null when the ID token is the bearer.
+    pub resource: Option<String>,
 }
 
 /// A way to sign in.
@@ -182,6 +201,18 @@ impl AccountsQuery {
             .filter_map(|(on, method)| on.then_some(method))
             .collect(),
             oidc_issuer: ctx_state.oidc.as_ref().map(|oidc| oidc.issuer().to_owned()),
+            oidc_sign_in: ctx_state
+                .oidc
+                .as_ref()
+                .and_then(|oidc| oidc.browser_sign_in())
+                .map(|browser| OidcSignIn {
+                    provider_name: browser.provider_name.clone(),
+                    client_id: browser.client_id.clone(),
+                    authorization_endpoint: browser.authorization_endpoint.clone(),
+                    token_endpoint: browser.token_endpoint.clone(),
+                    scope: "openid email profile",
+                    resource: browser.resource.clone(),
+                }),
         }
     }
 }

@@ -37,7 +37,13 @@ pub fn router(transport: Transport) -> Router {
     let settings = &transport.ctx.settings;
     let cors = cors_layer(&settings.cors_origins);
     let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
-    let pages = pages::routes(settings.lifecycle.invite_success_url.clone());
+    let sign_in_origin = (transport.ctx.oidc.as_ref())
+        .and_then(|oidc| oidc.browser_sign_in())
+        .and_then(|browser| browser.token_origin());
+    let pages = pages::routes(
+        settings.lifecycle.invite_success_url.as_deref(),
+        sign_in_origin.as_deref(),
+    );
     let state = HttpState {
         transport,
         persisted: PersistedQueries::default(),

@@ -5,6 +5,8 @@
 //! policy allows nothing else. An invitation's token stays in the address bar: it is not in
 //! the HTML, and no referrer carries it away.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -15,16 +17,29 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// Same-origin scripts, styles and requests only; no framing, no plugins, no form posts.
-/// `ws:`/`wss:` for the console's live list, as older browsers do not count them as `'self'`.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; base-uri 'none'; \
-     form-action 'none'; frame-ancestors 'none'";
+/// `ws:`/`wss:` for the console's live list, as older browsers do not count them as `'self'`;
+/// `sign_in_origin` is the identity provider's token endpoint, for "Continue with <provider>".
+fn content_security_policy(sign_in_origin: Option<&str>) -> String {
+    let sign_in = sign_in_origin
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; \
+         connect-src 'self' ws: wss:{sign_in}; img-src 'self' data:; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'"
+    )
+}
 
 /// The files under `/pages/`.
-const ASSETS: [(&str, &[u8], &str); 4] = [
+const ASSETS: [(&str, &[u8], &str); 5] = [
     (
         "common.js",
         include_bytes!("../../assets/pages/common.js"),
+        JAVASCRIPT,
+    ),
+    (
+        "signin.js",
+        include_bytes!("../../assets/pages/signin.js"),
         JAVASCRIPT,
     ),
     (
@@ -44,30 +59,38 @@ const ASSETS: [(&str, &[u8], &str); 4] = [
     ),
 ];
 
-/// `GET /invite/{token}`, `GET /admin` and the pages' files.
-pub fn routes<S: Clone + Send + Sync + 'static>(success_url: Option<String>) -> Router<S> {
-    let invite = invitation_page(success_url.as_deref());
-    let admin = html(&Page {
-        title: "Admin · Doorman",
-        script: "admin.js",
-        wide: true,
-        data: "",
-        loading: "Loading the console…",
-    });
+/// `GET /invite/{token}`, `GET /admin`, `GET /signin/callback` (where the identity provider
+/// sends the visitor back) and the pages' files.
+pub fn routes<S: Clone + Send + Sync + 'static>(
+    success_url: Option<&str>,
+    sign_in_origin: Option<&str>,
+) -> Router<S> {
+    let policy: Arc<str> = content_security_policy(sign_in_origin).into();
+    let page = |html: String| {
+        let policy = Arc::clone(&policy);
+        get(move || std::future::ready(html_response(&policy, html.clone())))
+    };
     Router::new()
-        .route(
-            "/invite/{token}",
-            get(move || {
-                let page = invite.clone();
-                async move { page_response(page) }
-            }),
-        )
+        .route("/invite/{token}", page(invitation_page(success_url)))
         .route(
             "/admin",
-            get(move || {
-                let page = admin.clone();
-                async move { page_response(page) }
-            }),
+            page(html(&Page {
+                title: "Admin · Doorman",
+                script: "admin.js",
+                wide: true,
+                data: "",
+                loading: "Loading the console…",
+            })),
+        )
+        .route(
+            "/signin/callback",
+            page(html(&Page {
+                title: "Signing in · Doorman",
+                script: "signin.js",
+                wide: false,
+                data: "",
+                loading: "Signing you in…",
+            })),
         )
         .route("/pages/{file}", get(asset))
 }
@@ -139,10 +162,6 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn page_response(page: String) -> Response {
-    html_response(CONTENT_SECURITY_POLICY, page)
 }
 
 /// A page of ours (these and GraphiQL): never cached, under `policy`, sending no referrer.

@@ -45,6 +45,7 @@ pub struct OidcVerifier {
     issuer: String,
     audience: String,
     jwks_uri: String,
+    browser: Option<BrowserSignIn>,
     clock_skew_seconds: u64,
     refresh_every: Duration,
     http: reqwest::Client,
@@ -111,6 +112,70 @@ impl<'a> IssuerToken<'a> {
 struct Discovery {
     issuer: String,
     jwks_uri: String,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
+}
+
+/// How a browser signs in with the issuer on the hosted pages (`DOORMAN_OIDC_CLIENT_ID`): an
+/// authorization-code grant with PKCE by a public client.
+#[derive(Clone, Debug)]
+pub struct BrowserSignIn {
+    /// "Continue with <provider_name>".
+    pub provider_name: String,
+    pub client_id: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    /// The resource (RFC 8707) to ask an access token for: the audience, when it is not the
+    /// client id. Without one, the ID token (whose audience is the client id) is the bearer.
+    pub resource: Option<String>,
+}
+
+impl BrowserSignIn {
+    fn of(
+        settings: &IdentitySettings,
+        issuer: &str,
+        discovery: &Discovery,
+    ) -> anyhow::Result<Option<Self>> {
+        let Some(client_id) = settings.oidc_client_id.clone() else {
+            return Ok(None);
+        };
+        let endpoint = |found: &Option<String>, name: &str| {
+            found
+                .clone()
+                .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "DOORMAN_OIDC_CLIENT_ID: the discovery document of {issuer} has no http(s) {name}"
+                    )
+                })
+        };
+        let provider_name = match &settings.oidc_provider_name {
+            Some(name) => name.trim().to_owned(),
+            None => reqwest::Url::parse(issuer)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_owned))
+                .unwrap_or_else(|| issuer.to_owned()),
+        };
+        let audience = settings.oidc_audience.clone().unwrap_or_default();
+        Ok(Some(Self {
+            provider_name,
+            authorization_endpoint: endpoint(
+                &discovery.authorization_endpoint,
+                "authorization_endpoint",
+            )?,
+            token_endpoint: endpoint(&discovery.token_endpoint, "token_endpoint")?,
+            resource: (audience != client_id).then_some(audience),
+            client_id,
+        }))
+    }
+
+    /// The token endpoint's origin, which the pages' scripts may call.
+    pub fn token_origin(&self) -> Option<String> {
+        let url = reqwest::Url::parse(&self.token_endpoint).ok()?;
+        Some(url.origin().ascii_serialization())
+    }
 }
 
 impl OidcVerifier {
@@ -146,6 +211,7 @@ impl OidcVerifier {
                     discovery.jwks_uri
                 )
             })?;
+        let browser = BrowserSignIn::of(settings, issuer, &discovery)?;
         tracing::info!(
             issuer = discovery.issuer,
             keys = set.keys.len(),
@@ -155,6 +221,7 @@ impl OidcVerifier {
             issuer: discovery.issuer,
             audience: audience.clone(),
             jwks_uri: discovery.jwks_uri,
+            browser,
             clock_skew_seconds: settings.oidc_clock_skew_seconds,
             refresh_every: Duration::from_secs(settings.oidc_keys_refresh_seconds),
             http,
@@ -169,6 +236,11 @@ impl OidcVerifier {
     /// The issuer as its tokens name it (`iss`).
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// How the hosted pages sign in with the issuer, when a client id is configured.
+    pub fn browser_sign_in(&self) -> Option<&BrowserSignIn> {
+        self.browser.as_ref()
     }
 
     /// The claims of a valid token; otherwise why it is refused.

@@ -293,6 +293,50 @@ fn values_that_overflowed_dates_are_refused_not_panicked_on() {
     );
 }
 
+/// Settings of the identity provider that only make sense together are refused apart, on one
+/// line naming what is missing or wrong.
+#[test]
+fn provider_settings_that_need_each_other_are_refused_apart() {
+    let long_name = "x".repeat(65);
+    let issuer = [
+        ("DOORMAN_OIDC_ISSUER", "https://auth.example.com"),
+        ("DOORMAN_OIDC_AUDIENCE", "doorman"),
+    ];
+    let cases: [(Vec<(&str, &str)>, &str); 4] = [
+        (
+            vec![("DOORMAN_OIDC_CLIENT_ID", "doorman-pages")],
+            "DOORMAN_OIDC_CLIENT_ID needs DOORMAN_OIDC_ISSUER",
+        ),
+        (
+            [
+                issuer.as_slice(),
+                &[("DOORMAN_OIDC_PROVIDER_NAME", "Acme SSO")],
+            ]
+            .concat(),
+            "DOORMAN_OIDC_PROVIDER_NAME needs DOORMAN_OIDC_CLIENT_ID",
+        ),
+        (
+            [issuer.as_slice(), &[("DOORMAN_OIDC_CLIENT_ID", " ")]].concat(),
+            "DOORMAN_OIDC_CLIENT_ID must be 1 to 255 characters",
+        ),
+        (
+            [
+                issuer.as_slice(),
+                &[
+                    ("DOORMAN_OIDC_CLIENT_ID", "doorman-pages"),
+                    ("DOORMAN_OIDC_PROVIDER_NAME", &long_name),
+                ],
+            ]
+            .concat(),
+            "DOORMAN_OIDC_PROVIDER_NAME must be 1 to 64 characters",
+        ),
+    ];
+    for (env, expected) in cases {
+        let line = one_error_line(&env);
+        assert_eq!(line, format!("error: {expected}"), "{env:?}");
+    }
+}
+
 /// A database that cannot be reached, or a URL of no kind Doorman opens, is reported with its
 /// cause on one line: not the connection pool's bare "timed out".
 #[test]

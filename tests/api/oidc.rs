@@ -339,4 +339,78 @@ mod needs_node {
         let token = provider.access_token("sub-alice").await;
         assert_eq!(data(&me(&app, &token).await)["me"]["username"], "alice");
     }
+
+    const SIGN_IN: &str = "{ serverInfo { oidcSignIn { providerName clientId
+        authorizationEndpoint tokenEndpoint scope resource } } }";
+
+    /// The connect-src of the hosted page at `path`.
+    async fn page_connect_sources(app: &TestApp, path: &str) -> Vec<String> {
+        let page = app
+            .http()
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("the page answers");
+        assert_eq!(page.status(), 200, "{path}");
+        let policy = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        let connect = policy
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix("connect-src "))
+            .unwrap_or_else(|| panic!("no connect-src in {policy}"));
+        connect.split(' ').map(str::to_owned).collect()
+    }
+
+    #[tokio::test]
+    async fn the_hosted_pages_offer_the_provider_only_when_a_client_is_named_for_them() {
+        let provider = OidcProvider::start().await;
+        let plain = app_trusting(&provider).await;
+        assert_eq!(
+            data(&plain.graphql(SIGN_IN, json!({}), None).await)["serverInfo"]["oidcSignIn"],
+            json!(null)
+        );
+        assert_eq!(
+            page_connect_sources(&plain, "/admin").await,
+            ["'self'", "ws:", "wss:"]
+        );
+
+        // A client whose id is the audience: its ID token is the bearer, no resource asked.
+        let app = TestApp::spawn_with(|settings| {
+            trusting(&provider)(settings);
+            settings.identity.oidc_client_id = Some(AUDIENCE.to_owned());
+        })
+        .await;
+
+        let sign_in =
+            data(&app.graphql(SIGN_IN, json!({}), None).await)["serverInfo"]["oidcSignIn"].clone();
+        assert_eq!(sign_in["providerName"], "127.0.0.1", "the issuer's host");
+        assert_eq!(sign_in["clientId"], AUDIENCE);
+        assert_eq!(sign_in["scope"], "openid email profile");
+        assert_eq!(sign_in["resource"], json!(null));
+        for endpoint in ["authorizationEndpoint", "tokenEndpoint"] {
+            let url = str_of(&sign_in[endpoint]);
+            assert!(url.starts_with(&format!("{}/", provider.issuer)), "{url}");
+        }
+        for path in ["/invite/any-token", "/admin", "/signin/callback"] {
+            assert_eq!(
+                page_connect_sources(&app, path).await,
+                ["'self'", "ws:", "wss:", provider.issuer.as_str()],
+                "{path}"
+            );
+        }
+        let callback = app
+            .http()
+            .get(format!("{}/signin/callback?code=c&state=s", app.address))
+            .send()
+            .await
+            .expect("the page answers");
+        let html = callback.text().await.unwrap_or_default();
+        assert!(html.contains(r#"<script src="/pages/signin.js"></script>"#));
+        assert!(
+            !html.contains("code=c"),
+            "the code stays in the address bar"
+        );
+    }
 }

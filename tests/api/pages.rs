@@ -35,6 +35,7 @@ async fn an_emailed_link_opens_the_invitation_page_and_admin_the_console() {
         ("common.js", "text/javascript"),
         ("invite.js", "text/javascript"),
         ("admin.js", "text/javascript"),
+        ("signin.js", "text/javascript"),
         ("pages.css", "text/css"),
     ];
     for (file, kind) in files {

@@ -2,31 +2,29 @@
 // in, invites three people, shares a link, cancels an invitation, and sees an acceptance
 // arrive live over the subscription. Screenshots go to artifacts/.
 
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 
-import { chromium } from 'playwright-core';
-
+import {
+  PASSWORD,
+  artifacts,
+  emailedLink,
+  graphqlOf,
+  launchChromium,
+  register as registerAt,
+  seriousViolations,
+} from './support/browser.mjs';
 import { startDoorman } from './support/doorman.mjs';
-
-const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
-const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery';
 
 let server;
 let browser;
+let api;
 
 before(async () => {
-  await mkdir(artifacts, { recursive: true });
   server = await startDoorman({ DOORMAN_OUTBOX_POLL_INTERVAL_MS: '50', DOORMAN_RESEND_COOLDOWN_SECONDS: '0' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  api = graphqlOf(server);
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -34,35 +32,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function api(query, variables = {}, token) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${server.baseUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  const body = await response.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function register(username) {
-  const data = await api('mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
-    { input: { email: `${username}@example.com`, username, password: PASSWORD } });
-  return data.register.accessToken;
-}
-
-async function emailedToken(email) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const files = await readdir(server.mailDir).catch(() => []);
-    for (const file of files.filter((name) => name.endsWith('.eml'))) {
-      const raw = (await readFile(path.join(server.mailDir, file), 'utf8')).replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-      if (!raw.includes(email)) continue;
-      const match = raw.match(/\/invite\/([A-Za-z0-9_-]{43})/);
-      if (match) return match[1];
-    }
-    if (Date.now() > deadline) throw new Error(`no invitation email for ${email}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const register = (username) => registerAt(api, username);
 
 test('an admin invites three people, shares a link, cancels one, and sees an acceptance live', async (t) => {
   const alice = await register('alice');
@@ -94,7 +64,7 @@ test('an admin invites three people, shares a link, cancels one, and sees an acc
   await page.getByRole('row', { name: /kay@example\.com.*CANCELLED/ }).waitFor();
 
   const ivy = await register('ivy');
-  await api('mutation($t: String!) { acceptInvitation(token: $t) { membership { role } } }', { t: await emailedToken('ivy@example.com') }, ivy);
+  await api('mutation($t: String!) { acceptInvitation(token: $t) { membership { role } } }', { t: (await emailedLink(server, 'ivy@example.com')).split('/').pop() }, ivy);
   await page.locator('#live li', { hasText: 'ivy joined as MEMBER' }).waitFor({ timeout: 10_000 });
   await page.getByRole('row', { name: /ivy@example\.com.*ACCEPTED/ }).waitFor();
   await page.screenshot({ path: path.join(artifacts, 'admin-console.png'), fullPage: true });
@@ -112,8 +82,5 @@ test('the console passes an accessibility audit', async (t) => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Invitations' }).waitFor();
   await page.getByText(/\d+ invitations/).waitFor();
-  await page.addScriptTag({ path: axeSource });
-  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const serious = results.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
-  assert.deepEqual(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`), []);
+  assert.deepEqual(await seriousViolations(page), []);
 });

@@ -5,40 +5,34 @@
 // CHROMIUM_PATH names the browser (default /usr/bin/chromium). Screenshots go to artifacts/.
 
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
+import {
+  PASSWORD,
+  artifacts,
+  emailedLink as emailedLinkOf,
+  graphqlOf,
+  launchChromium,
+  openPage as openPageIn,
+  register as registerAt,
+  seriousViolations,
+} from './support/browser.mjs';
 import { startDoorman } from './support/doorman.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const artifacts = path.join(here, 'artifacts');
-const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery';
 
 let server;
 let browser;
 let admin;
+let api;
 
 before(async () => {
-  await mkdir(artifacts, { recursive: true });
   server = await startDoorman({ DOORMAN_OUTBOX_POLL_INTERVAL_MS: '50' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  api = graphqlOf(server);
+  browser = await launchChromium();
   admin = await register('alice');
   await api(
     'mutation { createOrganization(input: { name: "acme", displayName: "Acme Inc." }) { id } }',
@@ -52,26 +46,9 @@ after(async () => {
   await server?.stop();
 });
 
-async function api(query, variables = {}, token) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${server.baseUrl}/graphql`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function register(username) {
-  const data = await api(
-    'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }',
-    { input: { email: `${username}@example.com`, username, password: PASSWORD } },
-  );
-  return data.register.accessToken;
-}
+const register = (username) => registerAt(api, username);
+const emailedLink = (email) => emailedLinkOf(server, email);
+const openPage = (t, url, options) => openPageIn(browser, t, url, options);
 
 /** Invites `email` to acme by email; `extra` adds input fields. */
 async function invite(email, extra = {}) {
@@ -82,39 +59,6 @@ async function invite(email, extra = {}) {
   );
   assert.deepEqual(data.createOrgInvites.errors, []);
   return data.createOrgInvites.invitations[0].id;
-}
-
-/** The invitation link of the .eml file the file transport wrote for `email`. */
-async function emailedLink(email) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const files = await readdir(server.mailDir).catch(() => []);
-    for (const file of files.filter((name) => name.endsWith('.eml'))) {
-      // Quoted-printable: join soft line breaks, decode the equals sign.
-      const raw = (await readFile(path.join(server.mailDir, file), 'utf8'))
-        .replace(/=\r?\n/g, '')
-        .replace(/=3D/g, '=');
-      if (!raw.includes(`To: ${email}`) && !raw.includes(`<${email}>`)) continue;
-      const match = raw.match(new RegExp(`${server.baseUrl}/invite/[A-Za-z0-9_-]{43}`));
-      if (match) return match[0];
-    }
-    if (Date.now() > deadline) throw new Error(`no invitation email for ${email} in ${server.mailDir}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function openPage(t, url, viewport = { width: 1024, height: 800 }) {
-  const context = await browser.newContext({ viewport });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(url);
-  await page.waitForFunction(() => !document.querySelector('h1')?.textContent.startsWith('Loading'));
-  return { page, problems };
 }
 
 async function members() {
@@ -209,22 +153,13 @@ test('the whole journey works with the keyboard alone', async (t) => {
 test('the page passes an accessibility audit and fits a phone', async (t) => {
   await invite('axe@example.com');
   const link = await emailedLink('axe@example.com');
-  const context = await browser.newContext({ viewport: { width: 375, height: 667 }, bypassCSP: true });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  await page.goto(link);
+  const { page } = await openPage(t, link, { viewport: { width: 375, height: 667 }, bypassCSP: true });
   await page.getByRole('heading', { name: /You are invited/ }).waitFor();
 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   await page.screenshot({ path: path.join(artifacts, 'invite-phone.png'), fullPage: true });
-  await page.addScriptTag({ path: axeSource });
-  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const serious = results.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
-  assert.deepEqual(
-    serious.map((v) => `${v.id}: ${v.help}`),
-    [],
-  );
+  assert.deepEqual(await seriousViolations(page), []);
 });
 
 test('the page sends its strict policy and keeps the token out of the logs', async () => {
@@ -251,29 +186,11 @@ test('on an invitation-only server, signing up from the link joins in one step',
     input: `${PASSWORD}\n`,
   });
   assert.equal(created.status, 0, String(created.stderr));
-  const call = async (query, variables, token) => {
-    const response = await fetch(`${closed.baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await response.json();
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const call = graphqlOf(closed);
   const root = (await call('mutation { login(input: { login: "root", password: "correct horse battery" }) { accessToken } }')).login.accessToken;
   await call('mutation { createOrganization(input: { name: "closed" }) { id } }', {}, root);
   await call('mutation { createOrgInvites(input: { org: { name: "closed" }, emails: ["nia@example.com"] }) { errors { code } } }', {}, root);
-  const mailDir = closed.mailDir;
-  let link;
-  for (let tries = 0; !link && tries < 150; tries += 1) {
-    for (const file of (await readdir(mailDir).catch(() => [])).filter((name) => name.endsWith('.eml'))) {
-      const raw = (await readFile(path.join(mailDir, file), 'utf8')).replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-      link = raw.match(new RegExp(`${closed.baseUrl}/invite/[A-Za-z0-9_-]{43}`))?.[0] ?? link;
-    }
-    if (!link) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.ok(link, 'the invitation was emailed');
+  const link = await emailedLinkOf(closed, 'nia@example.com');
   const { page, problems } = await openPage(t, link);
 
   await page.getByLabel('Email').fill('nia@example.com');

@@ -4,7 +4,9 @@
 // over HTTP like a browser would; the sign-in step picks the account named by `login_hint`
 // and consent is pre-granted. Access tokens are JWTs for the resource `urn:doorman` carrying
 // the account's email claims. `rotateKeys()` swaps the signing keys (same issuer), as a
-// provider does when it rotates.
+// provider does when it rotates. `addPublicClient()` registers a browser app (PKCE, no secret,
+// CORS from its redirect URI's origin) whose visitors sign in as the account `signInAs()`
+// names.
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -33,7 +35,7 @@ function signingKeys(generation) {
   ];
 }
 
-function provider(issuer, keys, next) {
+function provider(issuer, keys, next, publicClients) {
   return new Provider(issuer, {
     clients: [
       {
@@ -44,7 +46,11 @@ function provider(issuer, keys, next) {
         response_types: ['code'],
         id_token_signed_response_alg: 'RS256',
       },
+      ...publicClients,
     ],
+    // A browser app may call the token endpoint from the origin it is sent back to.
+    clientBasedCORS: (_ctx, origin, client) =>
+      client.redirectUris.some((uri) => new URL(uri).origin === origin),
     jwks: { keys },
     cookies: { keys: ['doorman-tests-cookie-key'] },
     pkce: { required: () => false },
@@ -116,18 +122,21 @@ class CookieJar {
  */
 export async function startOidcProvider() {
   let generation = 1;
-  const next = { ttl: 300, alg: 'RS256', resource: AUDIENCE };
+  let keys = signingKeys(generation);
+  const publicClients = [];
+  const next = { ttl: 300, alg: 'RS256', resource: AUDIENCE, account: null };
   const server = createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${server.address().port}`;
-  let current = provider(issuer, signingKeys(generation), next);
+  let current = provider(issuer, keys, next, publicClients);
   server.on('request', async (req, res) => {
-    // The sign-in step: the account is the `login_hint` of the authorization request.
+    // The sign-in step: the account is the `login_hint` of the authorization request, else
+    // the one `signInAs()` named.
     const interaction = req.url.match(/^\/interaction\/([^/?]+)/);
     if (interaction) {
       try {
         const details = await current.interactionDetails(req, res);
-        const accountId = details.params.login_hint;
+        const accountId = details.params.login_hint || next.account;
         await current.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
       } catch (error) {
         res.statusCode = 500;
@@ -199,7 +208,24 @@ export async function startOidcProvider() {
     /** New signing keys under the same issuer: tokens from now on carry new key ids. */
     rotateKeys() {
       generation += 1;
-      current = provider(issuer, signingKeys(generation), next);
+      keys = signingKeys(generation);
+      current = provider(issuer, keys, next, publicClients);
+    },
+    /** Registers a browser app: a public client sent back to `redirectUri`. */
+    addPublicClient(clientId, redirectUri) {
+      publicClients.push({
+        client_id: clientId,
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        id_token_signed_response_alg: 'RS256',
+      });
+      current = provider(issuer, keys, next, publicClients);
+    },
+    /** The account a browser signs in as from now on (a subject of `ACCOUNTS`). */
+    signInAs(account) {
+      next.account = account;
     },
     async stop() {
       server.closeAllConnections();
