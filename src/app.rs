@@ -16,6 +16,7 @@ use crate::email::outbox::{self, Outbox};
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
+use crate::service::webhooks::{self, worker::WebhookWorker};
 use crate::service::{Ctx, accounts, expiry, retention};
 use crate::telemetry::Metrics;
 use crate::{db, graphql, http};
@@ -38,6 +39,7 @@ pub async fn connect(settings: Settings) -> anyhow::Result<Ctx> {
         keys: Arc::new(keys),
         metrics,
         outbox_wakeup: Arc::default(),
+        webhook_wakeup: Arc::default(),
         bus: EventBus::new(db.clone()),
         oidc,
         db,
@@ -126,6 +128,10 @@ impl App {
             Arc::clone(&transport.rate_limits),
             stopping_rx.clone(),
         ));
+        if transport.ctx.settings.outbox_worker {
+            let webhooks = WebhookWorker::new(transport.ctx.clone())?;
+            tokio::spawn(webhooks::worker::run(webhooks, stopping_rx.clone()));
+        }
         tokio::spawn(retention::run(transport.ctx.clone(), stopping_rx.clone()));
         tokio::spawn(expiry::run(transport.ctx.clone(), stopping_rx.clone()));
         tokio::spawn(db::checkpoints(

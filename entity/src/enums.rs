@@ -23,7 +23,9 @@ display_as_stored!(
     EmailDeliveryStatus,
     EventKind,
     OutboxStatus,
-    OutboxKind
+    OutboxKind,
+    WebhookStatus,
+    DeliveryStatus
 );
 
 /// States of an invitation. `EXPIRED` is stored by the expiry sweep and also derived at read
@@ -150,6 +152,8 @@ pub enum EventKind {
     OrgUpdated,
     #[sea_orm(string_value = "ORG_DELETED")]
     OrgDeleted,
+    #[sea_orm(string_value = "WEBHOOK_DISABLED")]
+    WebhookDisabled,
 }
 
 /// States of an outbox row.
@@ -192,6 +196,40 @@ pub enum OutboxKind {
     WrongRecipient,
 }
 
+/// States of a webhook endpoint.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WebhookStatus {
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Paused by an admin: deliveries wait, in order, until it is resumed.
+    #[sea_orm(string_value = "PAUSED")]
+    Paused,
+    /// Failed for too long: deliveries wait until an admin resumes it.
+    #[sea_orm(string_value = "DISABLED")]
+    Disabled,
+}
+
+/// States of a webhook delivery.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliveryStatus {
+    /// Not delivered yet: waiting for its turn or its next try.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    /// Every try failed.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +267,8 @@ mod tests {
         round_trips::<EventKind>();
         round_trips::<OutboxStatus>();
         round_trips::<OutboxKind>();
+        round_trips::<WebhookStatus>();
+        round_trips::<DeliveryStatus>();
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod membership;
 pub mod organization;
 pub mod server_setting;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub mod prelude {
     pub use super::email_outbox::Entity as EmailOutbox;
@@ -28,4 +30,6 @@ pub mod prelude {
     pub use super::organization::Entity as Organization;
     pub use super::server_setting::Entity as ServerSetting;
     pub use super::user::Entity as User;
+    pub use super::webhook_delivery::Entity as WebhookDelivery;
+    pub use super::webhook_endpoint::Entity as WebhookEndpoint;
 }

@@ -11,6 +11,7 @@ mod m20261202_000001_verified_emails;
 mod m20261203_000001_org_administration;
 mod m20261203_000002_link_pause;
 mod m20261204_000001_lifecycle;
+mod m20261205_000001_webhooks;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_org_administration::Migration),
             Box::new(m20261203_000002_link_pause::Migration),
             Box::new(m20261204_000001_lifecycle::Migration),
+            Box::new(m20261205_000001_webhooks::Migration),
         ]
     }
 }

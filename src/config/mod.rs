@@ -15,11 +15,13 @@ mod lifecycle;
 mod limits;
 mod origins;
 mod retention;
+mod webhooks;
 
 pub use identity::IdentitySettings;
 pub use lifecycle::{LifecycleSettings, MaxExpiry};
 pub use limits::{MAX_RATE_COUNT, MAX_RATE_PERIOD, QueryLimits, Rate, RateLimits};
 pub use retention::RetentionSettings;
+pub use webhooks::WebhookSettings;
 
 /// Who may create an account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -259,6 +261,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub lifecycle: LifecycleSettings,
+
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
 }
 
 /// The file of a `sqlite://path?…` (or `sqlite:path`) database URL; `None` for in-memory
@@ -357,6 +362,7 @@ impl Settings {
         let count = |n: usize| n as u64;
         let max_expiry = u64::from(self.invitation_max_expiry_days.days()).clamp(1, 3650);
         let lifecycle = &self.lifecycle;
+        let webhooks = &self.webhooks;
         let ranges = [
             ("DOORMAN_DATABASE_MAX_CONNECTIONS", self.database_max_connections.into(), 1, 1000),
             ("DOORMAN_SQLITE_CACHE_KIB", self.sqlite_cache_kib.into(), 1, 1_048_576),
@@ -396,6 +402,12 @@ impl Settings {
             ("DOORMAN_RETENTION_INTERVAL_SECONDS", self.retention.retention_interval_seconds, 1, 604_800),
             ("DOORMAN_EXPIRY_SWEEP_SECONDS", lifecycle.expiry_sweep_seconds, 1, 86_400),
             ("DOORMAN_REMINDER_BEFORE_HOURS", lifecycle.reminder_before_hours.unwrap_or(1).into(), 1, 8760),
+            ("DOORMAN_WEBHOOK_TIMEOUT_SECONDS", webhooks.webhook_timeout_seconds, 1, 60),
+            ("DOORMAN_WEBHOOK_MAX_ATTEMPTS", webhooks.webhook_max_attempts.into(), 1, 50),
+            ("DOORMAN_WEBHOOK_RETRY_BASE_MS", webhooks.webhook_retry_base_ms, 10, 3_600_000),
+            ("DOORMAN_WEBHOOK_DISABLE_AFTER_HOURS", webhooks.webhook_disable_after_hours, 1, 8760),
+            ("DOORMAN_WEBHOOK_SECRET_GRACE_HOURS", webhooks.webhook_secret_grace_hours, 0, 720),
+            ("DOORMAN_WEBHOOK_POLL_INTERVAL_MS", webhooks.webhook_poll_interval_ms, 10, 3_600_000),
         ];
         ranges
             .into_iter()

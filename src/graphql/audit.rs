@@ -56,6 +56,8 @@ pub enum OrgEventKind {
     /// The organization was deleted (`changes`: its name, how many invitations were
     /// cancelled).
     OrgDeleted,
+    /// A webhook endpoint failed for too long and was disabled (`changes`: its URL).
+    WebhookDisabled,
 }
 
 /// One changed value, as text (`null`: none).

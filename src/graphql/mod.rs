@@ -19,6 +19,7 @@ pub mod scalars;
 pub mod schema;
 pub mod shape;
 pub mod subscriptions;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

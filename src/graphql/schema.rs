@@ -2,7 +2,7 @@
 
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use super::{accounts, audit, federation, invitations, organizations, subscriptions};
+use super::{accounts, audit, federation, invitations, organizations, subscriptions, webhooks};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -10,6 +10,7 @@ pub struct Query(
     organizations::OrganizationsQuery,
     invitations::queries::InvitationsQuery,
     audit::AuditQuery,
+    webhooks::WebhooksQuery,
     federation::EntitiesQuery,
 );
 
@@ -20,6 +21,7 @@ pub struct Mutation(
     invitations::create::CreateMutation,
     invitations::redeem::RedeemMutation,
     invitations::manage::ManageMutation,
+    webhooks::WebhooksMutation,
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]

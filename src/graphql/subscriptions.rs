@@ -64,7 +64,8 @@ impl InvitationEventKind {
             | Kind::MemberRemoved
             | Kind::MemberLeft
             | Kind::OrgUpdated
-            | Kind::OrgDeleted => return None,
+            | Kind::OrgDeleted
+            | Kind::WebhookDisabled => return None,
         })
     }
 }

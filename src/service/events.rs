@@ -12,6 +12,7 @@ use crate::domain::EventKind;
 use crate::error::AppError;
 use crate::service::Ctx;
 use crate::service::bus::BusEvent;
+use crate::service::webhooks::deliveries;
 
 /// What a transaction wrote that others must hear of: its events and how many emails it
 /// queued. Hand it to [`announce`] once the transaction has committed.
@@ -23,6 +24,8 @@ pub struct Committed {
     /// it on commit): counted, not published again.
     notified: Vec<BusEvent>,
     emails_queued: u64,
+    /// Webhook deliveries written.
+    webhooks_queued: u64,
 }
 
 impl Committed {
@@ -30,6 +33,14 @@ impl Committed {
     pub fn emails(count: usize) -> Self {
         Self {
             emails_queued: count as u64,
+            ..Self::default()
+        }
+    }
+
+    /// `count` webhook deliveries written.
+    pub fn webhooks(count: u64) -> Self {
+        Self {
+            webhooks_queued: count,
             ..Self::default()
         }
     }
@@ -46,6 +57,7 @@ impl Committed {
         self.events.extend(other.events);
         self.notified.extend(other.notified);
         self.emails_queued += other.emails_queued;
+        self.webhooks_queued += other.webhooks_queued;
         self
     }
 }
@@ -72,13 +84,17 @@ pub async fn announce(ctx: &Ctx, committed: Committed) {
             | EventKind::MemberRemoved
             | EventKind::MemberLeft
             | EventKind::OrgUpdated
-            | EventKind::OrgDeleted => continue,
+            | EventKind::OrgDeleted
+            | EventKind::WebhookDisabled => continue,
         };
         counter.inc();
     }
     if committed.emails_queued > 0 {
         metrics.emails_queued.inc_by(committed.emails_queued);
         ctx.outbox_wakeup.notify_one();
+    }
+    if committed.webhooks_queued > 0 {
+        ctx.webhook_wakeup.notify_one();
     }
     ctx.bus.publish(committed.events).await;
 }
@@ -201,7 +217,10 @@ async fn insert(
     let rows = invitation_event::Entity::insert_many(rows)
         .exec_with_returning(txn)
         .await?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let webhooks_queued = deliveries::enqueue(txn, &ids).await?;
     Ok(Committed {
+        webhooks_queued,
         events: rows
             .into_iter()
             .map(|row| BusEvent {

@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;
 pub mod retention;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -43,6 +44,8 @@ pub struct Ctx {
     pub metrics: Arc<Metrics>,
     /// Wakes the outbox worker when a transaction queued mail.
     pub outbox_wakeup: Arc<Notify>,
+    /// Wakes the webhook worker when a transaction wrote deliveries.
+    pub webhook_wakeup: Arc<Notify>,
     /// Committed invitation events, for subscriptions.
     pub bus: bus::EventBus,
     /// Verifies the tokens of the OpenID Connect issuer, when one is configured.

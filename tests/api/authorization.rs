@@ -420,6 +420,41 @@ fn table() -> Vec<Row> {
                     { "user": { "username": "alice" }, "invitation": null }]))))
             },
         ),
+        Row::new(
+            "Query.webhookEndpoints",
+            "query($org: OrgSelector!) { webhookEndpoints(org: $org) { events } }",
+            acme,
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "webhookEndpoints": [{ "events": ["MEMBER_LEFT"] }] })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        ),
+        Row::new(
+            "Query.webhookEndpoints",
+            "{ webhookEndpoints { url } }",
+            no_variables,
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                server_admin: returns(json!({ "webhookEndpoints": [] })),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .case("every organization's"),
+        Row::new(
+            "Query.webhookDeliveries",
+            "query($id: ID!) { webhookDeliveries(endpoint: $id) { totalCount } }",
+            |c| json!({ "id": c.world.endpoint }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "webhookDeliveries": { "totalCount": 0 } })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        ),
         // -- Mutation --
         Row::new(
             "Mutation.register",
@@ -825,6 +860,79 @@ fn table() -> Vec<Row> {
             Expect {
                 anonymous: error(UNAUTHENTICATED),
                 org_admin: returns(json!({ "deleteOrganization": true })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .in_scene(),
+        Row::new(
+            "Mutation.createWebhookEndpoint",
+            "mutation($org: String!) { createWebhookEndpoint(input: { org: { name: $org },
+                url: \"https://hooks.invalid/doorman\" }) { endpoint { status serverWide } } }",
+            |c| json!({ "org": c.scene().org }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "createWebhookEndpoint": {
+                    "endpoint": { "status": "ACTIVE", "serverWide": false } } })),
+                stranger: error(NOT_FOUND),
+                invitee: error(NOT_FOUND),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .in_scene(),
+        Row::new(
+            "Mutation.createWebhookEndpoint",
+            "mutation { createWebhookEndpoint(input: { url: \"https://hooks.invalid/all\" }) {
+                endpoint { serverWide } } }",
+            no_variables,
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                server_admin: returns(json!({ "createWebhookEndpoint": {
+                    "endpoint": { "serverWide": true } } })),
+                ..everyone(error(FORBIDDEN))
+            },
+        )
+        .case("every organization's")
+        .in_scene(),
+        endpoint_row(
+            "Mutation.updateWebhookEndpoint",
+            "mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: { description: \"CRM\" }) {
+                description } }",
+            json!({ "updateWebhookEndpoint": { "description": "CRM" } }),
+        ),
+        endpoint_row(
+            "Mutation.pauseWebhookEndpoint",
+            "mutation($id: ID!) { pauseWebhookEndpoint(id: $id) { status } }",
+            json!({ "pauseWebhookEndpoint": { "status": "PAUSED" } }),
+        ),
+        endpoint_row(
+            "Mutation.resumeWebhookEndpoint",
+            "mutation($id: ID!) { resumeWebhookEndpoint(id: $id) { status } }",
+            json!({ "resumeWebhookEndpoint": { "status": "ACTIVE" } }),
+        ),
+        endpoint_row(
+            "Mutation.rotateSecret",
+            "mutation($id: ID!) { rotateSecret(id: $id) { endpoint { status } } }",
+            json!({ "rotateSecret": { "endpoint": { "status": "ACTIVE" } } }),
+        ),
+        endpoint_row(
+            "Mutation.sendTestEvent",
+            "mutation($id: ID!) { sendTestEvent(id: $id) { eventType } }",
+            json!({ "sendTestEvent": { "eventType": "webhook.test" } }),
+        ),
+        endpoint_row(
+            "Mutation.deleteWebhookEndpoint",
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            json!({ "deleteWebhookEndpoint": true }),
+        ),
+        Row::new(
+            "Mutation.redeliver",
+            "mutation($id: ID!) { redeliver(deliveryId: $id) { status attempts } }",
+            |c| json!({ "id": c.scene().delivery }),
+            Expect {
+                anonymous: error(UNAUTHENTICATED),
+                org_admin: returns(json!({ "redeliver": { "status": "PENDING", "attempts": 0 } })),
                 stranger: error(NOT_FOUND),
                 invitee: error(NOT_FOUND),
                 ..everyone(error(FORBIDDEN))
@@ -1262,6 +1370,8 @@ struct World {
     /// The open link mel joined through.
     link: Invite,
     registration: Invite,
+    /// acme's webhook endpoint.
+    endpoint: String,
 }
 
 impl World {
@@ -1275,7 +1385,10 @@ impl World {
         let (id, token) = invite_one(app, &alice, "acme", "ivy@example.com").await;
         let (sam, _) = register(app, "sam").await;
         let registration = registration_invite(app, &root).await;
+        // Last, so that nothing it hears happened: it hears members leaving only.
+        let endpoint = create_endpoint(app, &alice, "acme", json!(["MEMBER_LEFT"])).await;
         World {
+            endpoint,
             root,
             alice,
             mel,
@@ -1308,6 +1421,9 @@ struct Scene {
     org: String,
     invitation: Invite,
     link: Invite,
+    /// Its webhook endpoint, and that endpoint's test delivery.
+    endpoint: String,
+    delivery: String,
 }
 
 impl Scene {
@@ -1320,12 +1436,54 @@ impl Scene {
         .await;
         let link = join_through_a_link(app, &world.alice, &world.mel, &org).await;
         let (id, token) = invite_one(app, &world.alice, &org, "ivy@example.com").await;
+        let endpoint = create_endpoint(app, &world.alice, &org, json!(null)).await;
+        let delivery = app
+            .graphql(
+                "mutation($id: ID!) { sendTestEvent(id: $id) { id } }",
+                json!({ "id": endpoint }),
+                Some(&world.alice),
+            )
+            .await;
         Scene {
+            delivery: str_of(&data(&delivery)["sendTestEvent"]["id"]),
+            endpoint,
             invitation: Invite { id, token },
             link,
             org,
         }
     }
+}
+
+/// A webhook endpoint of `org` hearing `events` (null: all), at an address that never
+/// resolves; its id.
+async fn create_endpoint(app: &TestApp, admin: &str, org: &str, events: Json) -> String {
+    let created = app
+        .graphql(
+            "mutation($org: String!, $events: [OrgEventKind!]) {
+              createWebhookEndpoint(input: { org: { name: $org },
+                url: \"https://hooks.invalid/doorman\", events: $events }) { endpoint { id } } }",
+            json!({ "org": org, "events": events }),
+            Some(admin),
+        )
+        .await;
+    str_of(&data(&created)["createWebhookEndpoint"]["endpoint"]["id"])
+}
+
+/// A row for a mutation of the scene's webhook endpoint: only its organization's admin may.
+fn endpoint_row(field: &'static str, document: &'static str, answer: Json) -> Row {
+    Row::new(
+        field,
+        document,
+        |c| json!({ "id": c.scene().endpoint }),
+        Expect {
+            anonymous: error(UNAUTHENTICATED),
+            org_admin: returns(answer),
+            stranger: error(NOT_FOUND),
+            invitee: error(NOT_FOUND),
+            ..everyone(error(FORBIDDEN))
+        },
+    )
+    .in_scene()
 }
 
 /// Creates an unlimited open link to `org` and has `joiner` accept it.

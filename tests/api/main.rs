@@ -36,3 +36,4 @@ mod subscriptions;
 mod suite;
 mod support;
 mod transport;
+mod webhooks;

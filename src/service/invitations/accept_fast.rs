@@ -4,7 +4,7 @@
 //! someone who is not a member yet. What an accept costs under load is round trips and time holding locks:
 //!
 //! - on PostgreSQL one statement locks the row, checks all that, inserts the membership, the
-//!   redemption and the ACCEPTED event, counts the use and notifies subscribers (PostgreSQL
+//!   redemption, the ACCEPTED event and its webhook deliveries, counts the use and notifies subscribers (PostgreSQL
 //!   delivers the `NOTIFY` on commit): one round trip instead of a dozen;
 //! - on SQLite the write transaction holds four statements and no reads (the membership insert
 //!   carries the checks), so the one writer at a time is done sooner.
@@ -33,6 +33,7 @@ use crate::error::AppError;
 use crate::service::Ctx;
 use crate::service::bus::{self, BusEvent};
 use crate::service::events::{self, Committed};
+use crate::service::webhooks::deliveries;
 
 const MEMBERSHIP: &str = "membership_";
 const ORGANIZATION: &str = "organization_";
@@ -113,6 +114,9 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
             INSERT INTO invitation_events (invitation_id, organization_id, kind, actor_id, created_at)
             SELECT id, organization_id, '{accepted_event}', $2, $4 FROM inv
             RETURNING *
+        ), hooked AS (
+            {hooked}
+            RETURNING id
         ), notified AS (
             SELECT pg_notify($5, json_build_object('id', id, 'invitation_id', invitation_id,
                 'organization_id', organization_id, 'kind', kind, 'actor_id', actor_id)::text)
@@ -120,7 +124,8 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
         )
         SELECT used.*, {membership_columns}, {organization_columns},
             event.id AS event_id, (SELECT count(*) FROM redeemed) AS redeemed,
-            (SELECT count(*) FROM notified) AS notified
+            (SELECT count(*) FROM notified) AS notified,
+            (SELECT count(*) FROM hooked) AS hooked
         FROM used
         JOIN joined ON true
         JOIN event ON true
@@ -128,6 +133,7 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
         acceptable = acceptable('$'),
         status = status_after_use("inv"),
         accepted_event = EventKind::Accepted.to_value(),
+        hooked = deliveries::insert_from("event"),
     )
 });
 
@@ -198,13 +204,15 @@ async fn accept_postgres(
     let membership = membership::Model::from_query_result(&row, MEMBERSHIP)?;
     let organization = organization::Model::from_query_result(&row, ORGANIZATION)?;
     let event_id: i64 = row.try_get("", "event_id")?;
+    let hooked: i64 = row.try_get("", "hooked")?;
     let committed = Committed::notified(vec![BusEvent {
         id: event_id,
         invitation_id: Some(model.id),
         organization_id: model.organization_id,
         kind: EventKind::Accepted,
         actor_id: Some(user.id),
-    }]);
+    }])
+    .merge(Committed::webhooks(hooked.unsigned_abs()));
     Ok(Some((
         Accepted::new(model, membership, organization),
         committed,

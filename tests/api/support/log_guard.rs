@@ -131,6 +131,8 @@ fn secret_kind(key: &str) -> Option<&'static str> {
         Some("an access token")
     } else if key == "token" || key == "invitationtoken" {
         Some("a token")
+    } else if key == "secret" {
+        Some("a webhook secret")
     } else {
         None
     }

@@ -13,6 +13,7 @@ pub mod log_guard;
 pub mod machine;
 pub mod oidc;
 pub mod smtp;
+pub mod webhooks;
 pub mod ws;
 
 pub const PASSWORD: &str = "correct horse battery";
