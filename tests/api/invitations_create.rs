@@ -496,7 +496,13 @@ async fn the_personal_message_and_inviter_are_shown_with_the_invitation() {
 #[tokio::test]
 async fn a_database_failure_returns_internal_server_error_without_details() {
     let (app, alice) = acme().await;
-    app.execute("DROP TABLE invitation_events", vec![]).await;
+    // Webhook deliveries refer to the events: PostgreSQL drops that reference too.
+    let drop = if uses_postgres() {
+        "DROP TABLE invitation_events CASCADE"
+    } else {
+        "DROP TABLE invitation_events"
+    };
+    app.execute(drop, vec![]).await;
 
     let response = create_org_invites(&app, &alice, "acme", &["x@example.com"], json!({})).await;
 
