@@ -108,3 +108,24 @@ impl Outgoing {
         }
     }
 }
+
+/// A template environment for emails, with the `href` filter: a link written into an
+/// attribute as it is (only `&`, `"`, `<`, `>` and `'` escaped), where autoescaping would also
+/// turn every `/` into `&#x2f;`.
+pub fn templates(sources: &[(&'static str, &'static str)]) -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.add_filter("href", |link: String| {
+        minijinja::Value::from_safe_string(
+            link.replace('&', "&amp;")
+                .replace('"', "&quot;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('\'', "&#39;"),
+        )
+    });
+    for (name, source) in sources {
+        env.add_template(name, source)
+            .expect("the email templates parse");
+    }
+    env
+}

@@ -167,6 +167,15 @@ async fn an_invitation_email_names_the_inviter_organization_role_message_expiry_
     assert!(from.contains("invites@doorman.test"), "From: {from}");
     let to = message.header("To").expect("a To header");
     assert!(to.contains("bob@example.com"), "To: {to}");
+    let id = message.header("Message-ID").expect("a Message-ID header");
+    assert!(
+        id.starts_with('<') && id.ends_with('>') && id.contains('@'),
+        "Message-ID: {id}"
+    );
+    assert!(
+        message.html().contains(&format!("href=\"{link}\"")),
+        "the link is written plainly in the href"
+    );
     let subject = message.subject();
     assert!(
         subject.contains("alice") && subject.contains("Acme Inc."),

@@ -185,6 +185,8 @@ async fn send(outbox: &Outbox, row: &email_outbox::Model) -> Result<(), SendErro
         .from(outbox.outgoing.from.clone())
         .to(recipient)
         .subject(subject)
+        // `<unique@hostname>`, so that clients thread and dedupe messages.
+        .message_id(None)
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|err| SendError::Permanent(format!("cannot build the message: {err}")))?;
     outbox.outgoing.send(message).await

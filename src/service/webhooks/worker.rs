@@ -47,6 +47,8 @@ impl WebhookWorker {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(settings.webhook_timeout_seconds))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would connect on its own, past the address guard.
+            .no_proxy()
             .dns_resolver(Arc::new(guard::GuardedResolver {
                 allow_private: settings.webhook_allow_private_addresses,
             }))
