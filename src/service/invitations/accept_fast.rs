@@ -133,7 +133,7 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
         acceptable = acceptable('$'),
         status = status_after_use("inv"),
         accepted_event = EventKind::Accepted.to_value(),
-        hooked = deliveries::insert_from("event"),
+        hooked = deliveries::insert_from("event", "", DbBackend::Postgres),
     )
 });
 

@@ -30,9 +30,16 @@ const FORBIDDEN_V4: [(Ipv4Addr, u8); 12] = [
     (Ipv4Addr::new(240, 0, 0, 0), 4),
     (Ipv4Addr::new(255, 255, 255, 255), 32),
 ];
-const FORBIDDEN_V6: [(Ipv6Addr, u8); 6] = [
-    (Ipv6Addr::UNSPECIFIED, 128),
-    (Ipv6Addr::LOCALHOST, 128),
+const FORBIDDEN_V6: [(Ipv6Addr, u8); 10] = [
+    // Unspecified, loopback and the IPv4-compatible addresses (`::a.b.c.d`).
+    (Ipv6Addr::UNSPECIFIED, 96),
+    // IPv4 addresses translated (`::ffff:0:a.b.c.d`).
+    (Ipv6Addr::new(0, 0, 0, 0, 0xffff, 0, 0, 0), 96),
+    // 6to4 and Teredo carry an IPv4 address inside; site-local is private.
+    (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16),
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 32),
+    (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10),
+    (Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48),
     (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7),
     (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10),
     (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8),
@@ -112,11 +119,9 @@ impl Resolve for GuardedResolver {
                 .filter(|addr| allow_private || !is_forbidden(addr.ip()))
                 .collect();
             if found.is_empty() {
-                let refused: Box<dyn std::error::Error + Send + Sync> = format!(
-                    "{} resolves only to private, loopback or link-local addresses",
-                    name.as_str()
-                )
-                .into();
+                // Which addresses it resolves to is not said: that would map internal names.
+                let refused: Box<dyn std::error::Error + Send + Sync> =
+                    "the host resolves only to private, loopback or link-local addresses".into();
                 return Err(refused);
             }
             Ok(Box::new(found.into_iter()) as Addrs)
@@ -156,6 +161,12 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378::1",
+            "fec0::1",
+            "64:ff9b:1::a00:1",
         ] {
             assert!(is_forbidden(ip.parse().unwrap()), "{ip}");
         }

@@ -118,7 +118,12 @@ async fn require_endpoint(
     let org = endpoint.organization_id.map(OrgRef::Id);
     match require_manager(ctx, viewer, org.as_ref()).await {
         Ok(_) => Ok(endpoint),
-        Err(err) if err.code() == crate::error::ErrorCode::NotFound => {
+        // Outside its organization, or a server-wide one for anyone but server admins: it
+        // does not exist, so that ids cannot be told apart by their answers.
+        Err(err)
+            if err.code() == crate::error::ErrorCode::NotFound
+                || endpoint.organization_id.is_none() =>
+        {
             Err(AppError::not_found("no such webhook endpoint"))
         }
         Err(err) => Err(err),
@@ -327,10 +332,19 @@ pub async fn redeliver(
             crate::error::ErrorCode::NotFound => AppError::not_found("no such webhook delivery"),
             _ => err,
         })?;
+    let now = crate::db::now();
+    if delivery.status == DeliveryStatus::Pending
+        && delivery.leased_until.is_some_and(|until| until > now)
+    {
+        return Err(AppError::new(
+            crate::error::ErrorCode::Conflict,
+            "the delivery is being sent right now: redeliver it once that try is over",
+        ));
+    }
     let mut active = delivery.into_active_model();
     active.status = Set(DeliveryStatus::Pending);
     active.attempts = Set(0);
-    active.next_attempt_at = Set(crate::db::now());
+    active.next_attempt_at = Set(now);
     active.leased_until = Set(None);
     let delivery = active.update(&ctx.db).await?;
     ctx.webhook_wakeup.notify_one();

@@ -218,6 +218,7 @@ impl WebhookWorker {
                 webhook_delivery::Column::LeasedUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
             );
+        let mut given_up = false;
         let failed = match &outcome {
             Ok(status) => {
                 update = update
@@ -247,6 +248,7 @@ impl WebhookWorker {
                 } else {
                     DeliveryStatus::Pending
                 };
+                given_up = last;
                 update = update
                     .col_expr(
                         webhook_delivery::Column::Status,
@@ -278,7 +280,7 @@ impl WebhookWorker {
             return Ok(());
         }
         let committed = self
-            .note_health(&txn, delivery.endpoint_id, failed, now)
+            .note_health(&txn, delivery.endpoint_id, failed, given_up, now)
             .await?;
         txn.commit().await?;
         if let Some(committed) = committed {
@@ -296,15 +298,25 @@ impl WebhookWorker {
         Ok(())
     }
 
-    /// Tracks since when an endpoint fails; disables one that failed too long.
+    /// Tracks since when an endpoint fails; disables one that failed too long. A streak of
+    /// failures ends with a success, or when the delivery given up on was the last one waiting
+    /// (a quiet endpoint is not disabled by the first failure after days of silence).
     async fn note_health(
         &self,
         txn: &impl ConnectionTrait,
         endpoint_id: i64,
         failed: bool,
+        given_up: bool,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<events::Committed>> {
-        if !failed {
+        let drained = given_up
+            && webhook_delivery::Entity::find()
+                .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
+                .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+                .one(txn)
+                .await?
+                .is_none();
+        if !failed || drained {
             webhook_endpoint::Entity::update_many()
                 .col_expr(
                     webhook_endpoint::Column::FailingSince,
