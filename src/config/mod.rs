@@ -266,8 +266,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
 }
 
-/// The file of a `sqlite://path?…` (or `sqlite:path`) database URL; `None` for in-memory
-/// databases and other kinds of URL.
+/// The file of a `sqlite://path?…` or `sqlite:path` URL; `None` for in-memory and other URLs.
 pub fn sqlite_file(database_url: &str) -> Option<&std::path::Path> {
     database_url
         .strip_prefix("sqlite://")
@@ -442,11 +441,12 @@ impl Settings {
     /// Names of `DOORMAN_*` environment variables that no setting reads (likely typos): the
     /// settings' names come from their flags, beside the few the binary reads itself.
     pub fn unknown_env_variables() -> Vec<String> {
-        /// Read outside the settings: logging, and the test suite's database.
+        /// Read outside the settings: logging, and the test suite's database and Python.
         const OTHERS: &[&str] = &[
             "DOORMAN_LOG",
             "DOORMAN_LOG_FORMAT",
             "DOORMAN_TEST_DATABASE_URL",
+            "DOORMAN_TEST_PYTHON",
         ];
         let command = Self::augment_args(clap::Command::new("doorman"));
         let known: Vec<String> = command
