@@ -281,6 +281,8 @@ export type OrgEventKind =
   | 'RESENT'
   /** An admin resumed a paused link. */
   | 'RESUMED'
+  /** A webhook endpoint failed for too long and was disabled (`changes`: its URL). */
+  | 'WEBHOOK_DISABLED'
   /** The mailbox an invitation went to said it was not meant for them; it was cancelled. */
   | 'WRONG_RECIPIENT';
 
