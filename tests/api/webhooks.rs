@@ -54,6 +54,31 @@ mod needs_python {
         )
     }
 
+    /// The deliveries of endpoint `id`, newest first, as `admin` reads them.
+    async fn deliveries(app: &TestApp, admin: &str, id: &str) -> Vec<Json> {
+        let deliveries = app
+            .graphql(DELIVERIES, json!({ "id": id }), Some(admin))
+            .await;
+        data(&deliveries)["webhookDeliveries"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The first delivery of endpoint `id` that was tried, once one was.
+    async fn first_tried(app: &TestApp, admin: &str, id: &str) -> Json {
+        loop {
+            let nodes = deliveries(app, admin, id).await;
+            if let Some(tried) = nodes
+                .iter()
+                .find(|node| node["attempts"].as_i64() >= Some(1))
+            {
+                return tried.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The ids of `org`'s events, oldest first.
     async fn event_ids(app: &TestApp, admin: &str, org: &str) -> Vec<String> {
         let log = app
@@ -130,13 +155,7 @@ mod needs_python {
         let bodies = serde_json::to_string(&accepted).unwrap_or_default();
         assert!(!bodies.contains(&link), "{bodies}");
         // The deliveries as admins read them; the secret is nowhere to be read again.
-        let deliveries = app
-            .graphql(DELIVERIES, json!({ "id": id }), Some(&alice))
-            .await;
-        let nodes = data(&deliveries)["webhookDeliveries"]["nodes"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let nodes = deliveries(&app, &alice, &id).await;
         assert_eq!(nodes.len(), 4);
         assert!(
             nodes
@@ -174,22 +193,7 @@ mod needs_python {
         let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
         data(&create_org_invites(&app, &alice, "acme", &emails, json!({})).await);
         // Refused: the first delivery waits, and the others behind it.
-        let refused = loop {
-            let deliveries = app
-                .graphql(DELIVERIES, json!({ "id": id }), Some(&alice))
-                .await;
-            let nodes = data(&deliveries)["webhookDeliveries"]["nodes"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            if let Some(tried) = nodes
-                .iter()
-                .find(|node| node["attempts"].as_i64() >= Some(1))
-            {
-                break tried.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let refused = first_tried(&app, &alice, &id).await;
         assert_eq!(refused["status"], "PENDING");
         assert!(
             str_of(&refused["lastError"]).contains("could not connect"),
@@ -214,13 +218,7 @@ mod needs_python {
             state["requests"].as_u64() >= Some(events.len() as u64 + 4),
             "{state}"
         );
-        let deliveries = app
-            .graphql(DELIVERIES, json!({ "id": id }), Some(&alice))
-            .await;
-        let nodes = data(&deliveries)["webhookDeliveries"]["nodes"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let nodes = deliveries(&app, &alice, &id).await;
         assert!(
             nodes.iter().all(|node| node["status"] == "DELIVERED"),
             "{nodes:#?}"
@@ -353,16 +351,7 @@ mod needs_python {
             )
             .await,
         );
-        let error = loop {
-            let deliveries = app
-                .graphql(DELIVERIES, json!({ "id": id }), Some(&alice))
-                .await;
-            let node = data(&deliveries)["webhookDeliveries"]["nodes"][0].clone();
-            if node["attempts"].as_i64() >= Some(1) {
-                break str_of(&node["lastError"]);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let error = str_of(&first_tried(&app, &alice, &id).await["lastError"]);
         assert!(error.contains("private, loopback or link-local"), "{error}");
         assert_eq!(
             receiver.state("inside").await["requests"],

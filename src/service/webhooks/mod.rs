@@ -9,7 +9,7 @@ use entity::enums::{DeliveryStatus, WebhookStatus};
 use entity::{webhook_delivery, webhook_endpoint};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter,
+    QueryFilter, Select,
 };
 
 use crate::auth::Viewer;
@@ -103,6 +103,14 @@ async fn require_manager(
     }
 }
 
+/// The endpoints of one organization, or with `None` the server-wide ones.
+fn owned_by(organization_id: Option<i64>) -> Select<webhook_endpoint::Entity> {
+    webhook_endpoint::Entity::find().filter(match organization_id {
+        Some(id) => webhook_endpoint::Column::OrganizationId.eq(id),
+        None => webhook_endpoint::Column::OrganizationId.is_null(),
+    })
+}
+
 /// Endpoint `id`, if the caller may manage it; `NOT_FOUND` otherwise for anyone outside its
 /// organization.
 async fn require_endpoint(
@@ -142,13 +150,7 @@ pub async fn create_endpoint(
     let url = guard::check_url(&input.url, &ctx.settings.webhooks)?;
     let event_kinds = stored_kinds(input.kinds)?;
     let description = checked_description(input.description)?;
-    let existing = webhook_endpoint::Entity::find()
-        .filter(match organization_id {
-            Some(id) => webhook_endpoint::Column::OrganizationId.eq(id),
-            None => webhook_endpoint::Column::OrganizationId.is_null(),
-        })
-        .count(&ctx.db)
-        .await?;
+    let existing = owned_by(organization_id).count(&ctx.db).await?;
     if existing >= MAX_ENDPOINTS {
         return Err(AppError::bad_input(format!(
             "at most {MAX_ENDPOINTS} webhook endpoints per organization: delete one first"
@@ -290,13 +292,7 @@ pub async fn endpoints(
     org: Option<&OrgRef>,
 ) -> Result<Vec<webhook_endpoint::Model>, AppError> {
     let organization_id = require_manager(ctx, viewer, org).await?;
-    Ok(webhook_endpoint::Entity::find()
-        .filter(match organization_id {
-            Some(id) => webhook_endpoint::Column::OrganizationId.eq(id),
-            None => webhook_endpoint::Column::OrganizationId.is_null(),
-        })
-        .all(&ctx.db)
-        .await?)
+    Ok(owned_by(organization_id).all(&ctx.db).await?)
 }
 
 /// One page of an endpoint's deliveries, newest first, optionally of one status.
