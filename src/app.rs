@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::Settings;
 use crate::email::Outgoing;
 use crate::email::outbox::{self, Outbox};
+use crate::email::templates::Emails;
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
@@ -34,7 +35,13 @@ pub async fn connect(settings: Settings) -> anyhow::Result<Ctx> {
     let oidc = OidcVerifier::discover(&settings.identity)
         .await?
         .map(Arc::new);
+    let emails = Emails::load(
+        settings.emails.template_dir.as_deref(),
+        &settings.emails.product_name,
+        &settings.emails.default_locale,
+    )?;
     Ok(Ctx {
+        emails: Arc::new(emails),
         settings: Arc::new(settings),
         keys: Arc::new(keys),
         metrics,
@@ -68,6 +75,7 @@ impl App {
             db: ctx.db.clone(),
             settings: Arc::clone(&ctx.settings),
             outgoing,
+            emails: Arc::clone(&ctx.emails),
             metrics: Arc::clone(&ctx.metrics),
             wakeup: Arc::clone(&ctx.outbox_wakeup),
         };

@@ -185,6 +185,9 @@ pub enum OutboxKind {
     /// An invitation, with its link.
     #[sea_orm(string_value = "INVITATION")]
     Invitation,
+    /// The one reminder of an invitation before it expires, with its new link.
+    #[sea_orm(string_value = "REMINDER")]
+    Reminder,
     /// A link that proves the account owns its email.
     #[sea_orm(string_value = "VERIFY_EMAIL")]
     VerifyEmail,
@@ -194,6 +197,9 @@ pub enum OutboxKind {
     /// To the inviter: the invitation reached someone it was not meant for.
     #[sea_orm(string_value = "WRONG_RECIPIENT")]
     WrongRecipient,
+    /// To an organization's admins: a webhook endpoint was disabled (rendered when queued).
+    #[sea_orm(string_value = "WEBHOOK_DISABLED")]
+    WebhookDisabled,
 }
 
 /// States of a webhook endpoint.

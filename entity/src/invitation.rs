@@ -49,6 +49,10 @@ pub struct Model {
     pub redirect_url: Option<String>,
     /// JSON object the inviter attached; copied to the membership on accept.
     pub metadata: Option<String>,
+    /// The language of its emails (a language tag), when the inviter named one.
+    pub locale: Option<String>,
+    /// The IANA time zone its emails write dates in, when the inviter named one.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

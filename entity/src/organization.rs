@@ -25,6 +25,16 @@ pub struct Model {
     pub default_allowed_email_domains: String,
     /// Set when the organization was deleted; its name is then set aside.
     pub deleted_at: Option<DateTimeUtc>,
+    /// An https image shown at the top of the emails sent for it.
+    pub logo_url: Option<String>,
+    /// `#rrggbb`: the colour of its emails' button and top border.
+    pub accent_color: Option<String>,
+    /// Where replies to its emails go.
+    pub reply_to: Option<String>,
+    /// A line at the foot of its emails.
+    pub email_footer: Option<String>,
+    /// The language of its emails when an invitation names none.
+    pub default_locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261203_000001_org_administration;
 mod m20261203_000002_link_pause;
 mod m20261204_000001_lifecycle;
 mod m20261205_000001_webhooks;
+mod m20261206_000001_email_branding;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_link_pause::Migration),
             Box::new(m20261204_000001_lifecycle::Migration),
             Box::new(m20261205_000001_webhooks::Migration),
+            Box::new(m20261206_000001_email_branding::Migration),
         ]
     }
 }

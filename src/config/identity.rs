@@ -1,7 +1,18 @@
 //! Who may sign in, and how: local accounts (passwords) and tokens of an OpenID Connect
 //! issuer ([`IdentitySettings`]).
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+
+/// Who may create an account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RegistrationMode {
+    /// Anyone may register.
+    #[default]
+    Open,
+    /// `register` needs an invitation token.
+    InvitationOnly,
+}
 
 /// Sign-in methods. With `oidc_issuer` set, access tokens of that issuer are accepted beside
 /// Doorman's own.

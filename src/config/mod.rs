@@ -6,10 +6,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use axum::http::HeaderValue;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use ipnet::IpNet;
 use secrecy::SecretString;
 
+mod emails;
 mod identity;
 mod lifecycle;
 mod limits;
@@ -17,22 +18,12 @@ mod origins;
 mod retention;
 mod webhooks;
 
-pub use identity::IdentitySettings;
+pub use emails::{EmailSettings, MAX_PRODUCT_NAME};
+pub use identity::{IdentitySettings, RegistrationMode};
 pub use lifecycle::{LifecycleSettings, MaxExpiry};
 pub use limits::{MAX_RATE_COUNT, MAX_RATE_PERIOD, QueryLimits, Rate, RateLimits};
 pub use retention::RetentionSettings;
 pub use webhooks::WebhookSettings;
-
-/// Who may create an account.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RegistrationMode {
-    /// Anyone may register.
-    #[default]
-    Open,
-    /// `register` needs an invitation token.
-    InvitationOnly,
-}
 
 /// Everything the server needs to run. Every field has a working default.
 #[derive(Clone, Debug, Args)]
@@ -264,6 +255,8 @@ pub struct Settings {
 
     #[command(flatten)]
     pub webhooks: WebhookSettings,
+    #[command(flatten)]
+    pub emails: EmailSettings,
 }
 
 /// The file of a `sqlite://path?…` or `sqlite:path` URL; `None` for in-memory and other URLs.
@@ -342,6 +335,7 @@ impl Settings {
             range.check()?;
         }
         self.identity.validate()?;
+        self.emails.validate()?;
         let link_pause = ("DOORMAN_LINK_PAUSE_RATE", self.lifecycle.link_pause_rate);
         for (name, rate) in self.rate_limits.rates().into_iter().chain([link_pause]) {
             anyhow::ensure!(

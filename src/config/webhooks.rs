@@ -83,4 +83,14 @@ pub struct WebhookSettings {
         default_value_t = 1000
     )]
     pub webhook_poll_interval_ms: u64,
+
+    /// `true` emails an organization's admins when one of its endpoints is disabled.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_WEBHOOK_DISABLED_EMAIL",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub webhook_disabled_email: bool,
 }

@@ -1,6 +1,6 @@
 //! What an inviter may attach to an invitation for the invitee's app: where to go after
 //! accepting ([`RedirectUrl`]) and a small JSON object carried to the membership
-//! ([`Metadata`]).
+//! ([`Metadata`]), and the time zone its emails write dates in ([`time_zone`]).
 
 use serde_json::Value as Json;
 use url::Url;
@@ -19,19 +19,12 @@ pub struct RedirectUrl(String);
 impl RedirectUrl {
     /// Checks `raw` against `origins` (lower-case `scheme://host[:port]`, as configured).
     pub fn parse(raw: &str, origins: &[String]) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw.chars().count() > MAX_REDIRECT_URL_CHARS {
-            return Err(format!(
-                "redirectUrl may be at most {MAX_REDIRECT_URL_CHARS} characters"
-            ));
-        }
-        let url = Url::parse(raw).map_err(|err| format!("redirectUrl is not a URL: {err}"))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err("redirectUrl must be an http or https URL".to_owned());
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err("redirectUrl may not carry a user name or password".to_owned());
-        }
+        let url = web_url(
+            raw,
+            "redirectUrl",
+            MAX_REDIRECT_URL_CHARS,
+            &["http", "https"],
+        )?;
         let origin = url.origin().ascii_serialization();
         if !origins.contains(&origin) {
             return Err(if origins.is_empty() {
@@ -46,6 +39,39 @@ impl RedirectUrl {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// Most characters of a time zone name.
+pub const MAX_TIME_ZONE_CHARS: usize = 64;
+
+/// An IANA time zone name (`Europe/Berlin`), as the time zone database spells it.
+pub fn time_zone(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.chars().count() > MAX_TIME_ZONE_CHARS {
+        return Err(format!(
+            "timeZone may be at most {MAX_TIME_ZONE_CHARS} characters"
+        ));
+    }
+    raw.parse::<chrono_tz::Tz>()
+        .map(|zone| zone.name().to_owned())
+        .map_err(|_| format!("timeZone {raw:?} is not an IANA time zone such as Europe/Berlin"))
+}
+
+/// `raw` as an absolute URL of one of `schemes`, with a host, no credentials, and at most
+/// `max_chars` characters; else why not, naming `field`.
+pub fn web_url(raw: &str, field: &str, max_chars: usize, schemes: &[&str]) -> Result<Url, String> {
+    let raw = raw.trim();
+    if raw.chars().count() > max_chars {
+        return Err(format!("{field} may be at most {max_chars} characters"));
+    }
+    let url = Url::parse(raw).map_err(|err| format!("{field} is not a URL: {err}"))?;
+    if !schemes.contains(&url.scheme()) || url.host_str().is_none() {
+        return Err(format!("{field} must be an {} URL", schemes.join(" or ")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{field} may not carry a user name or password"));
+    }
+    Ok(url)
 }
 
 /// A JSON object of at most [`MAX_METADATA_BYTES`], stored as compact text.

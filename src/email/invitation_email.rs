@@ -1,61 +1,32 @@
-//! The invitation email: subject, plain-text part and HTML part, rendered with minijinja.
-//! The HTML template auto-escapes every value; the text part is plain text and needs none.
-
-use std::sync::LazyLock;
+//! The invitation email and its reminder: who invites whom to what, in the invitee's
+//! language and time zone, in the organization's branding (templates `invitation.*`).
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use entity::{invitation, organization, user};
-use minijinja::{Environment, context};
+use minijinja::context;
 
+use super::templates::{Emails, Rendered};
 use crate::domain::invitation_rules::InvitationAction;
 use crate::domain::org_role::OrgRole;
 
 /// What an invitation email says.
 pub struct InvitationEmail<'a> {
     pub inviter: Option<&'a str>,
-    pub organization: Option<&'a str>,
+    pub organization: Option<&'a organization::Model>,
     pub role: Option<OrgRole>,
     pub message: Option<&'a str>,
     pub expires_at: DateTime<Utc>,
     pub link: &'a str,
     /// A registration invitation (create an account) rather than an organization invitation.
     pub registration: bool,
+    /// The reminder before it expires, rather than the invitation itself.
+    pub reminder: bool,
+    /// The invitee's language, when the inviter named it.
+    pub locale: Option<&'a str>,
+    /// The invitee's time zone, when the inviter named it.
+    pub time_zone: Option<&'a str>,
 }
-
-/// A rendered email.
-pub struct Rendered {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
-const TEXT: &str = r"{% if registration %}{{ inviter or 'An administrator' }} invited you to create an account on Doorman{% if organization %} and join {{ organization }} as {{ role }}{% endif %}.{% else %}{{ inviter or 'Someone' }} invited you to join {{ organization }} on Doorman as {{ role }}.{% endif %}
-{% if message %}
-Their message:
-
-{{ message }}
-{% endif %}
-{% if registration %}Create your account{% else %}Accept the invitation{% endif %}:
-{{ link }}
-
-This invitation expires on {{ expires }}. If you were not expecting it, ignore this email.
-";
-
-const HTML: &str = r#"<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{{ subject }}</title></head>
-<body style="font-family: sans-serif; line-height: 1.5; color: #1f2328;">
-<p>{% if registration %}<strong>{{ inviter or 'An administrator' }}</strong> invited you to create an account on Doorman{% if organization %} and join <strong>{{ organization }}</strong> as {{ role }}{% endif %}.{% else %}<strong>{{ inviter or 'Someone' }}</strong> invited you to join <strong>{{ organization }}</strong> on Doorman as {{ role }}.{% endif %}</p>
-{% if message %}<blockquote style="border-left: 3px solid #d0d7de; margin: 1em 0; padding-left: 1em;">{{ message }}</blockquote>
-{% endif %}<p><a href="{{ link|href }}" style="background: #1f883d; color: #fff; padding: 0.6em 1.2em; border-radius: 6px; text-decoration: none;">{% if registration %}Create your account{% else %}Accept the invitation{% endif %}</a></p>
-<p>Or open this link: {{ link|href }}</p>
-<p style="color: #59636e;">This invitation expires on {{ expires }}. If you were not expecting it, ignore this email.</p>
-</body>
-</html>
-"#;
-
-static TEMPLATES: LazyLock<Environment<'static>> =
-    LazyLock::new(|| super::templates(&[("invitation.txt", TEXT), ("invitation.html", HTML)]));
 
 impl<'a> InvitationEmail<'a> {
     /// The email of `invitation` with `link`, naming its organization and inviter (their
@@ -68,48 +39,56 @@ impl<'a> InvitationEmail<'a> {
     ) -> Self {
         Self {
             inviter: inviter.map(|user| user.display_name.as_deref().unwrap_or(&user.username)),
-            organization: organization.map(|org| org.display_name.as_deref().unwrap_or(&org.name)),
+            organization,
             role: invitation.role,
             message: invitation.message.as_deref(),
             expires_at: invitation.expires_at,
             link,
             registration: invitation.action == InvitationAction::RegisterAccount,
+            reminder: false,
+            locale: invitation.locale.as_deref(),
+            time_zone: invitation.time_zone.as_deref(),
         }
     }
 
-    pub fn subject(&self) -> String {
-        if self.registration {
-            match self.organization {
-                Some(org) => format!("You're invited to create a Doorman account and join {org}"),
-                None => "You're invited to create a Doorman account".to_owned(),
-            }
-        } else {
-            format!(
-                "{} invited you to join {} on Doorman",
-                self.inviter.unwrap_or("Someone"),
-                self.organization.unwrap_or("an organization")
-            )
+    /// The same email as the reminder before expiry.
+    pub fn reminder(self) -> Self {
+        Self {
+            reminder: true,
+            ..self
         }
     }
 
-    pub fn render(&self) -> Result<Rendered, minijinja::Error> {
-        let role = self.role.map(|role| role.to_string().to_lowercase());
-        let expires = self.expires_at.format("%Y-%m-%d %H:%M UTC").to_string();
-        let subject = self.subject();
+    /// Rendered in the invitation's language, else the organization's, else the server's.
+    pub fn render(&self, emails: &Emails) -> Result<Rendered, minijinja::Error> {
+        let language = emails.language([
+            self.locale,
+            self.organization
+                .and_then(|org| org.default_locale.as_deref()),
+        ]);
+        let zone = self.time_zone.and_then(|zone| zone.parse::<Tz>().ok());
+        let organization = self
+            .organization
+            .map(|org| org.display_name.as_deref().unwrap_or(&org.name));
         let values = context! {
-            subject => subject,
             inviter => self.inviter,
-            organization => self.organization,
-            role => role,
+            organization => organization,
+            role => self.role.unwrap_or(OrgRole::Member).to_string().to_lowercase(),
             message => self.message,
-            expires => expires,
+            expires => language.date(self.expires_at, zone),
             link => self.link,
             registration => self.registration,
+            reminder => self.reminder,
         };
+        let rendered = emails.render(
+            "invitation",
+            language,
+            &emails.brand(self.organization),
+            values,
+        )?;
         Ok(Rendered {
-            text: TEMPLATES.get_template("invitation.txt")?.render(&values)?,
-            html: TEMPLATES.get_template("invitation.html")?.render(&values)?,
-            subject,
+            reply_to: self.organization.and_then(|org| org.reply_to.clone()),
+            ..rendered
         })
     }
 }
@@ -118,7 +97,27 @@ impl<'a> InvitationEmail<'a> {
 mod tests {
     use super::*;
 
-    fn email<'a>(organization: &'a str, message: &'a str) -> InvitationEmail<'a> {
+    fn organization(display_name: &str) -> organization::Model {
+        organization::Model {
+            id: 1,
+            name: "acme".to_owned(),
+            display_name: Some(display_name.to_owned()),
+            members_can_invite: false,
+            created_by: None,
+            created_at: Utc::now(),
+            default_invite_role: entity::enums::OrgRole::Member,
+            default_invite_expiry_hours: None,
+            default_allowed_email_domains: String::new(),
+            deleted_at: None,
+            logo_url: None,
+            accent_color: None,
+            reply_to: None,
+            email_footer: None,
+            default_locale: None,
+        }
+    }
+
+    fn email<'a>(organization: &'a organization::Model, message: &'a str) -> InvitationEmail<'a> {
         InvitationEmail {
             inviter: Some("alice"),
             organization: Some(organization),
@@ -129,12 +128,20 @@ mod tests {
                 .with_timezone(&Utc),
             link: "https://doorman.example/invite/abc",
             registration: false,
+            reminder: false,
+            locale: None,
+            time_zone: None,
         }
+    }
+
+    fn emails() -> Emails {
+        Emails::load(None, "Doorman", "en").unwrap()
     }
 
     #[test]
     fn both_parts_name_inviter_organization_role_expiry_and_link() {
-        let rendered = email("Acme", "Welcome!").render().unwrap();
+        let acme = organization("Acme");
+        let rendered = email(&acme, "Welcome!").render(&emails()).unwrap();
         assert_eq!(
             rendered.subject,
             "alice invited you to join Acme on Doorman"
@@ -153,7 +160,7 @@ mod tests {
                 "Acme",
                 "member",
                 "Welcome!",
-                "2026-12-01 09:30 UTC",
+                "December 1, 2026, 09:30 UTC",
                 "https://doorman.example/invite/abc",
             ] {
                 assert!(part.contains(expected), "{expected:?} missing in {part}");
@@ -163,9 +170,8 @@ mod tests {
 
     #[test]
     fn the_html_part_escapes_every_value() {
-        let rendered = email("<script>x</script>", "<b>hi</b> & bye")
-            .render()
-            .unwrap();
+        let org = organization("<script>x</script>");
+        let rendered = email(&org, "<b>hi</b> & bye").render(&emails()).unwrap();
         assert!(!rendered.html.contains("<script>"));
         assert!(
             rendered
@@ -177,15 +183,69 @@ mod tests {
                 .html
                 .contains("&lt;b&gt;hi&lt;&#x2f;b&gt; &amp; bye")
         );
+        // The text part is plain text: nothing to escape.
+        assert!(rendered.text.contains("<b>hi</b> & bye"));
     }
 
     #[test]
-    fn registration_invitations_have_their_own_wording() {
-        let mut invitation = email("Acme", "");
+    fn registration_invitations_and_reminders_have_their_own_wording() {
+        let acme = organization("Acme");
+        let mut invitation = email(&acme, "");
         invitation.registration = true;
         invitation.message = None;
-        let rendered = invitation.render().unwrap();
-        assert!(rendered.subject.contains("create a Doorman account"));
+        let rendered = invitation.render(&emails()).unwrap();
+        assert_eq!(
+            rendered.subject,
+            "You're invited to create a Doorman account and join Acme"
+        );
         assert!(rendered.text.contains("Create your account"));
+
+        let reminder = email(&acme, "").reminder().render(&emails()).unwrap();
+        assert_eq!(
+            reminder.subject,
+            "Reminder: alice invited you to join Acme on Doorman"
+        );
+        assert!(reminder.text.contains("still waiting for your answer"));
+    }
+
+    #[test]
+    fn the_invitation_language_wins_over_the_organization_default_and_dates_follow_the_zone() {
+        let mut acme = organization("Acme");
+        acme.default_locale = Some("fr".to_owned());
+        let mut invitation = email(&acme, "Hallo!");
+        let french = invitation.render(&emails()).unwrap();
+        assert!(
+            french
+                .html
+                .starts_with("<!DOCTYPE html>\n<html lang=\"fr\""),
+            "{}",
+            french.html
+        );
+        assert!(french.text.contains("1 décembre 2026"), "{}", french.text);
+
+        invitation.locale = Some("de-AT");
+        invitation.time_zone = Some("Europe/Vienna");
+        let german = invitation.render(&emails()).unwrap();
+        assert!(german.html.contains("lang=\"de\""));
+        assert!(
+            german.text.contains("1. Dezember 2026, 10:30 CET"),
+            "{}",
+            german.text
+        );
+        assert!(german.subject.contains("Acme"), "{}", german.subject);
+        assert_ne!(german.subject, french.subject);
+    }
+
+    #[test]
+    fn the_product_name_comes_from_the_settings() {
+        let acme = organization("Acme");
+        let emails = Emails::load(None, "Gatekeeper", "en").unwrap();
+        let rendered = email(&acme, "").render(&emails).unwrap();
+        assert_eq!(
+            rendered.subject,
+            "alice invited you to join Acme on Gatekeeper"
+        );
+        assert!(!rendered.text.contains("Doorman"));
+        assert!(!rendered.html.contains("Doorman"));
     }
 }

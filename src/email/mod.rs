@@ -1,9 +1,13 @@
 //! Outgoing mail: the transport chosen once at startup (SMTP through lettre, or `.eml` files),
-//! the content of invitation and account emails, and the outbox worker that delivers them.
+//! the content of invitation and account emails (templates and the languages they are written
+//! in), and the outbox worker that delivers them.
 
 pub mod account_email;
 pub mod invitation_email;
+pub mod languages;
 pub mod outbox;
+pub mod samples;
+pub mod templates;
 
 use std::time::Duration;
 
@@ -107,25 +111,4 @@ impl Outgoing {
                 .map_err(|err| SendError::Temporary(err.to_string())),
         }
     }
-}
-
-/// A template environment for emails, with the `href` filter: a link written into an
-/// attribute as it is (only `&`, `"`, `<`, `>` and `'` escaped), where autoescaping would also
-/// turn every `/` into `&#x2f;`.
-pub fn templates(sources: &[(&'static str, &'static str)]) -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
-    env.add_filter("href", |link: String| {
-        minijinja::Value::from_safe_string(
-            link.replace('&', "&amp;")
-                .replace('"', "&quot;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('\'', "&#39;"),
-        )
-    });
-    for (name, source) in sources {
-        env.add_template(name, source)
-            .expect("the email templates parse");
-    }
-    env
 }

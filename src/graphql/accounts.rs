@@ -139,6 +139,12 @@ pub struct ServerInfo {
     /// How a browser app signs in with the issuer ("Continue with <provider>"), when the
     /// server names a client for it (`DOORMAN_OIDC_CLIENT_ID`).
     pub oidc_sign_in: Option<OidcSignIn>,
+    /// The product name emails speak for (`DOORMAN_PRODUCT_NAME`).
+    pub product_name: String,
+    /// The languages emails are written in: what `locale` and `defaultLocale` take.
+    pub email_locales: Vec<String>,
+    /// The language of an email that neither its invitation nor its organization names.
+    pub default_locale: String,
 }
 
 /// An authorization-code grant with PKCE by a public client: send the visitor to
@@ -213,6 +219,9 @@ impl AccountsQuery {
                     scope: "openid email profile",
                     resource: browser.resource.clone(),
                 }),
+            product_name: ctx_state.emails.product().to_owned(),
+            email_locales: ctx_state.emails.languages().tags(),
+            default_locale: ctx_state.emails.language([None]).tag(),
         }
     }
 }

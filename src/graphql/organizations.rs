@@ -3,14 +3,15 @@
 
 use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Json, MaybeUndefined, Object, OneofObject,
-    Result,
+    Result, SimpleObject,
 };
 
 use super::connection::{ListConnection, connection, page_cost, page_request};
 use super::context::{state, viewer};
 use super::loaders::{OrgId, UserId, ViewerRoleIn, loader};
 use super::objects::{Invitation, Membership, Organization, User};
-use crate::domain::email_address::EmailDomains;
+use crate::domain::branding;
+use crate::domain::email_address::{EmailAddress, EmailDomains};
 use crate::domain::invitation_extras::Metadata;
 use crate::domain::names::{DisplayName, Handle};
 use crate::domain::org_role;
@@ -83,6 +84,21 @@ impl Organization {
 
     async fn created_at(&self) -> super::scalars::DateTime {
         self.0.created_at.into()
+    }
+
+    /// How its emails look.
+    async fn email_branding(&self) -> EmailBranding {
+        EmailBranding {
+            logo_url: self.0.logo_url.clone(),
+            accent_color: self.0.accent_color.clone(),
+            reply_to: self.0.reply_to.clone(),
+            email_footer: self.0.email_footer.clone(),
+        }
+    }
+
+    /// The language of its emails when an invitation names none; null: the server's.
+    async fn default_locale(&self) -> Option<&str> {
+        self.0.default_locale.as_deref()
     }
 
     /// The caller's role here; null when not a member.
@@ -182,6 +198,45 @@ pub struct UpdateOrganizationInput {
     pub default_invite_expiry_hours: MaybeUndefined<i32>,
     /// The domains a new link is limited to when it names none (`[]` = any).
     pub default_allowed_email_domains: Option<Vec<String>>,
+    /// An `https` image at the top of its emails; `null` clears it.
+    pub logo_url: MaybeUndefined<String>,
+    /// `#rrggbb`: the colour of its emails' button and top border; `null` clears it.
+    pub accent_color: MaybeUndefined<String>,
+    /// Where replies to its emails go; `null` clears it.
+    pub reply_to: MaybeUndefined<String>,
+    /// One line (at most 200 characters) at the foot of its emails; `null` clears it.
+    pub email_footer: MaybeUndefined<String>,
+    /// The language of its emails when an invitation names none (one of
+    /// `serverInfo.emailLocales`); `null`: the server's.
+    pub default_locale: MaybeUndefined<String>,
+}
+
+/// How an organization's emails look: set with `updateOrganization`.
+#[derive(SimpleObject)]
+pub struct EmailBranding {
+    /// The `https` image at the top of its emails.
+    pub logo_url: Option<String>,
+    /// `#rrggbb`: the button and top border (the product's green when unset).
+    pub accent_color: Option<String>,
+    /// Where replies to its emails go.
+    pub reply_to: Option<String>,
+    /// The line at the foot of its emails.
+    pub email_footer: Option<String>,
+}
+
+/// A setting that `null` clears: `None` to leave it, `Some(None)` to clear it, else the
+/// value `check` makes of it (or `BAD_USER_INPUT` with its reason).
+fn clearable(
+    value: MaybeUndefined<String>,
+    check: impl Fn(&str) -> Result<String, String>,
+) -> Result<Option<Option<String>>, AppError> {
+    match value {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(raw) => check(&raw)
+            .map(|value| Some(Some(value)))
+            .map_err(AppError::bad_input),
+    }
 }
 
 #[derive(Default)]
@@ -284,7 +339,8 @@ impl OrganizationsMutation {
     }
 
     /// Changes an organization's settings (org admins): its name, display name, whether
-    /// members may invite, and the defaults of new invitations. Each change is an
+    /// members may invite, the defaults of new invitations, and its emails' branding and
+    /// language. Each change is an
     /// `ORG_UPDATED` event in its log.
     async fn update_organization(
         &self,
@@ -324,6 +380,17 @@ impl OrganizationsMutation {
                     .map(EmailDomains::parse)
                     .transpose()
                     .map_err(AppError::bad_input)?,
+                logo_url: clearable(input.logo_url, branding::logo_url)?,
+                accent_color: clearable(input.accent_color, branding::accent_color)?,
+                reply_to: clearable(input.reply_to, |raw| {
+                    EmailAddress::parse(raw)
+                        .map(|address| address.to_string())
+                        .map_err(|err| format!("replyTo: {err}"))
+                })?,
+                email_footer: clearable(input.email_footer, branding::email_footer)?,
+                default_locale: clearable(input.default_locale, |raw| {
+                    state(ctx).emails.languages().supported(raw)
+                })?,
             };
             administration::update_organization(state(ctx), viewer(ctx), &org.to_ref(), changes)
                 .await

@@ -1,5 +1,6 @@
 //! The transport: the HTTP surface (`/graphql` by POST and GET and GraphiQL for browsers,
-//! `/graphql/ws`, `/healthz`, `/readyz`, `/metrics`, the invitation page `/invite/{token}`)
+//! `/graphql/ws`, `/healthz`, `/readyz`, `/metrics`, the invitation page `/invite/{token}`
+//! and its emails' one-click unsubscribe)
 //! and its middleware. The viewer, the client
 //! IP and the per-request loaders enter the schema here, once per request or connection.
 
@@ -11,6 +12,7 @@ pub mod persisted_queries;
 pub mod request;
 pub mod response;
 pub mod state;
+mod unsubscribe;
 mod websocket;
 
 use std::time::Duration;
@@ -57,6 +59,10 @@ pub fn router(transport: Transport) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route(
+            "/invite/{token}/unsubscribe",
+            get(unsubscribe::page).post(unsubscribe::one_click),
+        )
         .merge(graphiql::routes())
         .merge(pages)
         .with_state(state)

@@ -41,6 +41,13 @@ pub struct OrgChanges {
     pub default_invite_expiry_hours: Option<Option<u32>>,
     /// The domains a new link is limited to when it names none.
     pub default_allowed_email_domains: Option<EmailDomains>,
+    /// Its emails' branding and language; `Some(None)` clears one. Checked values (see
+    /// `domain::branding`).
+    pub logo_url: Option<Option<String>>,
+    pub accent_color: Option<Option<String>>,
+    pub reply_to: Option<Option<String>>,
+    pub email_footer: Option<Option<String>>,
+    pub default_locale: Option<Option<String>>,
 }
 
 impl OrgChanges {
@@ -98,6 +105,19 @@ fn org_changes(before: &organization::Model, after: &organization::Model) -> Vec
         Some(before.default_allowed_email_domains.clone()),
         Some(after.default_allowed_email_domains.clone()),
     );
+    for (field, before, after) in [
+        ("logoUrl", &before.logo_url, &after.logo_url),
+        ("accentColor", &before.accent_color, &after.accent_color),
+        ("replyTo", &before.reply_to, &after.reply_to),
+        ("emailFooter", &before.email_footer, &after.email_footer),
+        (
+            "defaultLocale",
+            &before.default_locale,
+            &after.default_locale,
+        ),
+    ] {
+        compare(field, before.clone(), after.clone());
+    }
     changes
 }
 
@@ -134,6 +154,17 @@ pub async fn update_organization(
     }
     if let Some(domains) = changes.default_allowed_email_domains {
         active.default_allowed_email_domains = Set(domains.as_slice().join(","));
+    }
+    for (column, change) in [
+        (&mut active.logo_url, changes.logo_url),
+        (&mut active.accent_color, changes.accent_color),
+        (&mut active.reply_to, changes.reply_to),
+        (&mut active.email_footer, changes.email_footer),
+        (&mut active.default_locale, changes.default_locale),
+    ] {
+        if let Some(value) = change {
+            *column = Set(value);
+        }
     }
     let updated = active.update(&txn).await.on_conflict(
         ErrorCode::Conflict,

@@ -17,7 +17,6 @@ use crate::config::Settings;
 use crate::db;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::invite_token::VerificationToken;
-use crate::email::account_email::AccountEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::{AppError, ErrorCode, OnConflict, seconds_until};
 use crate::service::events::{self, Committed};
@@ -52,19 +51,12 @@ pub(crate) async fn queue_verification(
     .insert(txn)
     .await?;
     let link = link_for(settings, &token);
-    let subject = AccountEmail::Verify {
-        username: &user.username,
-        link: &link,
-        expires_at,
-    }
-    .subject();
     outbox::enqueue(
         txn,
         vec![QueuedEmail::account(
             OutboxKind::VerifyEmail,
             user.id,
             user.email.clone(),
-            subject,
             Some(link),
         )],
     )
@@ -181,18 +173,12 @@ pub async fn update_email(
         .on_conflict(ErrorCode::Conflict, "that email is already taken")?;
     require_cooled_down(&txn, &ctx.settings, user.id).await?;
     let committed = queue_verification(&txn, &ctx.settings, &user).await?;
-    let notice = AccountEmail::EmailChanged {
-        username: &user.username,
-        new_address: &email.masked(),
-    }
-    .subject();
     outbox::enqueue(
         &txn,
         vec![QueuedEmail::account(
             OutboxKind::EmailChanged,
             user.id,
             old_address,
-            notice,
             None,
         )],
     )

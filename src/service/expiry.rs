@@ -19,7 +19,6 @@ use tokio::sync::watch;
 use crate::db;
 use crate::domain::invitation_rules::InvitationStatus;
 use crate::domain::{EmailDeliveryStatus, EventKind};
-use crate::email::invitation_email::InvitationEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::AppError;
 use crate::service::Ctx;
@@ -155,22 +154,10 @@ async fn remind(
     active.reminded_at = Set(Some(now));
     active.updated_at = Set(now);
     let model = active.update(txn).await?;
-    let (organization, inviter) = outbox::email_names(txn, &model).await?;
-    let subject =
-        InvitationEmail::of(&model, organization.as_ref(), inviter.as_ref(), &link).subject();
     let Some(recipient) = model.email.clone() else {
         return Ok(Committed::default());
     };
-    outbox::enqueue(
-        txn,
-        vec![QueuedEmail::invitation(
-            model.id,
-            recipient,
-            format!("Reminder: {subject}"),
-            link,
-        )],
-    )
-    .await?;
+    outbox::enqueue(txn, vec![QueuedEmail::reminder(model.id, recipient, link)]).await?;
     let committed = events::record(txn, &[&model], EventKind::Reminded, None).await?;
     Ok(committed.merge(Committed::emails(1)))
 }

@@ -50,6 +50,8 @@ pub struct Ctx {
     pub bus: bus::EventBus,
     /// Verifies the tokens of the OpenID Connect issuer, when one is configured.
     pub oidc: Option<Arc<oidc::OidcVerifier>>,
+    /// The email templates and the languages they are written in.
+    pub emails: Arc<crate::email::templates::Emails>,
 }
 
 /// The signed-in user, or `UNAUTHENTICATED`.

@@ -34,17 +34,6 @@ async fn acme_mailing_to(smtp_url: &str) -> (TestApp, String) {
     (app, alice)
 }
 
-async fn alice_with_acme(app: &TestApp) -> String {
-    let (alice, _) = register(app, "alice").await;
-    create_org_with(
-        app,
-        &alice,
-        json!({ "name": "acme", "displayName": "Acme Inc." }),
-    )
-    .await;
-    alice
-}
-
 const DELIVERIES: &str = "query($email: String) {
   orgInvitations(org: { name: \"acme\" }, email: $email, first: 100) { edges { node {
     id email status emailStatus sendCount emailAttempts lastSentAt lastEmailError } } } }";
@@ -153,8 +142,9 @@ async fn an_invitation_email_names_the_inviter_organization_role_message_expiry_
     .await;
     let created = &invitations_of(&data(&response)["createOrgInvites"])[0];
     let link = link_of(&app, created).await;
+    // Written in English (the server's default language), in UTC.
     let expiry_date = parse_time(&created["expiresAt"])
-        .format("%Y-%m-%d")
+        .format("%B %-d, %Y, %H:%M UTC")
         .to_string();
 
     let attempted = app.deliver_due_emails().await;

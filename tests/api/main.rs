@@ -8,6 +8,7 @@ mod cli;
 mod concurrency;
 mod dataloader;
 mod document_shape;
+mod email_branding;
 mod email_delivery;
 mod email_verification;
 mod error_codes;

@@ -4,7 +4,131 @@
 //! timeouts, dropped connections, a refused port) and recovers, across two instances and a
 //! `kill -9` of the worker's process; secrets shown once and rotated with a grace period; the
 //! address guard; who may manage endpoints. The receiver needs Python, so these live in
-//! `needs_python`.
+//! `needs_python`. An endpoint that fails for too long needs no receiver at all.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::smtp::{SmtpSink, free_port};
+use crate::support::*;
+
+/// An endpoint whose port nobody listens on fails every try; once it has failed for longer than
+/// `DOORMAN_WEBHOOK_DISABLE_AFTER_HOURS` it is disabled, with a `WEBHOOK_DISABLED` event in the
+/// organization's log and an email to its admins in the organization's language.
+#[tokio::test]
+async fn an_endpoint_failing_too_long_is_disabled_with_an_event_and_an_email_to_the_admins() {
+    let sink = SmtpSink::start();
+    let smtp_url = sink.url();
+    let app = TestApp::spawn_with(move |settings| {
+        settings.smtp_url = Some(smtp_url);
+        settings.outbox_worker = true;
+        settings.outbox_poll_interval_ms = 50;
+        settings.webhooks.webhook_allow_http = true;
+        settings.webhooks.webhook_allow_private_addresses = true;
+        settings.webhooks.webhook_timeout_seconds = 1;
+        settings.webhooks.webhook_retry_base_ms = 50;
+        settings.webhooks.webhook_poll_interval_ms = 50;
+        settings.webhooks.webhook_disable_after_hours = 1;
+    })
+    .await;
+    let alice = alice_with_acme(&app).await;
+    let updated = app
+        .graphql(
+            "mutation { updateOrganization(org: { name: \"acme\" },
+                input: { defaultLocale: \"de\" }) { defaultLocale } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(data(&updated)["updateOrganization"]["defaultLocale"], "de");
+    let url = format!("http://127.0.0.1:{}/hooks/doorman", free_port());
+    let created = app
+        .graphql(
+            "mutation($input: CreateWebhookEndpointInput!) {
+               createWebhookEndpoint(input: $input) { endpoint { id status } } }",
+            json!({ "input": { "org": { "name": "acme" }, "url": url } }),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(
+        data(&created)["createWebhookEndpoint"]["endpoint"]["status"],
+        "ACTIVE"
+    );
+    invite_one(&app, &alice, "acme", "bob@example.com").await;
+
+    // The first failure starts the streak; pretend it started two hours ago.
+    let status = || async {
+        let listed = app
+            .graphql(
+                "{ webhookEndpoints(org: { name: \"acme\" }) { status failingSince } }",
+                json!({}),
+                Some(&alice),
+            )
+            .await;
+        data(&listed)["webhookEndpoints"][0].clone()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while status().await["failingSince"].is_null() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the endpoint never failed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.execute(
+        "UPDATE webhook_endpoints SET failing_since = $1",
+        vec![(chrono::Utc::now() - chrono::Duration::hours(2)).into()],
+    )
+    .await;
+    while status().await["status"] != "DISABLED" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the endpoint was never disabled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let events = app
+        .graphql(
+            "{ orgEvents(org: { name: \"acme\" }, kinds: [WEBHOOK_DISABLED]) {
+                nodes { kind actor { id } changes { field before after } } } }",
+            json!({}),
+            Some(&alice),
+        )
+        .await;
+    assert_eq!(
+        data(&events)["orgEvents"]["nodes"],
+        json!([{ "kind": "WEBHOOK_DISABLED", "actor": null, "changes": [
+            { "field": "status", "before": "ACTIVE", "after": "DISABLED" }] }])
+    );
+    let notice = loop {
+        let found = sink
+            .messages()
+            .into_iter()
+            .find(|message| message.raw.contains(url.as_str()) || message.text().contains(&url));
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no notice reached the admins"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(notice.recipients, ["alice@example.com"]);
+    assert!(
+        notice.subject().contains("Acme Inc."),
+        "{}",
+        notice.subject()
+    );
+    assert!(
+        notice.html().contains("<html lang=\"de\""),
+        "{}",
+        notice.html()
+    );
+    assert!(notice.text().contains("redeliver"), "{}", notice.text());
+}
 
 mod needs_python {
     use std::collections::BTreeSet;

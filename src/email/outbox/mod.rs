@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::enums::OutboxStatus;
+use entity::enums::{OutboxKind, OutboxStatus};
 use entity::{email_outbox, invitation};
 use lettre::Message;
 use lettre::message::MultiPart;
+use lettre::message::header::{HeaderName, HeaderValue};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, IntoColumnRef, LockBehavior, LockType};
 use sea_orm::{
@@ -30,7 +31,7 @@ pub use queue::{
 use queue::{erasing_bodies, set_status};
 pub use render::email_names;
 
-use super::invitation_email::Rendered;
+use super::templates::{Emails, Rendered};
 use super::{Outgoing, SendError};
 use crate::config::Settings;
 use crate::db;
@@ -44,6 +45,8 @@ pub struct Outbox {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub outgoing: Arc<Outgoing>,
+    /// The templates and languages messages are rendered with.
+    pub emails: Arc<Emails>,
     pub metrics: Arc<Metrics>,
     /// Notified when a transaction queued mail.
     pub wakeup: Arc<Notify>,
@@ -171,25 +174,55 @@ fn claimed_by_us(row: &email_outbox::Model) -> Condition {
         .add(email_outbox::Column::Attempts.eq(row.attempts))
 }
 
-async fn send(outbox: &Outbox, row: &email_outbox::Model) -> Result<(), SendError> {
+/// Renders and sends `row`'s message; its subject when it was sent.
+async fn send(outbox: &Outbox, row: &email_outbox::Model) -> Result<String, SendError> {
     let Rendered {
         subject,
         text,
         html,
-    } = render::render(&outbox.db, row).await?;
+        reply_to,
+    } = render::render(&outbox.db, &outbox.emails, row).await?;
     let recipient = row
         .recipient
         .parse()
         .map_err(|err| SendError::Permanent(format!("bad recipient address: {err}")))?;
-    let message = Message::builder()
+    let mut message = Message::builder()
         .from(outbox.outgoing.from.clone())
         .to(recipient)
-        .subject(subject)
+        .subject(subject.clone())
         // `<unique@hostname>`, so that clients thread and dedupe messages.
-        .message_id(None)
+        .message_id(None);
+    if let Some(reply_to) = reply_to.and_then(|address| address.parse().ok()) {
+        message = message.reply_to(reply_to);
+    }
+    if let Some(unsubscribe) = unsubscribe_link(row) {
+        // RFC 8058: mail clients offer "unsubscribe", which POSTs to the link: the invitation
+        // is declined, and no reminder or resend follows.
+        message = message
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{unsubscribe}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    let message = message
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|err| SendError::Permanent(format!("cannot build the message: {err}")))?;
-    outbox.outgoing.send(message).await
+    outbox.outgoing.send(message).await.map(|()| subject)
+}
+
+/// The one-click unsubscribe link of an invitation or its reminder: its page's link with
+/// `/unsubscribe`. Account emails are not a list: they have none.
+fn unsubscribe_link(row: &email_outbox::Model) -> Option<String> {
+    match row.kind {
+        OutboxKind::Invitation | OutboxKind::Reminder => {
+            row.link.as_ref().map(|link| format!("{link}/unsubscribe"))
+        }
+        _ => None,
+    }
 }
 
 /// Records a send's outcome on the outbox row and on its invitation, in one transaction.
@@ -197,8 +230,12 @@ async fn send(outbox: &Outbox, row: &email_outbox::Model) -> Result<(), SendErro
 async fn record(
     outbox: &Outbox,
     row: &email_outbox::Model,
-    outcome: Result<(), SendError>,
+    sent: Result<String, SendError>,
 ) -> anyhow::Result<()> {
+    let (subject, outcome) = match sent {
+        Ok(subject) => (Some(subject), Ok(())),
+        Err(err) => (None, Err(err)),
+    };
     let now = crate::db::now();
     let settings = &outbox.settings;
     let (outbox_status, invitation_status, next_attempt_at) = match &outcome {
@@ -237,8 +274,10 @@ async fn record(
         // The bodies hold the raw token: keep them no longer than needed.
         update = erasing_bodies(update);
     }
-    if outcome.is_ok() {
-        update = update.col_expr(email_outbox::Column::SentAt, Expr::value(Some(now)));
+    if let Some(subject) = subject {
+        update = update
+            .col_expr(email_outbox::Column::SentAt, Expr::value(Some(now)))
+            .col_expr(email_outbox::Column::Subject, Expr::value(subject));
     }
     let changed = update.filter(claimed_by_us(row)).exec(&txn).await?;
     if changed.rows_affected == 0 {
@@ -249,7 +288,10 @@ async fn record(
         );
         return Ok(());
     }
-    if let Some(invitation_id) = row.invitation_id {
+    // A notice to the inviter names the invitation but is not its email.
+    if let (Some(invitation_id), OutboxKind::Invitation | OutboxKind::Reminder) =
+        (row.invitation_id, row.kind)
+    {
         record_on_invitation(
             &txn,
             invitation_id,

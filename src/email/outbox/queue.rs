@@ -3,10 +3,11 @@
 
 use entity::enums::{OutboxKind, OutboxStatus};
 use entity::{email_outbox, invitation};
+
+use crate::email::templates::Rendered;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    UpdateMany,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, UpdateMany,
 };
 
 /// A message to queue, about one invitation or one account: rendered when it is sent.
@@ -15,26 +16,30 @@ pub struct QueuedEmail {
     pub invitation_id: Option<i64>,
     pub user_id: Option<i64>,
     pub recipient: String,
-    pub subject: String,
     /// The link the message carries, with the raw token; none for a notice.
     pub link: Option<String>,
+    /// Subject, text and HTML of a message rendered when queued; `None`: rendered when sent.
+    pub rendered: Option<(String, String, String)>,
 }
 
 impl QueuedEmail {
     /// The email of an invitation, with its link.
-    pub fn invitation(
-        invitation_id: i64,
-        recipient: String,
-        subject: String,
-        link: String,
-    ) -> Self {
+    pub fn invitation(invitation_id: i64, recipient: String, link: String) -> Self {
         Self {
             kind: OutboxKind::Invitation,
             invitation_id: Some(invitation_id),
             user_id: None,
             recipient,
-            subject,
             link: Some(link),
+            rendered: None,
+        }
+    }
+
+    /// The reminder of an invitation before it expires, with its new link.
+    pub fn reminder(invitation_id: i64, recipient: String, link: String) -> Self {
+        Self {
+            kind: OutboxKind::Reminder,
+            ..Self::invitation(invitation_id, recipient, link)
         }
     }
 
@@ -45,15 +50,14 @@ impl QueuedEmail {
         invitation_id: i64,
         inviter_id: i64,
         recipient: String,
-        subject: String,
     ) -> Self {
         Self {
             kind,
             invitation_id: Some(invitation_id),
             user_id: Some(inviter_id),
             recipient,
-            subject,
             link: None,
+            rendered: None,
         }
     }
 
@@ -61,7 +65,6 @@ impl QueuedEmail {
         kind: OutboxKind,
         user_id: i64,
         recipient: String,
-        subject: String,
         link: Option<String>,
     ) -> Self {
         Self {
@@ -69,15 +72,32 @@ impl QueuedEmail {
             invitation_id: None,
             user_id: Some(user_id),
             recipient,
-            subject,
             link,
+            rendered: None,
+        }
+    }
+
+    /// A notice to account `user_id` rendered now, for what nothing else stores.
+    pub fn rendered(
+        kind: OutboxKind,
+        user_id: i64,
+        recipient: String,
+        rendered: &Rendered,
+    ) -> Self {
+        Self {
+            rendered: Some((
+                rendered.subject.clone(),
+                rendered.text.clone(),
+                rendered.html.clone(),
+            )),
+            ..Self::account(kind, user_id, recipient, None)
         }
     }
 }
 
 /// Queues messages inside the caller's transaction; they are due at once.
 pub async fn enqueue(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     emails: Vec<QueuedEmail>,
 ) -> Result<(), sea_orm::DbErr> {
     if emails.is_empty() {
@@ -89,9 +109,14 @@ pub async fn enqueue(
         user_id: Set(email.user_id),
         kind: Set(email.kind),
         recipient: Set(email.recipient),
-        subject: Set(email.subject),
-        text_body: Set(None),
-        html_body: Set(None),
+        // Otherwise written when the message is sent, in the language it was sent in.
+        subject: Set(email
+            .rendered
+            .as_ref()
+            .map(|(subject, _, _)| subject.clone())
+            .unwrap_or_default()),
+        text_body: Set(email.rendered.as_ref().map(|(_, text, _)| text.clone())),
+        html_body: Set(email.rendered.map(|(_, _, html)| html)),
         link: Set(email.link),
         status: Set(OutboxStatus::Queued),
         attempts: Set(0),

@@ -7,7 +7,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::super::SendError;
 use super::super::account_email::AccountEmail;
-use super::super::invitation_email::{InvitationEmail, Rendered};
+use super::super::invitation_email::InvitationEmail;
+use super::super::templates::{Emails, Rendered};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::email_address::EmailAddress;
@@ -34,6 +35,7 @@ pub async fn email_names(
 /// e.g. by a resend), or, for rows queued before messages were rendered at delivery, as stored.
 pub(super) async fn render(
     db: &DatabaseConnection,
+    emails: &Emails,
     row: &email_outbox::Model,
 ) -> Result<Rendered, SendError> {
     if let (Some(text), Some(html)) = (&row.text_body, &row.html_body) {
@@ -41,11 +43,12 @@ pub(super) async fn render(
             subject: row.subject.clone(),
             text: text.clone(),
             html: html.clone(),
+            reply_to: None,
         });
     }
     let link = row.link.as_deref();
     let rendered = match (row.kind, row.invitation_id, row.user_id) {
-        (OutboxKind::Invitation, Some(invitation_id), _) => {
+        (kind @ (OutboxKind::Invitation | OutboxKind::Reminder), Some(invitation_id), _) => {
             let link = link.ok_or_else(gone("the message body"))?;
             let invitation = invitation::Entity::find_by_id(invitation_id)
                 .one(db)
@@ -53,7 +56,13 @@ pub(super) async fn render(
                 .map_err(temporary)?
                 .ok_or_else(gone("the invitation"))?;
             let (organization, inviter) = email_names(db, &invitation).await.map_err(temporary)?;
-            InvitationEmail::of(&invitation, organization.as_ref(), inviter.as_ref(), link).render()
+            let email =
+                InvitationEmail::of(&invitation, organization.as_ref(), inviter.as_ref(), link);
+            if kind == OutboxKind::Reminder {
+                email.reminder().render(emails)
+            } else {
+                email.render(emails)
+            }
         }
         (OutboxKind::VerifyEmail, _, Some(user_id)) => {
             let link = link.ok_or_else(gone("the message body"))?;
@@ -75,7 +84,7 @@ pub(super) async fn render(
                 link,
                 expires_at: verification.expires_at,
             }
-            .render()
+            .render(emails)
         }
         (OutboxKind::EmailChanged, _, Some(user_id)) => {
             let user = account(db, user_id).await?;
@@ -86,7 +95,7 @@ pub(super) async fn render(
                 username: &user.username,
                 new_address: &new_address,
             }
-            .render()
+            .render(emails)
         }
         (OutboxKind::WrongRecipient, Some(invitation_id), Some(user_id)) => {
             let inviter = account(db, user_id).await?;
@@ -96,16 +105,14 @@ pub(super) async fn render(
                 .map_err(temporary)?
                 .ok_or_else(gone("the invitation"))?;
             let (organization, _) = email_names(db, &invitation).await.map_err(temporary)?;
-            let organization = organization
-                .map(|org| org.display_name.unwrap_or(org.name))
-                .unwrap_or_default();
+            let organization = organization.ok_or_else(gone("the organization"))?;
             AccountEmail::WrongRecipient {
                 username: inviter.display_name.as_deref().unwrap_or(&inviter.username),
-                // Erased by retention since: the subject still names it.
-                invitee: invitation.email.as_deref().unwrap_or("the invitee"),
+                // Erased by retention since: the masked address stands in.
+                invitee: invitation.email.as_deref().unwrap_or("***"),
                 organization: &organization,
             }
-            .render()
+            .render(emails)
         }
         _ => {
             return Err(SendError::Permanent(

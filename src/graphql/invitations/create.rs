@@ -6,22 +6,21 @@ use async_graphql::{
 };
 
 use super::Invitation;
-use crate::config::Settings;
 use crate::domain::email_address::{EmailAddress, EmailDomains, Listed};
-use crate::domain::invitation_extras::{Metadata, RedirectUrl};
+use crate::domain::invitation_extras::{Metadata, RedirectUrl, time_zone};
 use crate::domain::names::Message;
 use crate::domain::org_role;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::{idempotent, state, throttle, viewer};
 use crate::graphql::organizations::{OrgRole, OrgSelector};
 use crate::graphql::scalars::DateTime;
-use crate::service::idempotency;
 use crate::service::invitations::RequestedExpiry;
 use crate::service::invitations::create::{
     self, ExistingMember, Extras, InviteEntry, InviteError as ServiceInviteError, InviteLink,
     OrgInvites, RegistrationInvite,
 };
 use crate::service::rate_limits::Action;
+use crate::service::{Ctx, idempotency};
 
 /// What `createOrgInvites` does with an entry for someone who is already a member.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,14 +72,32 @@ impl From<ExistingMember> for ExistingMemberOutcome {
     }
 }
 
-/// `redirectUrl` and `metadata` of a create input, checked.
+/// The invitee's `locale` and `timeZone` of a create input.
+#[derive(Default)]
+struct Invitee<'a> {
+    locale: Option<&'a str>,
+    time_zone: Option<&'a str>,
+}
+
+/// `redirectUrl`, `metadata`, `locale` and `timeZone` of a create input, checked.
 fn extras(
-    settings: &Settings,
+    ctx: &Ctx,
     redirect_url: Option<&str>,
     metadata: Option<&Json<serde_json::Value>>,
+    invitee: Invitee<'_>,
 ) -> Result<Extras, AppError> {
-    let origins = &settings.lifecycle.redirect_origins;
+    let origins = &ctx.settings.lifecycle.redirect_origins;
     Ok(Extras {
+        locale: invitee
+            .locale
+            .map(|tag| ctx.emails.languages().supported(tag))
+            .transpose()
+            .map_err(AppError::bad_input)?,
+        time_zone: invitee
+            .time_zone
+            .map(time_zone)
+            .transpose()
+            .map_err(AppError::bad_input)?,
         redirect_url: redirect_url
             .map(|url| RedirectUrl::parse(url, origins))
             .transpose()
@@ -132,6 +149,11 @@ pub struct CreateOrgInvitesInput {
     pub redirect_url: Option<String>,
     /// A JSON object (at most 4 KiB) copied to the membership on accept, for admins.
     pub metadata: Option<Json<serde_json::Value>>,
+    /// The language of the emails (`de`, `fr-CA`, …: one of `serverInfo.emailLocales` or a
+    /// regional form of one); default: the organization's `defaultLocale`, else the server's.
+    pub locale: Option<String>,
+    /// The IANA time zone the emails write dates in (`Europe/Berlin`); default: UTC.
+    pub time_zone: Option<String>,
     /// A retry with the same key and input within 24 hours returns the first answer and
     /// invites nobody twice; the same key with another input is `CONFLICT`.
     pub idempotency_key: Option<String>,
@@ -212,6 +234,11 @@ pub struct CreateRegistrationInviteInput {
     pub redirect_url: Option<String>,
     /// A JSON object (at most 4 KiB) copied to the membership, with `org`.
     pub metadata: Option<Json<serde_json::Value>>,
+    /// The language of the emails (`de`, `fr-CA`, …: one of `serverInfo.emailLocales` or a
+    /// regional form of one); default: the organization's `defaultLocale`, else the server's.
+    pub locale: Option<String>,
+    /// The IANA time zone the emails write dates in (`Europe/Berlin`); default: UTC.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Default)]
@@ -229,7 +256,6 @@ impl CreateMutation {
     ) -> Result<CreateOrgInvitesPayload> {
         let outcome = async {
             throttle(ctx, Action::Invite)?;
-            let settings = &state(ctx).settings;
             let mut entries: Vec<InviteEntry> = input
                 .emails
                 .iter()
@@ -258,9 +284,13 @@ impl CreateMutation {
                 validate_only: input.validate_only,
                 on_existing_member: input.on_existing_member.into(),
                 extras: extras(
-                    settings,
+                    state(ctx),
                     input.redirect_url.as_deref(),
                     input.metadata.as_ref(),
+                    Invitee {
+                        locale: input.locale.as_deref(),
+                        time_zone: input.time_zone.as_deref(),
+                    },
                 )?,
             };
             let key = input
@@ -303,9 +333,10 @@ impl CreateMutation {
                     .transpose()
                     .map_err(AppError::bad_input)?,
                 extras: extras(
-                    &state(ctx).settings,
+                    state(ctx),
                     input.redirect_url.as_deref(),
                     input.metadata.as_ref(),
+                    Invitee::default(),
                 )?,
             };
             let once = idempotent(ctx, "createInviteLink", input.idempotency_key.as_deref())?;
@@ -340,9 +371,13 @@ impl CreateMutation {
                 role: input.role.map(org_role::OrgRole::from),
                 send_email: input.send_email,
                 extras: extras(
-                    &state(ctx).settings,
+                    state(ctx),
                     input.redirect_url.as_deref(),
                     input.metadata.as_ref(),
+                    Invitee {
+                        locale: input.locale.as_deref(),
+                        time_zone: input.time_zone.as_deref(),
+                    },
                 )?,
             };
             create::create_registration_invite(state(ctx), viewer(ctx), request).await

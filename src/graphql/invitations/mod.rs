@@ -179,6 +179,16 @@ impl Invitation {
         self.0.model.redirect_url.as_deref()
     }
 
+    /// The language of its emails, when the inviter named one.
+    async fn locale(&self) -> Option<&str> {
+        self.0.model.locale.as_deref()
+    }
+
+    /// The IANA time zone its emails write dates in, when the inviter named one.
+    async fn time_zone(&self) -> Option<&str> {
+        self.0.model.time_zone.as_deref()
+    }
+
     /// The JSON object the inviter attached, copied to the membership on accept; for those
     /// who manage the invitation (null for others).
     async fn metadata(&self) -> Option<Json<serde_json::Value>> {

@@ -370,8 +370,7 @@ async fn renew(
     let committed = events::record(txn, &[&model], EventKind::Resent, viewer.user_id()).await?;
     let mut view = admin_view(model);
     view.link = Some(link_for(&ctx.settings, &token));
-    let (organization, inviter) = outbox::email_names(txn, &view.model).await?;
     let views = std::slice::from_mut(&mut view);
-    let emails = super::queue_emails(txn, views, organization.as_ref(), inviter.as_ref()).await?;
+    let emails = super::queue_emails(txn, views).await?;
     Ok((view, committed.merge(emails)))
 }

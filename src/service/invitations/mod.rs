@@ -31,7 +31,6 @@ use crate::domain::email_address::EmailDomains;
 use crate::domain::invitation_rules::{self, InvitationAction, InvitationStatus, effective_status};
 use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::{Grants, OrgRole};
-use crate::email::invitation_email::InvitationEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::{AppError, ErrorCode};
 use crate::service::events::Committed;
@@ -428,16 +427,13 @@ pub(crate) async fn require_org(
 }
 
 /// Queues the email of every view whose email was requested, in the caller's transaction,
-/// with its link and the subject naming `organization` and `inviter`; the worker renders the
-/// message when it sends it (rendering 100 of them here made a bulk invite write four times
+/// with its link; the worker renders the message, in its language, when it sends it (rendering 100 of them here made a bulk invite write four times
 /// the bytes). The link of a queued email leaves the view: it goes to the invitee's mailbox
 /// and nowhere else, which is what lets it prove that mailbox. Merge what it returns into the
 /// transaction's [`Committed`], so that announcing it wakes the outbox worker.
 pub(crate) async fn queue_emails(
     txn: &DatabaseTransaction,
     views: &mut [InvitationView],
-    organization: Option<&organization::Model>,
-    inviter: Option<&user::Model>,
 ) -> Result<Committed, AppError> {
     let mut emails = Vec::new();
     for view in views {
@@ -448,11 +444,9 @@ pub(crate) async fn queue_emails(
         if model.email_status != EmailDeliveryStatus::Queued || model.link_disclosed {
             continue;
         }
-        let subject = InvitationEmail::of(model, organization, inviter, link).subject();
         emails.push(QueuedEmail::invitation(
             model.id,
             recipient.clone(),
-            subject,
             link.clone(),
         ));
         view.link = None;

@@ -15,7 +15,6 @@ use crate::db;
 use crate::domain::EventKind;
 use crate::domain::invitation_rules::{InvitationStatus, Refusal, effective_status};
 use crate::domain::invite_token::InviteToken;
-use crate::email::account_email::AccountEmail;
 use crate::email::outbox::{self, QueuedEmail};
 use crate::error::AppError;
 use crate::service::Ctx;
@@ -105,18 +104,11 @@ async fn tell_inviter(
     let Some(inviter) = user::Entity::find_by_id(inviter).one(txn).await? else {
         return Ok(Committed::default());
     };
-    let subject = AccountEmail::WrongRecipient {
-        username: &inviter.username,
-        invitee: model.email.as_deref().unwrap_or_default(),
-        organization: "",
-    }
-    .subject();
     let notice = QueuedEmail::to_inviter(
         OutboxKind::WrongRecipient,
         model.id,
         inviter.id,
         inviter.email,
-        subject,
     );
     outbox::enqueue(txn, vec![notice]).await?;
     Ok(Committed::emails(1))

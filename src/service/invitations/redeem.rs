@@ -263,6 +263,34 @@ pub async fn decline_invitation(
         // Anyone could have registered this address: only its owner may decline.
         return Err(Refusal::EmailNotVerified.into());
     }
+    let model = decline_locked(ctx, txn, model, viewer.user_id()).await?;
+    let declined = view(&ctx.db, viewer, model).await?;
+    Ok(declined)
+}
+
+/// The one-click unsubscribe of an invitation email (RFC 8058): whoever holds the emailed
+/// link, which went to the invitee's mailbox and nowhere else, declines the invitation, so
+/// that no reminder or resend follows. A link that was also shown to the inviter proves no
+/// mailbox and unsubscribes nothing (`INVITATION_NOT_FOUND`, as for an unknown token).
+#[tracing::instrument(skip_all, err(level = "debug", Debug))]
+pub async fn unsubscribe(ctx: &Ctx, token: &InviteToken) -> Result<(), AppError> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let model = find_by_token_for_update(&txn, token).await?;
+    if model.email.is_none() || model.link_disclosed {
+        return Err(AppError::invitation_not_found());
+    }
+    decline_locked(ctx, txn, model, None).await?;
+    Ok(())
+}
+
+/// Declines the locked, pending `model` in `txn` and commits, with a `DECLINED` event by
+/// `actor`.
+async fn decline_locked(
+    ctx: &Ctx,
+    txn: db::WriteTransaction,
+    model: invitation::Model,
+    actor: Option<i64>,
+) -> Result<invitation::Model, AppError> {
     match effective_status(model.status, model.expires_at, Utc::now()) {
         InvitationStatus::Pending => {}
         InvitationStatus::Expired => return Err(Refusal::Expired.into()),
@@ -276,11 +304,10 @@ pub async fn decline_invitation(
     active.status = Set(InvitationStatus::Declined);
     active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
-    let committed = events::record(&txn, &[&model], EventKind::Declined, viewer.user_id()).await?;
-    let declined = view(&txn, viewer, model).await?;
+    let committed = events::record(&txn, &[&model], EventKind::Declined, actor).await?;
     txn.commit().await?;
     events::announce(ctx, committed).await;
-    Ok(declined)
+    Ok(model)
 }
 
 /// Whether an account may register with this invitation in invitation-only mode: registration

@@ -21,6 +21,7 @@ use crate::service::{Ctx, Page, PageRequest, distinct, fetch_page, require_user}
 
 pub mod deliveries;
 pub mod guard;
+pub mod notice;
 pub mod payload;
 pub mod signing;
 pub mod worker;

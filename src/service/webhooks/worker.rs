@@ -4,7 +4,7 @@
 //! reading at most [`MAX_RESPONSE_BYTES`] of the answer, and records each outcome: delivered,
 //! tried again later with backoff and jitter, or `FAILED` after the last try. An endpoint that
 //! has failed everything for `DOORMAN_WEBHOOK_DISABLE_AFTER_HOURS` is disabled, with a
-//! `WEBHOOK_DISABLED` event. A later delivery of an endpoint waits for the one before it, so
+//! `WEBHOOK_DISABLED` event and an email to its organization's admins. A later delivery of an endpoint waits for the one before it, so
 //! each endpoint hears its events in order.
 
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use sea_orm::{
     Statement,
 };
 
-use super::{guard, payload, signing};
+use super::{guard, notice, payload, signing};
 use crate::db;
 use crate::domain::EventKind;
 use crate::service::Ctx;
@@ -382,7 +382,8 @@ impl WebhookWorker {
             },
         )
         .await?;
-        Ok(Some(committed))
+        let told = notice::tell_admins(&self.ctx, txn, &endpoint, organization_id, since).await?;
+        Ok(Some(committed.merge(told)))
     }
 }
 

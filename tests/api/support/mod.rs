@@ -575,6 +575,18 @@ pub async fn create_org(app: &TestApp, token: &str, name: &str) -> String {
     create_org_with(app, token, json!({ "name": name })).await
 }
 
+/// Registers alice and has her create org `acme` ("Acme Inc."); her access token.
+pub async fn alice_with_acme(app: &TestApp) -> String {
+    let (alice, _) = register(app, "alice").await;
+    create_org_with(
+        app,
+        &alice,
+        json!({ "name": "acme", "displayName": "Acme Inc." }),
+    )
+    .await;
+    alice
+}
+
 pub async fn create_org_with(app: &TestApp, token: &str, input: Json) -> String {
     let response = app
         .graphql(

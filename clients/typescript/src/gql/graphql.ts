@@ -49,6 +49,11 @@ export type CreateOrgInvitesInput = {
   idempotencyKey?: string | null | undefined;
   /** Emails each with its own role or note. */
   invites?: Array<InviteEntryInput> | null | undefined;
+  /**
+   * The language of the emails (`de`, `fr-CA`, …: one of `serverInfo.emailLocales` or a
+   * regional form of one); default: the organization's `defaultLocale`, else the server's.
+   */
+  locale?: string | null | undefined;
   /** A personal note shown in the email (at most 1000 characters). */
   message?: string | null | undefined;
   /** A JSON object (at most 4 KiB) copied to the membership on accept, for admins. */
@@ -69,6 +74,8 @@ export type CreateOrgInvitesInput = {
    * needs an account whose email is verified.
    */
   sendEmail?: boolean;
+  /** The IANA time zone the emails write dates in (`Europe/Berlin`); default: UTC. */
+  timeZone?: string | null | undefined;
   /** Report the outcomes without creating anything. */
   validateOnly?: boolean;
 };

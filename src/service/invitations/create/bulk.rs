@@ -245,9 +245,7 @@ pub async fn create_org_invites(
         extras: input.extras.clone(),
     });
     let (mut invitations, created) = insert_invitations(ctx, &txn, new.collect()).await?;
-    let emails =
-        crate::service::invitations::queue_emails(&txn, &mut invitations, Some(&org), Some(user))
-            .await?;
+    let emails = crate::service::invitations::queue_emails(&txn, &mut invitations).await?;
     txn.commit().await?;
     events::announce(ctx, committed.merge(created).merge(emails)).await;
     tracing::info!(

@@ -24,6 +24,10 @@ use crate::service::invitations::{InvitationView, link_for};
 pub struct Extras {
     pub redirect_url: Option<RedirectUrl>,
     pub metadata: Option<Metadata>,
+    /// The language of its emails (a supported tag).
+    pub locale: Option<String>,
+    /// The IANA time zone of its emails' dates.
+    pub time_zone: Option<String>,
 }
 
 pub(super) struct NewInvitation {
@@ -87,6 +91,8 @@ pub(super) async fn insert_invitations(
                 link_disclosed: Set(!emailed),
                 redirect_url: Set(new.extras.redirect_url.map(RedirectUrl::into_string)),
                 metadata: Set(new.extras.metadata.map(Metadata::into_string)),
+                locale: Set(new.extras.locale),
+                time_zone: Set(new.extras.time_zone),
                 ..Default::default()
             }
         })

@@ -205,10 +205,6 @@ pub(crate) async fn insert_registration_invite(
             ));
         }
     }
-    let inviter = match invited_by {
-        Some(id) => user::Entity::find_by_id(id).one(txn).await?,
-        None => None,
-    };
     let (mut created, committed) = insert_invitations(
         ctx,
         txn,
@@ -229,7 +225,7 @@ pub(crate) async fn insert_registration_invite(
         }],
     )
     .await?;
-    let emails = super::queue_emails(txn, &mut created, org.as_ref(), inviter.as_ref()).await?;
+    let emails = super::queue_emails(txn, &mut created).await?;
     Ok((created.remove(0), committed.merge(emails)))
 }
 
