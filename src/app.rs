@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::email::Outgoing;
 use crate::email::outbox::{self, Outbox};
 use crate::email::templates::Emails;
+use crate::http::page_languages::PageLanguages;
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
@@ -87,7 +88,8 @@ impl App {
             stopping: tokio::sync::watch::Sender::new(false),
             ctx,
         };
-        let router = http::router(transport.clone());
+        let page_languages = PageLanguages::load(&transport.ctx.settings.emails.product_name)?;
+        let router = http::router(transport.clone(), page_languages);
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;

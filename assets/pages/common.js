@@ -1,7 +1,40 @@
-// What the hosted pages share: calling this server's `/graphql` with the tab's access token,
-// and building elements whose values are text (never HTML). Loaded before each page's script,
-// which uses these names.
+// What the hosted pages share: the page's words in its language (`t`), calling this server's
+// `/graphql` with the tab's access token, and building elements whose values are text (never
+// HTML). Loaded before each page's script, which uses these names.
 'use strict';
+
+/** The page's messages, id to text with `{name}` placeholders: the server puts its language's
+ * catalogue (assets/pages/locales/<lang>.ftl) in the page as JSON. Read once. */
+let pageMessages = null;
+
+function messages() {
+  if (pageMessages === null) {
+    const source = document.getElementById('doorman-messages');
+    try {
+      pageMessages = source ? JSON.parse(source.textContent) : {};
+    } catch (error) {
+      console.error('the page messages do not parse: ' + error.message);
+      pageMessages = {};
+    }
+  }
+  return pageMessages;
+}
+
+/** Message `id` in the page's language, each `{name}` replaced by `values[name]` as text. An
+ * unknown id is an error on the console (the browser tests fail on those) and shows as itself. */
+function t(id, values = {}) {
+  const all = messages();
+  if (!Object.prototype.hasOwnProperty.call(all, id)) {
+    console.error('no page message ' + id);
+    return id;
+  }
+  return all[id].replace(/\{([A-Za-z][A-Za-z0-9_-]*)\}/g, (_, name) => String(values[name]));
+}
+
+/** The page's language (`<html lang>`, set by the server), for dates and numbers. */
+function pageLanguage() {
+  return document.documentElement.lang || undefined;
+}
 
 /** The access token of this tab (sessionStorage only). */
 const SESSION_KEY = 'doorman.accessToken';
@@ -79,7 +112,7 @@ function localPath(path) {
 /** Sends the visitor to the provider of `signIn` (`serverInfo.oidcSignIn`); back at
  * `/signin/callback`, they are signed in and sent on to `returnTo`. */
 async function continueWith(signIn, returnTo) {
-  if (!window.crypto?.subtle) throw new Error('Signing in with a provider needs this page to be served over HTTPS.');
+  if (!window.crypto?.subtle) throw new Error(t('sign-in-needs-https'));
   const verifier = randomText();
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   const grant = { state: randomText(), nonce: randomText(), verifier, returnTo: localPath(returnTo) };
@@ -114,6 +147,6 @@ function providerButton(signIn, returnTo, errors) {
         button.disabled = false;
       }
     },
-  }, `Continue with ${signIn.providerName}`);
+  }, t('continue-with', { provider: signIn.providerName }));
   return button;
 }

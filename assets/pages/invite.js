@@ -18,30 +18,34 @@ const PREVIEW = `query Preview($token: String!) {
   serverInfo { registrationMode signInMethods ${OIDC_SIGN_IN_FIELDS} }
 }`;
 
-/** What a refusal means, as a sentence and what to do about it. */
+/** What a refusal means, as a sentence and what to do about it: the id of its message
+ * (`null`: the API's own message says it best). */
 const REFUSALS = {
-  INVITATION_EXPIRED: 'This invitation has expired. Ask for a new one below.',
-  INVITATION_CANCELLED: 'This invitation was cancelled. Ask the person who invited you for a new one.',
-  INVITATION_DECLINED: 'This invitation was declined.',
-  INVITATION_USED_UP: 'This link has been used as many times as it allows. Ask for a new one below.',
-  INVITATION_ALREADY_ACCEPTED: 'This invitation was already used.',
-  INVITATION_SUPERSEDED: 'A newer invitation was sent: use the link in the latest email, or ask for a new one below.',
-  INVITATION_PAUSED: 'This link is paused by the organization. Try again later, or ask the person who shared it.',
-  INVITATION_NOT_FOUND: 'This link does not lead to an invitation. Check that you opened the whole link.',
-  EMAIL_MISMATCH: 'This invitation is for another email address. Sign in with the invited address.',
-  EMAIL_DOMAIN_NOT_ALLOWED: 'This link is only for email addresses of some domains, and yours is not one of them.',
-  EMAIL_NOT_VERIFIED: 'Verify your email address first: open the link we sent you, then come back.',
-  ALREADY_MEMBER: 'You are already a member of this organization.',
-  UNAUTHENTICATED: 'Sign in again: your session ended, or the email or password was wrong.',
-  RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  INVITATION_EXPIRED: 'refusal-invitation-expired',
+  INVITATION_CANCELLED: 'refusal-invitation-cancelled',
+  INVITATION_DECLINED: 'refusal-invitation-declined',
+  INVITATION_USED_UP: 'refusal-invitation-used-up',
+  INVITATION_ALREADY_ACCEPTED: 'refusal-invitation-already-accepted',
+  INVITATION_SUPERSEDED: 'refusal-invitation-superseded',
+  INVITATION_PAUSED: 'refusal-invitation-paused',
+  INVITATION_NOT_FOUND: 'refusal-invitation-not-found',
+  EMAIL_MISMATCH: 'refusal-email-mismatch',
+  EMAIL_DOMAIN_NOT_ALLOWED: 'refusal-email-domain-not-allowed',
+  EMAIL_NOT_VERIFIED: 'refusal-email-not-verified',
+  ALREADY_MEMBER: 'refusal-already-member',
+  UNAUTHENTICATED: 'refusal-unauthenticated',
+  RATE_LIMITED: 'refusal-rate-limited',
   BAD_USER_INPUT: null,
   CONFLICT: null,
 };
 
-const ROLES = { ADMIN: 'Admin', MEMBER: 'Member', VISITOR: 'Visitor' };
+/** The message of each role's name. */
+const ROLES = { ADMIN: 'role-admin', MEMBER: 'role-member', VISITOR: 'role-visitor' };
 
 function sentence(error) {
-  return REFUSALS[error.code] || error.message || 'Something went wrong. Try again.';
+  const refusal = Object.prototype.hasOwnProperty.call(REFUSALS, error.code) ? REFUSALS[error.code] : null;
+  if (refusal) return t(refusal);
+  return error.message || t('something-went-wrong');
 }
 
 /** Replaces the page's content and moves focus to its heading, so it is announced. */
@@ -99,18 +103,18 @@ function form(label, fields, submit, action) {
 
 function orgName(invitation) {
   const org = invitation.organization;
-  return org ? org.displayName || org.name : 'Doorman';
+  return org ? org.displayName || org.name : t('product-name');
 }
 
 function facts(invitation) {
   const inviter = invitation.invitedBy;
   const rows = [];
-  if (inviter) rows.push(['Invited by', inviter.displayName || inviter.username]);
-  if (invitation.role) rows.push(['Role', ROLES[invitation.role] || invitation.role]);
-  if (invitation.emailHint) rows.push(['For', invitation.emailHint]);
+  if (inviter) rows.push([t('fact-invited-by'), inviter.displayName || inviter.username]);
+  if (invitation.role) rows.push([t('fact-role'), ROLES[invitation.role] ? t(ROLES[invitation.role]) : invitation.role]);
+  if (invitation.emailHint) rows.push([t('fact-for'), invitation.emailHint]);
   rows.push([
-    'Expires',
-    invitation.expiresAt ? new Date(invitation.expiresAt).toLocaleString() : 'never',
+    t('fact-expires'),
+    invitation.expiresAt ? new Date(invitation.expiresAt).toLocaleString(pageLanguage()) : t('never'),
   ]);
   return [
     el('dl', { class: 'facts' }, rows.map(([term, value]) => [el('dt', {}, term), el('dd', {}, value)])),
@@ -120,8 +124,8 @@ function facts(invitation) {
 
 function heading(invitation) {
   return invitation.action === 'REGISTER_ACCOUNT' && !invitation.organization
-    ? 'You are invited to create a Doorman account'
-    : `You are invited to join ${orgName(invitation)}`;
+    ? t('invite-heading-register')
+    : t('invite-heading', { organization: orgName(invitation) });
 }
 
 async function signedIn(payload) {
@@ -140,25 +144,26 @@ function providerChoice(server) {
   const errors = el('p', { class: 'notice error', role: 'alert' });
   return [
     errors,
-    el('div', { class: 'actions' }, providerButton(server.oidcSignIn, window.location.pathname, errors)),
-    passwords(server) ? el('p', { class: 'divider' }, 'or') : null,
+    // Back to this address, with its `?lang=` if any.
+    el('div', { class: 'actions' }, providerButton(server.oidcSignIn, window.location.pathname + window.location.search, errors)),
+    passwords(server) ? el('p', { class: 'divider' }, t('or')) : null,
   ];
 }
 
 function signUp(invitation, server) {
   const invitationOnly = server.registrationMode === 'INVITATION_ONLY';
-  if (!passwords(server)) return [el('h2', {}, 'Sign in to continue'), providerChoice(server)];
+  if (!passwords(server)) return [el('h2', {}, t('sign-in-to-continue')), providerChoice(server)];
   return [
-    el('h2', {}, 'Create your account'),
+    el('h2', {}, t('create-your-account')),
     providerChoice(server),
     form(
-      'Create your account',
+      t('create-your-account'),
       [
-        field('Email', 'email', 'email', 'email'),
-        field('Username', 'username', 'text', 'username'),
-        field('Password (at least 8 characters)', 'password', 'password', 'new-password', { minlength: '8' }),
+        field(t('field-email'), 'email', 'email', 'email'),
+        field(t('field-username'), 'username', 'text', 'username'),
+        field(t('field-new-password'), 'password', 'password', 'new-password', { minlength: '8' }),
       ],
-      'Create account',
+      t('create-account'),
       async (values) => {
         const input = { email: values.email, username: values.username, password: values.password };
         if (invitationOnly) input.invitationToken = token;
@@ -174,32 +179,32 @@ function signUp(invitation, server) {
         // invitation, exists) already.
         sessionStorage.setItem(SESSION_KEY, data.register.accessToken);
         if (invitation.organization) {
-          say(`You joined ${orgName(invitation)}.`);
+          say(t('joined-organization', { organization: orgName(invitation) }));
           finish(invitation.redirectUrl);
         } else {
           render(
-            el('h1', {}, 'Your account is ready'),
-            el('p', { class: 'notice success', role: 'status' }, `Welcome, ${values.username}. You can close this page.`),
+            el('h1', {}, t('account-ready')),
+            el('p', { class: 'notice success', role: 'status' }, t('account-ready-welcome', { username: values.username })),
           );
         }
       },
     ),
-    el('p', {}, 'Already have an account? ', el('button', { class: 'link', type: 'button', onclick: () => show('SIGN_IN') }, 'Sign in')),
+    el('p', {}, t('have-account'), ' ', el('button', { class: 'link', type: 'button', onclick: () => show('SIGN_IN') }, t('sign-in'))),
   ];
 }
 
 function signIn(server) {
-  if (!passwords(server)) return [el('h2', {}, 'Sign in to continue'), providerChoice(server)];
+  if (!passwords(server)) return [el('h2', {}, t('sign-in-to-continue')), providerChoice(server)];
   return [
-    el('h2', {}, 'Sign in'),
+    el('h2', {}, t('sign-in')),
     providerChoice(server),
     form(
-      'Sign in',
+      t('sign-in'),
       [
-        field('Email or username', 'login', 'text', 'username'),
-        field('Password', 'password', 'password', 'current-password'),
+        field(t('field-login'), 'login', 'text', 'username'),
+        field(t('field-password'), 'password', 'password', 'current-password'),
       ],
-      'Sign in',
+      t('sign-in'),
       async (values) => {
         const data = await gql(
           'mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }',
@@ -208,11 +213,11 @@ function signIn(server) {
         await signedIn(data.login);
       },
     ),
-    el('p', {}, 'New here? ', el('button', { class: 'link', type: 'button', onclick: () => show('SIGN_UP') }, 'Create an account')),
+    el('p', {}, t('new-here'), ' ', el('button', { class: 'link', type: 'button', onclick: () => show('SIGN_UP') }, t('create-an-account'))),
   ];
 }
 
-function signOutButton(label = 'Sign out') {
+function signOutButton(label = t('sign-out')) {
   return el('button', {
     class: 'secondary',
     type: 'button',
@@ -229,7 +234,7 @@ function finish(redirectUrl) {
     window.location.assign(target);
     return;
   }
-  render(el('h1', {}, 'Welcome aboard'), el('p', { class: 'notice success', role: 'status' }, 'You joined. You can close this page.'));
+  render(el('h1', {}, t('welcome-aboard')), el('p', { class: 'notice success', role: 'status' }, t('joined-close-page')));
 }
 
 function acceptActions(invitation) {
@@ -244,14 +249,14 @@ function acceptActions(invitation) {
           { token },
         );
         const org = data.acceptInvitation.organization;
-        say(`You joined ${org.displayName || org.name}.`);
+        say(t('joined-organization', { organization: org.displayName || org.name }));
         finish(data.acceptInvitation.redirectUrl);
       } catch (error) {
         errors.textContent = sentence(error);
         accept.disabled = false;
       }
     },
-  }, 'Accept invitation');
+  }, t('accept-invitation'));
   const decline = invitation.emailHint
     ? el('button', {
         class: 'secondary',
@@ -259,12 +264,12 @@ function acceptActions(invitation) {
         onclick: async () => {
           try {
             await gql('mutation Decline($token: String!) { declineInvitation(token: $token) { status } }', { token });
-            render(el('h1', {}, 'Invitation declined'), el('p', {}, `You will not join ${orgName(invitation)}.`));
+            render(el('h1', {}, t('invitation-declined')), el('p', {}, t('will-not-join', { organization: orgName(invitation) })));
           } catch (error) {
             errors.textContent = sentence(error);
           }
         },
-      }, 'Decline')
+      }, t('decline'))
     : null;
   return [errors, el('div', { class: 'actions' }, accept, decline)];
 }
@@ -276,9 +281,9 @@ function requestNew(invitation) {
     onclick: async () => {
       ask.disabled = true;
       await gql('mutation Ask($token: String!) { requestNewInvitation(token: $token) }', { token });
-      done.textContent = 'We told the organization. You will get an email if they invite you again.';
+      done.textContent = t('new-invitation-requested');
     },
-  }, 'Ask for a new invitation');
+  }, t('ask-new-invitation'));
   const why = invitation.tokenSuperseded
     ? REFUSALS.INVITATION_SUPERSEDED
     : {
@@ -287,20 +292,20 @@ function requestNew(invitation) {
         DECLINED: REFUSALS.INVITATION_DECLINED,
         USED_UP: REFUSALS.INVITATION_USED_UP,
         ACCEPTED: REFUSALS.INVITATION_ALREADY_ACCEPTED,
-      }[invitation.status] || 'This invitation can no longer be used.';
-  return [el('p', { class: 'notice error', role: 'alert' }, why), el('div', { class: 'actions' }, ask), done];
+      }[invitation.status] || 'invitation-unusable';
+  return [el('p', { class: 'notice error', role: 'alert' }, t(why)), el('div', { class: 'actions' }, ask), done];
 }
 
 function wrongRecipient(invitation) {
   if (!invitation.emailHint || invitation.status !== 'PENDING' || invitation.tokenSuperseded) return null;
-  return el('p', { class: 'muted' }, 'Not meant for you? ', el('button', {
+  return el('p', { class: 'muted' }, t('not-meant-for-you'), ' ', el('button', {
     class: 'link',
     type: 'button',
     onclick: async () => {
       await gql('mutation Wrong($token: String!) { reportWrongRecipient(token: $token) }', { token });
-      render(el('h1', {}, 'Thank you'), el('p', {}, 'The invitation was cancelled and the person who sent it was told.'));
+      render(el('h1', {}, t('thank-you')), el('p', {}, t('wrong-recipient-reported')));
     },
-  }, 'Tell the sender'));
+  }, t('tell-the-sender')));
 }
 
 let current = null;
@@ -312,38 +317,39 @@ function show(step) {
     SIGN_UP: () => signUp(invitation, serverInfo),
     SIGN_IN: () => signIn(serverInfo),
     VERIFY_EMAIL: () => [
-      el('p', {}, `Verify your email address (${me.email}) to accept: open the link we emailed you, then reload this page.`),
+      el('p', {}, t('verify-email-to-accept', { email: me.email })),
       el('div', { class: 'actions' }, el('button', {
         type: 'button',
         onclick: async (event) => {
           event.target.disabled = true;
           try {
             await gql('mutation Again { requestEmailVerification { emailVerified } }');
-            say('A new verification email is on its way.');
+            say(t('verification-email-sent'));
           } catch (error) {
             showError(error);
             event.target.disabled = false;
           }
         },
-      }, 'Send the email again'), signOutButton()),
+      }, t('send-email-again')), signOutButton()),
       errorBox(),
     ],
     SWITCH_ACCOUNT: () => [
-      el('p', { class: 'notice error', role: 'alert' },
-        `You are signed in as ${me.username}, but this invitation is for ${invitation.emailHint || 'someone else'}. Sign in with the invited address.`),
-      el('div', { class: 'actions' }, signOutButton('Sign out and switch account')),
+      el('p', { class: 'notice error', role: 'alert' }, invitation.emailHint
+        ? t('switch-account', { username: me.username, email: invitation.emailHint })
+        : t('switch-account-someone-else', { username: me.username })),
+      el('div', { class: 'actions' }, signOutButton(t('sign-out-and-switch'))),
     ],
-    ACCEPT: () => [me ? el('p', { class: 'muted' }, `Signed in as ${me.username}.`) : null, acceptActions(invitation)],
+    ACCEPT: () => [me ? el('p', { class: 'muted' }, t('signed-in-as-sentence', { username: me.username })) : null, acceptActions(invitation)],
     ALREADY_MEMBER: () => [
-      el('p', { class: 'notice success', role: 'status' }, REFUSALS.ALREADY_MEMBER),
-      el('div', { class: 'actions' }, el('button', { type: 'button', onclick: () => finish(invitation.redirectUrl) }, 'Continue')),
+      el('p', { class: 'notice success', role: 'status' }, t(REFUSALS.ALREADY_MEMBER)),
+      el('div', { class: 'actions' }, el('button', { type: 'button', onclick: () => finish(invitation.redirectUrl) }, t('continue'))),
     ],
     REQUEST_NEW: () => requestNew(invitation),
   }[step];
   render(
     el('h1', {}, heading(invitation)),
     facts(invitation),
-    body ? body() : el('p', {}, 'Reload this page to continue.'),
+    body ? body() : el('p', {}, t('reload-to-continue')),
     wrongRecipient(invitation),
   );
 }
@@ -357,11 +363,11 @@ async function load() {
       sessionStorage.removeItem(SESSION_KEY);
       return load();
     }
-    render(el('h1', {}, 'This invitation cannot be shown'), el('p', { class: 'notice error', role: 'alert' }, sentence(error)));
+    render(el('h1', {}, t('invitation-cannot-be-shown')), el('p', { class: 'notice error', role: 'alert' }, sentence(error)));
     return;
   }
   if (!data.invitation) {
-    render(el('h1', {}, 'Invitation not found'), el('p', {}, REFUSALS.INVITATION_NOT_FOUND));
+    render(el('h1', {}, t('invitation-not-found')), el('p', {}, t(REFUSALS.INVITATION_NOT_FOUND)));
     return;
   }
   current = data;

@@ -8,11 +8,11 @@
 const app = document.getElementById('app');
 
 function failed(text, returnTo) {
-  const heading = el('h1', { tabindex: '-1' }, 'Signing in did not work');
+  const heading = el('h1', { tabindex: '-1' }, t('signin-failed'));
   app.replaceChildren(
     heading,
     el('p', { class: 'notice error', role: 'alert' }, text),
-    el('p', {}, el('a', { href: returnTo }, 'Go back and try again')),
+    el('p', {}, el('a', { href: returnTo }, t('signin-go-back'))),
   );
   heading.focus();
 }
@@ -40,16 +40,16 @@ async function finishSignIn() {
   const returnTo = localPath(grant?.returnTo);
   if (params.get('error')) {
     const why = params.get('error') === 'access_denied'
-      ? 'You cancelled, or the provider refused to sign you in.'
-      : `The provider answered: ${params.get('error_description') || params.get('error')}.`;
+      ? t('signin-refused')
+      : t('signin-provider-error', { error: params.get('error_description') || params.get('error') });
     return failed(why, returnTo);
   }
   if (!grant || !params.get('code') || params.get('state') !== grant.state) {
-    return failed('This sign-in did not start in this tab, or it was already used.', returnTo);
+    return failed(t('signin-not-started-here'), returnTo);
   }
   const { serverInfo } = await gql(`{ serverInfo { ${OIDC_SIGN_IN_FIELDS} } }`);
   const signIn = serverInfo.oidcSignIn;
-  if (!signIn) return failed('This server no longer signs in with a provider.', returnTo);
+  if (!signIn) return failed(t('signin-no-provider'), returnTo);
   const form = new URLSearchParams({
     grant_type: 'authorization_code',
     code: params.get('code'),
@@ -62,15 +62,15 @@ async function finishSignIn() {
   try {
     const response = await fetch(signIn.tokenEndpoint, { method: 'POST', body: form });
     tokens = await response.json();
-    if (!response.ok) throw new Error(tokens.error_description || tokens.error || `status ${response.status}`);
+    if (!response.ok) throw new Error(tokens.error_description || tokens.error || t('signin-http-status', { status: response.status }));
   } catch (error) {
-    return failed(`The provider did not give a token: ${error.message}.`, returnTo);
+    return failed(t('signin-no-token', { reason: error.message }), returnTo);
   }
   if (tokens.id_token && claimsOf(tokens.id_token).nonce !== grant.nonce) {
-    return failed('The provider answered for another sign-in.', returnTo);
+    return failed(t('signin-other-grant'), returnTo);
   }
   const bearer = signIn.resource ? tokens.access_token : tokens.id_token;
-  if (!bearer) return failed('The provider gave no token Doorman can use.', returnTo);
+  if (!bearer) return failed(t('signin-unusable-token'), returnTo);
   sessionStorage.setItem(SESSION_KEY, bearer);
   window.location.replace(returnTo);
 }

@@ -392,6 +392,7 @@ impl Settings {
             ("DOORMAN_WRONG_RECIPIENT_REPORTS_PER_DAY", quotas.wrong_recipient_reports_per_day.into(), 1, 10_000_000),
             ("DOORMAN_RETENTION_EVENTS_DAYS", self.retention.retention_events_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS", self.retention.retention_closed_invitations_days.unwrap_or(1).into(), 1, 36_500),
+            ("DOORMAN_RETENTION_WEBHOOK_DELIVERIES_DAYS", self.retention.retention_webhook_deliveries_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_INTERVAL_SECONDS", self.retention.retention_interval_seconds, 1, 604_800),
             ("DOORMAN_EXPIRY_SWEEP_SECONDS", lifecycle.expiry_sweep_seconds, 1, 86_400),
             ("DOORMAN_REMINDER_BEFORE_HOURS", lifecycle.reminder_before_hours.unwrap_or(1).into(), 1, 8760),

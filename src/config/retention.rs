@@ -16,6 +16,12 @@ pub struct RetentionSettings {
     #[arg(long, global = true, env = "DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS")]
     pub retention_closed_invitations_days: Option<u32>,
 
+    /// Days a webhook delivery that was made or given up is kept (`webhookDeliveries` lists
+    /// it, `redeliver` sends it again); older ones are deleted. Pending ones are always kept.
+    /// Unset: kept.
+    #[arg(long, global = true, env = "DOORMAN_RETENTION_WEBHOOK_DELIVERIES_DAYS")]
+    pub retention_webhook_deliveries_days: Option<u32>,
+
     /// Seconds between two runs of the retention task (it also runs at start-up).
     #[arg(
         long,
@@ -29,6 +35,8 @@ pub struct RetentionSettings {
 impl RetentionSettings {
     /// Whether the task has anything to do.
     pub fn enabled(&self) -> bool {
-        self.retention_events_days.is_some() || self.retention_closed_invitations_days.is_some()
+        self.retention_events_days.is_some()
+            || self.retention_closed_invitations_days.is_some()
+            || self.retention_webhook_deliveries_days.is_some()
     }
 }

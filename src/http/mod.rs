@@ -7,6 +7,7 @@
 pub mod client_ip;
 pub mod graphiql;
 mod graphql;
+pub mod page_languages;
 pub mod pages;
 pub mod persisted_queries;
 pub mod request;
@@ -27,6 +28,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use self::page_languages::PageLanguages;
 use self::persisted_queries::PersistedQueries;
 use self::response::{MediaType, Rejection};
 use self::state::{BODY_LIMIT_BYTES, HttpState};
@@ -35,7 +37,8 @@ pub use self::state::Transport;
 use crate::service;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-pub fn router(transport: Transport) -> Router {
+/// The whole HTTP surface; the hosted pages in each of `page_languages`.
+pub fn router(transport: Transport, page_languages: PageLanguages) -> Router {
     let settings = &transport.ctx.settings;
     let cors = cors_layer(&settings.cors_origins);
     let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
@@ -45,6 +48,7 @@ pub fn router(transport: Transport) -> Router {
     let pages = pages::routes(
         settings.lifecycle.invite_success_url.as_deref(),
         sign_in_origin.as_deref(),
+        std::sync::Arc::new(page_languages),
     );
     let state = HttpState {
         transport,

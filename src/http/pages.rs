@@ -5,13 +5,16 @@
 //! policy allows nothing else. An invitation's token stays in the address bar: it is not in
 //! the HTML, and no referrer carries it away.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Path;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{Path, RawQuery};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+
+use super::page_languages::{PageLanguage, PageLanguages};
 
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
@@ -60,80 +63,120 @@ const ASSETS: [(&str, &[u8], &str); 5] = [
 ];
 
 /// `GET /invite/{token}`, `GET /admin`, `GET /signin/callback` (where the identity provider
-/// sends the visitor back) and the pages' files.
+/// sends the visitor back) and the pages' files. Each page is rendered once per language here,
+/// and served in the language each request asks for.
 pub fn routes<S: Clone + Send + Sync + 'static>(
     success_url: Option<&str>,
     sign_in_origin: Option<&str>,
+    languages: Arc<PageLanguages>,
 ) -> Router<S> {
     let policy: Arc<str> = content_security_policy(sign_in_origin).into();
-    let page = |html: String| {
+    let page = |build: &dyn Fn(&PageLanguage) -> String| {
+        let rendered: Arc<BTreeMap<&'static str, String>> = Arc::new(
+            languages
+                .all()
+                .iter()
+                .map(|language| (language.tag, build(language)))
+                .collect(),
+        );
         let policy = Arc::clone(&policy);
-        get(move || std::future::ready(html_response(&policy, html.clone())))
+        let languages = Arc::clone(&languages);
+        get(move |RawQuery(query): RawQuery, headers: HeaderMap| {
+            let lang = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .find(|(name, _)| name == "lang")
+                .map(|(_, value)| value.into_owned());
+            let accept = headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok());
+            let tag = languages.choose(lang.as_deref(), accept).tag;
+            let html = rendered.get(tag).cloned().unwrap_or_default();
+            std::future::ready(html_response(&policy, html))
+        })
     };
+    let invitation = invitation_data(success_url);
     Router::new()
-        .route("/invite/{token}", page(invitation_page(success_url)))
+        .route(
+            "/invite/{token}",
+            page(&|language| {
+                html(&Page {
+                    title: "page-title-invitation",
+                    script: "invite.js",
+                    wide: false,
+                    data: &invitation,
+                    loading: "loading-invitation",
+                    language,
+                })
+            }),
+        )
         .route(
             "/admin",
-            page(html(&Page {
-                title: "Admin · Doorman",
-                script: "admin.js",
-                wide: true,
-                data: "",
-                loading: "Loading the console…",
-            })),
+            page(&|language| {
+                html(&Page {
+                    title: "page-title-admin",
+                    script: "admin.js",
+                    wide: true,
+                    data: "",
+                    loading: "loading-admin",
+                    language,
+                })
+            }),
         )
         .route(
             "/signin/callback",
-            page(html(&Page {
-                title: "Signing in · Doorman",
-                script: "signin.js",
-                wide: false,
-                data: "",
-                loading: "Signing you in…",
-            })),
+            page(&|language| {
+                html(&Page {
+                    title: "page-title-signin",
+                    script: "signin.js",
+                    wide: false,
+                    data: "",
+                    loading: "loading-signin",
+                    language,
+                })
+            }),
         )
         .route("/pages/{file}", get(asset))
 }
 
 /// What one page's HTML differs in.
 struct Page<'a> {
+    /// The message ids of its title and of its heading while its script loads.
     title: &'a str,
+    loading: &'a str,
     script: &'a str,
     /// The console's wider column.
     wide: bool,
     /// Attributes for the script on `<main>`, already escaped.
     data: &'a str,
-    loading: &'a str,
+    language: &'a PageLanguage,
 }
 
-/// The invitation page: the same for every token (its script reads the token from the
-/// address).
-fn invitation_page(success_url: Option<&str>) -> String {
-    let data = format!(
+/// The invitation page's attributes: where to go after joining, if the server says (the
+/// page is the same for every token: its script reads the token from the address).
+fn invitation_data(success_url: Option<&str>) -> String {
+    format!(
         r#" data-success-url="{}""#,
         escape(success_url.unwrap_or_default())
-    );
-    html(&Page {
-        title: "Invitation · Doorman",
-        script: "invite.js",
-        wide: false,
-        data: &data,
-        loading: "Loading your invitation…",
-    })
+    )
 }
 
 fn html(page: &Page<'_>) -> String {
     let Page {
         title,
+        loading,
         script,
         wide,
         data,
-        loading,
+        language,
     } = page;
     let class = if *wide { r#" class="wide""# } else { "" };
+    let lang = language.tag;
+    let title = text(language.get(title));
+    let loading = text(language.get(loading));
+    let needs_javascript = text(language.get("needs-javascript"));
+    let messages = language.json();
     format!(
         r#"<!doctype html>
-<html lang="en">
+<html lang="{lang}">
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -145,15 +188,23 @@ fn html(page: &Page<'_>) -> String {
   <body>
     <main id="app"{class}{data}>
       <h1>{loading}</h1>
-      <noscript><p>This page needs JavaScript.</p></noscript>
+      <noscript><p>{needs_javascript}</p></noscript>
     </main>
     <p id="announcer" class="visually-hidden" role="status" aria-live="polite"></p>
+    <script type="application/json" id="doorman-messages">{messages}</script>
     <script src="/pages/common.js"></script>
     <script src="/pages/{script}"></script>
   </body>
 </html>
 "#
     )
+}
+
+/// Text for an HTML element.
+fn text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Text for a double-quoted HTML attribute.
@@ -222,7 +273,18 @@ mod tests {
 
     #[test]
     fn the_page_loads_only_its_own_files_and_escapes_the_success_url() {
-        let page = invitation_page(Some(r#"https://app.example.com/?a=1&b="x""#));
+        let languages = PageLanguages::load("Doorman").unwrap();
+        let data = invitation_data(Some(r#"https://app.example.com/?a=1&b="x""#));
+        let page = html(&Page {
+            title: "page-title-invitation",
+            loading: "loading-invitation",
+            script: "invite.js",
+            wide: false,
+            data: &data,
+            language: languages.choose(Some("de"), None),
+        });
+        assert!(page.contains(r#"<html lang="de">"#));
+        assert!(page.contains(r#"<script type="application/json" id="doorman-messages">{"#));
         assert!(page.contains(r#"<script src="/pages/invite.js"></script>"#));
         assert!(page.contains(r#"href="/pages/pages.css""#));
         assert!(page.contains("https://app.example.com/?a=1&amp;b=&quot;x&quot;"));

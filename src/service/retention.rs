@@ -1,15 +1,17 @@
 //! Retention, a privacy feature: a background task deletes log events older than
 //! `DOORMAN_RETENTION_EVENTS_DAYS` and erases the personal data of invitations that closed
-//! without being accepted more than `DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS` ago. Both are
-//! off by default. Work goes in batches, each its own short transaction, so a large backlog
+//! without being accepted more than `DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS` ago, and
+//! deletes webhook deliveries made or given up more than
+//! `DOORMAN_RETENTION_WEBHOOK_DELIVERIES_DAYS` ago. All are off by default. Work goes in batches, each its own short transaction, so a large backlog
 //! never holds the database for long.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::{email_outbox, invitation, invitation_event};
+use entity::enums::DeliveryStatus;
+use entity::{email_outbox, invitation, invitation_event, webhook_delivery};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 use tokio::sync::watch;
 
 use crate::db;
@@ -23,6 +25,7 @@ use crate::service::background::{self, batch_of, in_batches};
 pub struct Swept {
     pub events_deleted: u64,
     pub invitations_erased: u64,
+    pub deliveries_deleted: u64,
 }
 
 /// Runs [`sweep`] at start-up and then every `DOORMAN_RETENTION_INTERVAL_SECONDS` until the
@@ -38,6 +41,7 @@ pub async fn run(ctx: Ctx, stopping: watch::Receiver<bool>) {
             Ok(swept) if swept != Swept::default() => tracing::info!(
                 events_deleted = swept.events_deleted,
                 invitations_erased = swept.invitations_erased,
+                deliveries_deleted = swept.deliveries_deleted,
                 "retention removed old data"
             ),
             Ok(_) => {}
@@ -58,21 +62,43 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Swept, AppError> {
     if let Some(days) = retention.retention_closed_invitations_days {
         swept.invitations_erased = in_batches(|| erase_closed_before(ctx, cutoff(days))).await?;
     }
+    if let Some(days) = retention.retention_webhook_deliveries_days {
+        swept.deliveries_deleted =
+            in_batches(|| delete_deliveries_before(ctx, cutoff(days))).await?;
+    }
     Ok(swept)
 }
 
 /// Deletes one batch of events created before `cutoff`.
 async fn delete_events_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
-    let txn = db::begin_write(&ctx.db).await?;
     let old =
         invitation_event::Entity::find().filter(invitation_event::Column::CreatedAt.lt(cutoff));
-    let ids = batch_of(&txn, old, invitation_event::Column::Id).await?;
+    delete_batch(ctx, old, invitation_event::Column::Id).await
+}
+
+/// Deletes one batch of webhook deliveries created before `cutoff` that are no longer
+/// pending.
+async fn delete_deliveries_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
+    let old = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::CreatedAt.lt(cutoff))
+        .filter(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending));
+    delete_batch(ctx, old, webhook_delivery::Column::Id).await
+}
+
+/// Deletes one batch of the rows `old` selects (by their `id`), in its own transaction.
+async fn delete_batch<E: EntityTrait>(
+    ctx: &Ctx,
+    old: Select<E>,
+    id: E::Column,
+) -> Result<u64, AppError> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let ids = batch_of(&txn, old, id).await?;
     if ids.is_empty() {
         txn.rollback().await?;
         return Ok(0);
     }
-    let deleted = invitation_event::Entity::delete_many()
-        .filter(invitation_event::Column::Id.is_in(ids))
+    let deleted = E::delete_many()
+        .filter(id.is_in(ids))
         .exec(&txn)
         .await?
         .rows_affected;

@@ -130,6 +130,109 @@ async fn an_endpoint_failing_too_long_is_disabled_with_an_event_and_an_email_to_
     assert!(notice.text().contains("redeliver"), "{}", notice.text());
 }
 
+/// `DOORMAN_RETENTION_WEBHOOK_DELIVERIES_DAYS`: deliveries made or given up longer ago are
+/// deleted; a pending one is kept however old, and so is a recent one.
+#[tokio::test]
+async fn retention_deletes_old_finished_deliveries_and_keeps_pending_ones() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.outbox_worker = false;
+        settings.webhooks.webhook_allow_http = true;
+        settings.webhooks.webhook_allow_private_addresses = true;
+        settings.retention.retention_webhook_deliveries_days = Some(30);
+    })
+    .await;
+    let alice = alice_with_acme(&app).await;
+    let url = format!("http://127.0.0.1:{}/hook", free_port());
+    let created = app
+        .graphql(
+            "mutation($input: CreateWebhookEndpointInput!) {
+               createWebhookEndpoint(input: $input) { endpoint { id } } }",
+            json!({ "input": { "org": { "name": "acme" }, "url": url } }),
+            Some(&alice),
+        )
+        .await;
+    data(&created);
+    let emails = [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+        "d@example.com",
+    ];
+    create_org_invites(&app, &alice, "acme", &emails, json!({})).await;
+    let ids = app
+        .strings(
+            "SELECT CAST(id AS TEXT) FROM webhook_deliveries ORDER BY id",
+            vec![],
+        )
+        .await;
+    assert_eq!(ids.len(), 4, "one delivery per CREATED event");
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(31);
+    for (id, status, old) in [
+        (&ids[0], "DELIVERED", true),
+        (&ids[1], "FAILED", true),
+        (&ids[2], "PENDING", true),
+        (&ids[3], "DELIVERED", false),
+    ] {
+        let created_at = if old { long_ago } else { chrono::Utc::now() };
+        app.execute(
+            "UPDATE webhook_deliveries SET status = $1, created_at = $2 WHERE id = $3",
+            vec![
+                status.into(),
+                created_at.into(),
+                id.parse::<i64>().unwrap().into(),
+            ],
+        )
+        .await;
+    }
+
+    let swept = doorman::service::retention::sweep(app.ctx(), chrono::Utc::now())
+        .await
+        .unwrap();
+
+    assert_eq!(swept.deliveries_deleted, 2);
+    let left = app
+        .strings(
+            "SELECT CAST(id AS TEXT) FROM webhook_deliveries ORDER BY id",
+            vec![],
+        )
+        .await;
+    assert_eq!(left, ids[2..]);
+}
+
+/// Thirty creates at once for one organization: twenty endpoints, and ten refusals that name the
+/// limit (creates of one owner are serialized, so none slips past the count of another).
+#[tokio::test]
+async fn creates_racing_for_the_last_endpoints_stop_at_the_limit() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.outbox_worker = false;
+        settings.webhooks.webhook_allow_http = true;
+        settings.webhooks.webhook_allow_private_addresses = true;
+    })
+    .await;
+    let alice = alice_with_acme(&app).await;
+    let creates = (0..30).map(|n| {
+        app.graphql(
+            "mutation($input: CreateWebhookEndpointInput!) {
+               createWebhookEndpoint(input: $input) { endpoint { id } } }",
+            json!({ "input": { "org": { "name": "acme" }, "url": format!("http://127.0.0.1:9/{n}") } }),
+            Some(&alice),
+        )
+    });
+    let answers = futures_util::future::join_all(creates).await;
+    let refused: Vec<&serde_json::Value> = answers
+        .iter()
+        .filter(|answer| answer.get("errors").is_some_and(|errors| !errors.is_null()))
+        .collect();
+    assert_eq!(refused.len(), 10, "{refused:#?}");
+    for answer in refused {
+        assert_error_code(answer, "BAD_USER_INPUT");
+    }
+    let stored = app
+        .count("SELECT COUNT(*) FROM webhook_endpoints", vec![])
+        .await;
+    assert_eq!(stored, 20);
+}
+
 mod needs_python {
     use std::collections::BTreeSet;
     use std::time::Duration;

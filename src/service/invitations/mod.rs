@@ -427,9 +427,10 @@ pub(crate) async fn require_org(
 }
 
 /// Queues the email of every view whose email was requested, in the caller's transaction,
-/// with its link; the worker renders the message, in its language, when it sends it (rendering 100 of them here made a bulk invite write four times
-/// the bytes). The link of a queued email leaves the view: it goes to the invitee's mailbox
-/// and nowhere else, which is what lets it prove that mailbox. Merge what it returns into the
+/// with its link; the worker renders the message, in its language, when it sends it
+/// (rendering 100 of them here made a bulk invite write four times the bytes). The link of a
+/// queued email leaves the view: it goes to the invitee's mailbox and nowhere else, which is
+/// what lets it prove that mailbox. Merge what it returns into the
 /// transaction's [`Committed`], so that announcing it wakes the outbox worker.
 pub(crate) async fn queue_emails(
     txn: &DatabaseTransaction,

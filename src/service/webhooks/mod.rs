@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use crate::auth::Viewer;
+use crate::db;
 use crate::domain::EventKind;
 use crate::error::AppError;
 use crate::service::invitations::{require_org, require_org_admin};
@@ -28,6 +29,9 @@ pub mod worker;
 
 /// Most endpoints one organization (or the server) may have.
 pub const MAX_ENDPOINTS: u64 = 20;
+/// The advisory lock of creating an owner's endpoints: this plus the organization's id (0 for
+/// the server-wide ones).
+const ENDPOINTS_LOCK: i64 = 0x5745_4248_4f4f_4b00;
 /// Longest description.
 const MAX_DESCRIPTION_CHARS: usize = 500;
 
@@ -151,7 +155,14 @@ pub async fn create_endpoint(
     let url = guard::check_url(&input.url, &ctx.settings.webhooks)?;
     let event_kinds = stored_kinds(input.kinds)?;
     let description = checked_description(input.description)?;
-    let existing = owned_by(organization_id).count(&ctx.db).await?;
+    // One create per owner at a time, so that two at once cannot both pass the limit.
+    let txn = db::begin_write(&ctx.db).await?;
+    db::lock_key(
+        &txn,
+        ENDPOINTS_LOCK.wrapping_add(organization_id.unwrap_or(0)),
+    )
+    .await?;
+    let existing = owned_by(organization_id).count(&txn).await?;
     if existing >= MAX_ENDPOINTS {
         return Err(AppError::bad_input(format!(
             "at most {MAX_ENDPOINTS} webhook endpoints per organization: delete one first"
@@ -174,8 +185,9 @@ pub async fn create_endpoint(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&ctx.db)
+    .insert(&txn)
     .await?;
+    txn.commit().await?;
     tracing::info!(endpoint_id = endpoint.id, "webhook endpoint created");
     Ok(WithSecret { endpoint, secret })
 }

@@ -89,7 +89,18 @@ export async function openPage(browser, t, url, options = {}) {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   await page.goto(url);
-  await page.waitForFunction(() => !/^(Loading|Signing you in)/.test(document.querySelector('h1')?.textContent ?? 'Loading'));
+  // Until its script has run, a page's heading says it is loading, in the page's language.
+  await page.waitForFunction(() => {
+    const heading = document.querySelector('h1')?.textContent ?? 'Loading';
+    let messages = {};
+    try {
+      messages = JSON.parse(document.getElementById('doorman-messages')?.textContent || '{}');
+    } catch {
+      // no catalogue: only the English lines count
+    }
+    const loading = ['loading-invitation', 'loading-admin', 'loading-signin'].map((id) => messages[id]);
+    return !/^(Loading|Signing you in)/.test(heading) && !loading.includes(heading);
+  });
   return { page, problems };
 }
 
