@@ -3,15 +3,20 @@
 //! declines the invitation; a GET (a person who opened the link) goes to the invitation page,
 //! where declining is a button, so that nothing that merely fetches links acts on them.
 
+use std::net::SocketAddr;
+
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::client_ip;
 use super::state::HttpState;
+use crate::auth::Viewer;
 use crate::domain::invite_token::InviteToken;
 use crate::error::ErrorCode;
 use crate::service::invitations::redeem;
+use crate::service::rate_limits::Action;
 
 /// The one-click form: `List-Unsubscribe=One-Click`.
 #[derive(serde::Deserialize)]
@@ -33,9 +38,12 @@ pub async fn page(Path(token): Path<String>) -> Redirect {
 
 /// `POST` with `List-Unsubscribe=One-Click`: declines the invitation. 200 when it is declined
 /// (or was answered before: there is nothing left to unsubscribe from), 404 for a token that
-/// names no emailed invitation.
+/// names no emailed invitation. Held to the same per-address limit as the other uses of a
+/// token (`DOORMAN_RATE_LIMIT_TOKEN_PER_IP`): 429 with `Retry-After` past it.
 pub async fn one_click(
     State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     Form(form): Form<OneClick>,
 ) -> Response {
@@ -43,6 +51,17 @@ pub async fn one_click(
         return (
             StatusCode::BAD_REQUEST,
             "expected List-Unsubscribe=One-Click\n",
+        )
+            .into_response();
+    }
+    let client = client_ip::resolve(peer.ip(), &headers, &state.ctx.settings.trusted_proxies);
+    let limits = &state.transport.rate_limits;
+    if let Err(err) = limits.check(Action::UseToken, client, &Viewer::Anonymous) {
+        let retry_after = err.retry_after().unwrap_or(1).to_string();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after)],
+            "too many attempts: try again later\n",
         )
             .into_response();
     }

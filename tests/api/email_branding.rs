@@ -4,6 +4,7 @@
 //! one-click `List-Unsubscribe` that declines an invitation.
 
 use chrono::{Duration, Locale, NaiveTime, Utc};
+use doorman::config::Rate;
 use serde_json::{Value, json};
 
 use crate::support::smtp::{CapturedMessage, SmtpSink};
@@ -317,4 +318,37 @@ async fn branding_and_languages_are_checked_and_cleared_with_null() {
             "defaultLocale": "en",
         })
     );
+}
+
+#[tokio::test]
+async fn one_click_unsubscribes_are_held_to_the_per_address_token_limit() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.rate_limits.token_per_ip = Rate::new(3, Duration::minutes(1).to_std().unwrap());
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        let url = format!(
+            "{}/invite/{}/unsubscribe",
+            app.address,
+            format!("{n}").repeat(43)
+        );
+        let response = app
+            .http()
+            .post(&url)
+            .form(&[("List-Unsubscribe", "One-Click")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            let retry_after: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=60).contains(&retry_after), "{retry_after}");
+        }
+    }
+    assert_eq!(statuses, [404, 404, 404, 429]);
 }
