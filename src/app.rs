@@ -18,6 +18,7 @@ use crate::http::page_languages::PageLanguages;
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
+use crate::service::shared_limits::SharedLimits;
 use crate::service::webhooks::{self, worker::WebhookWorker};
 use crate::service::{Ctx, accounts, expiry, retention};
 use crate::telemetry::Metrics;
@@ -80,7 +81,9 @@ impl App {
             metrics: Arc::clone(&ctx.metrics),
             wakeup: Arc::clone(&ctx.outbox_wakeup),
         };
-        let rate_limits = Arc::new(RateLimiters::new(&ctx.settings.rate_limits));
+        let shared_limits =
+            SharedLimits::from_settings(&ctx.settings.cluster, Arc::clone(&ctx.metrics))?;
+        let rate_limits = Arc::new(RateLimiters::new(&ctx.settings.rate_limits, shared_limits));
         let transport = http::Transport {
             engine: graphql::build_engine(ctx.clone(), Arc::clone(&rate_limits)),
             rate_limits,

@@ -110,6 +110,8 @@ pub struct Metrics {
     pub db_statement_seconds: Histogram,
     /// Documents parsed: one whose text is over a limit is refused unparsed.
     pub documents_parsed: Counter,
+    /// Rate limit checks Redis did not answer in time (`DOORMAN_REDIS_URL`).
+    pub rate_limit_backend_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -135,6 +137,7 @@ impl Default for Metrics {
             db_statement_errors: Counter::default(),
             db_statement_seconds: latency_histogram(),
             documents_parsed: Counter::default(),
+            rate_limit_backend_errors: Counter::default(),
         };
         metrics.registered()
     }
@@ -183,6 +186,11 @@ impl Metrics {
                 "invitations_expired",
                 "Invitations the expiry sweep found past their expiry",
                 &self.invitations_expired,
+            ),
+            (
+                "rate_limit_backend_errors",
+                "Rate limit checks the shared store (Redis) did not answer in time",
+                &self.rate_limit_backend_errors,
             ),
             (
                 "emails_queued",

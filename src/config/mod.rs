@@ -10,7 +10,9 @@ use clap::Args;
 use ipnet::IpNet;
 use secrecy::SecretString;
 
+mod cluster;
 mod emails;
+mod env;
 mod identity;
 mod lifecycle;
 mod limits;
@@ -18,6 +20,7 @@ mod origins;
 mod retention;
 mod webhooks;
 
+pub use cluster::ClusterSettings;
 pub use emails::{EmailSettings, MAX_PRODUCT_NAME};
 pub use identity::{IdentitySettings, RegistrationMode};
 pub use lifecycle::{LifecycleSettings, MaxExpiry};
@@ -257,6 +260,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     #[command(flatten)]
     pub emails: EmailSettings,
+    #[command(flatten)]
+    pub cluster: ClusterSettings,
 }
 
 /// The file of a `sqlite://path?…` or `sqlite:path` URL; `None` for in-memory and other URLs.
@@ -336,6 +341,7 @@ impl Settings {
         }
         self.identity.validate()?;
         self.emails.validate()?;
+        self.cluster.validate()?;
         let link_pause = ("DOORMAN_LINK_PAUSE_RATE", self.lifecycle.link_pause_rate);
         for (name, rate) in self.rate_limits.rates().into_iter().chain([link_pause]) {
             anyhow::ensure!(
@@ -393,6 +399,7 @@ impl Settings {
             ("DOORMAN_RETENTION_EVENTS_DAYS", self.retention.retention_events_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_CLOSED_INVITATIONS_DAYS", self.retention.retention_closed_invitations_days.unwrap_or(1).into(), 1, 36_500),
             ("DOORMAN_RETENTION_WEBHOOK_DELIVERIES_DAYS", self.retention.retention_webhook_deliveries_days.unwrap_or(1).into(), 1, 36_500),
+            ("DOORMAN_REDIS_TIMEOUT_MS", self.cluster.redis_timeout_ms, 10, 10_000),
             ("DOORMAN_RETENTION_INTERVAL_SECONDS", self.retention.retention_interval_seconds, 1, 604_800),
             ("DOORMAN_EXPIRY_SWEEP_SECONDS", lifecycle.expiry_sweep_seconds, 1, 86_400),
             ("DOORMAN_REMINDER_BEFORE_HOURS", lifecycle.reminder_before_hours.unwrap_or(1).into(), 1, 8760),
@@ -431,29 +438,6 @@ impl Settings {
     /// The public URL without a trailing slash.
     pub fn public_base(&self) -> &str {
         self.public_url.trim_end_matches('/')
-    }
-
-    /// Names of `DOORMAN_*` environment variables that no setting reads (likely typos): the
-    /// settings' names come from their flags, beside the few the binary reads itself.
-    pub fn unknown_env_variables() -> Vec<String> {
-        /// Read outside the settings: logging, and the test suite's database and Python.
-        const OTHERS: &[&str] = &[
-            "DOORMAN_LOG",
-            "DOORMAN_LOG_FORMAT",
-            "DOORMAN_TEST_DATABASE_URL",
-            "DOORMAN_TEST_PYTHON",
-        ];
-        let command = Self::augment_args(clap::Command::new("doorman"));
-        let known: Vec<String> = command
-            .get_arguments()
-            .filter_map(|arg| arg.get_env())
-            .map(|name| name.to_string_lossy().into_owned())
-            .chain(OTHERS.iter().map(|name| (*name).to_owned()))
-            .collect();
-        std::env::vars()
-            .map(|(name, _)| name)
-            .filter(|name| name.starts_with("DOORMAN_") && !known.contains(name))
-            .collect()
     }
 }
 

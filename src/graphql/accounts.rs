@@ -234,7 +234,7 @@ impl AccountsMutation {
     /// Creates an account and signs it in. The first account on an empty server is server admin.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
         async {
-            throttle(ctx, Action::Register)?;
+            throttle(ctx, Action::Register).await?;
             let invitation_token = match &input.invitation_token {
                 Some(raw) => {
                     Some(InviteToken::parse(raw).ok_or_else(AppError::invitation_not_found)?)
@@ -265,7 +265,8 @@ impl AccountsMutation {
                 Action::Login {
                     login: &input.login,
                 },
-            )?;
+            )
+            .await?;
             accounts::login(state(ctx), &input.login, SecretString::from(input.password)).await
         }
         .await
@@ -282,7 +283,7 @@ impl AccountsMutation {
         #[graphql(secret)] token: String,
     ) -> Result<User> {
         async {
-            throttle(ctx, Action::UseToken)?;
+            throttle(ctx, Action::UseToken).await?;
             let token = VerificationToken::parse(&token).ok_or_else(|| {
                 AppError::new(
                     ErrorCode::InvalidToken,

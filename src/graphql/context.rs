@@ -29,9 +29,10 @@ pub(crate) fn client_ip(ctx: &Context<'_>) -> ClientIp {
 /// Takes this call's cell of the in-process rate limits of `action`: every call of a limited
 /// resolver counts, so aliases and batches cannot multiply the allowance. Call it before any
 /// `.await`, so aliased calls are counted in document order.
-pub(crate) fn throttle(ctx: &Context<'_>, action: Action<'_>) -> Result<(), AppError> {
+pub(crate) async fn throttle(ctx: &Context<'_>, action: Action<'_>) -> Result<(), AppError> {
     ctx.data_unchecked::<Arc<RateLimiters>>()
         .check(action, client_ip(ctx), viewer(ctx))
+        .await
 }
 
 /// The idempotency of this call: its `input` argument, without `idempotencyKey`, digested

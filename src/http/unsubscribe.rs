@@ -56,7 +56,10 @@ pub async fn one_click(
     }
     let client = client_ip::resolve(peer.ip(), &headers, &state.ctx.settings.trusted_proxies);
     let limits = &state.transport.rate_limits;
-    if let Err(err) = limits.check(Action::UseToken, client, &Viewer::Anonymous) {
+    if let Err(err) = limits
+        .check(Action::UseToken, client, &Viewer::Anonymous)
+        .await
+    {
         let retry_after = err.retry_after().unwrap_or(1).to_string();
         return (
             StatusCode::TOO_MANY_REQUESTS,

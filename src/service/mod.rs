@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;
 pub mod retention;
+pub mod shared_limits;
 pub mod webhooks;
 
 use std::sync::Arc;

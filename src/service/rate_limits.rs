@@ -1,7 +1,10 @@
-//! In-process rate limits (GCRA, `governor`): one cell per call of a limited resolver, keyed by
-//! client IP, account or login identifier. Per instance; the database-backed quotas are in
-//! `service::invitations::quotas`. Keys that have refilled are dropped by [`sweep`].
+//! Rate limits (GCRA): one cell per call of a limited resolver, keyed by client IP, account or
+//! login identifier. In process (`governor`), per instance, unless `DOORMAN_REDIS_URL` names a
+//! Redis that every instance shares (`service::shared_limits`). The database-backed quotas are
+//! in `service::invitations::quotas`. In-process keys that have refilled are dropped by
+//! [`sweep`]; Redis expires its own.
 
+use std::fmt::Display;
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
@@ -13,6 +16,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::auth::Viewer;
 use crate::config::{Rate, RateLimits};
 use crate::error::{AppError, whole_seconds};
+use crate::service::shared_limits::SharedLimits;
 
 /// How often [`sweep`] forgets keys whose limits have refilled.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
@@ -41,6 +45,8 @@ pub struct ClientIp(pub std::net::IpAddr);
 /// them to the schema.
 pub struct RateLimiters {
     enabled: bool,
+    /// The store every instance shares; `None`: the in-process limiters below.
+    shared: Option<SharedLimits>,
     token_per_ip: Limit<IpAddr>,
     token_per_account: Limit<i64>,
     login_per_ip: Limit<IpAddr>,
@@ -50,30 +56,37 @@ pub struct RateLimiters {
 }
 
 impl RateLimiters {
-    pub fn new(settings: &RateLimits) -> Self {
+    pub fn new(settings: &RateLimits, shared: Option<SharedLimits>) -> Self {
         Self {
             enabled: settings.enabled,
+            shared,
             token_per_ip: Limit::new(
+                "token_ip",
                 settings.token_per_ip,
                 "too many invitation lookups from your network",
             ),
             token_per_account: Limit::new(
+                "token_account",
                 settings.token_per_account,
                 "too many invitation lookups from your account",
             ),
             login_per_ip: Limit::new(
+                "login_ip",
                 settings.login_per_ip,
                 "too many sign-in attempts from your network",
             ),
             login_per_identifier: Limit::new(
+                "login_identifier",
                 settings.login_per_identifier,
                 "too many sign-in attempts for this account",
             ),
             register_per_ip: Limit::new(
+                "register_ip",
                 settings.register_per_ip,
                 "too many registrations from your network",
             ),
             invites_per_account: Limit::new(
+                "invites_account",
                 settings.invites_per_account,
                 "too many invitation requests from your account",
             ),
@@ -82,7 +95,7 @@ impl RateLimiters {
 
     /// Takes one cell of each limit `action` counts against, the client's IP first, so that
     /// refused callers do not create keys for the other limits. `RATE_LIMITED` when one is empty.
-    pub fn check(
+    pub async fn check(
         &self,
         action: Action<'_>,
         client: ClientIp,
@@ -92,18 +105,38 @@ impl RateLimiters {
             return Ok(());
         }
         let ip = ip_key(client.0);
-        let account = viewer.user_id();
-        match action {
-            Action::UseToken => {
-                self.token_per_ip.check(&ip)?;
-                account.map_or(Ok(()), |id| self.token_per_account.check(&id))
+        match (action, viewer.user_id()) {
+            (Action::UseToken, account) => {
+                self.take(&self.token_per_ip, &ip).await?;
+                match account {
+                    Some(id) => self.take(&self.token_per_account, &id).await,
+                    None => Ok(()),
+                }
             }
-            Action::Login { login } => {
-                self.login_per_ip.check(&ip)?;
-                self.login_per_identifier.check(&identifier_key(login))
+            (Action::Login { login }, _) => {
+                self.take(&self.login_per_ip, &ip).await?;
+                self.take(&self.login_per_identifier, &identifier_key(login))
+                    .await
             }
-            Action::Register => self.register_per_ip.check(&ip),
-            Action::Invite => account.map_or(Ok(()), |id| self.invites_per_account.check(&id)),
+            (Action::Register, _) => self.take(&self.register_per_ip, &ip).await,
+            (Action::Invite, Some(id)) => self.take(&self.invites_per_account, &id).await,
+            (Action::Invite, None) => Ok(()),
+        }
+    }
+
+    /// One cell of `limit` for `key`: from the shared store when there is one.
+    async fn take<K: Hash + Eq + Clone + Display>(
+        &self,
+        limit: &Limit<K>,
+        key: &K,
+    ) -> Result<(), AppError> {
+        match &self.shared {
+            Some(shared) => {
+                shared
+                    .take(limit.name, limit.rate, &key.to_string(), limit.refusal)
+                    .await
+            }
+            None => limit.check(key),
         }
     }
 
@@ -147,17 +180,22 @@ pub async fn sweep(limits: Arc<RateLimiters>, mut stopping: tokio::sync::watch::
 
 /// One keyed limiter and the words of its refusal.
 struct Limit<K: Hash + Eq + Clone> {
+    /// Its name in the shared store's keys.
+    name: &'static str,
+    rate: Rate,
     limiter: DefaultKeyedRateLimiter<K>,
     refusal: &'static str,
 }
 
 impl<K: Hash + Eq + Clone> Limit<K> {
-    fn new(rate: Rate, refusal: &'static str) -> Self {
+    fn new(name: &'static str, rate: Rate, refusal: &'static str) -> Self {
         let interval = (rate.period / rate.count.get()).max(Duration::from_nanos(1));
         let quota = Quota::with_period(interval)
             .unwrap_or_else(|| Quota::per_second(rate.count))
             .allow_burst(rate.count);
         Self {
+            name,
+            rate,
             limiter: RateLimiter::keyed(quota),
             refusal,
         }
@@ -209,43 +247,48 @@ mod tests {
     fn limiters(configure: impl FnOnce(&mut RateLimits)) -> RateLimiters {
         let mut settings = RateLimits::default();
         configure(&mut settings);
-        RateLimiters::new(&settings)
+        RateLimiters::new(&settings, None)
     }
 
     fn client(ip: &str) -> ClientIp {
         ClientIp(ip.parse().unwrap())
     }
 
-    #[test]
-    fn a_burst_passes_then_the_next_call_waits_for_one_refill() {
+    #[tokio::test]
+    async fn a_burst_passes_then_the_next_call_waits_for_one_refill() {
         let limits = limiters(|s| s.register_per_ip = Rate::new(3, Duration::from_secs(3600)));
         for _ in 0..3 {
             limits
                 .check(Action::Register, client("192.0.2.1"), &Viewer::Anonymous)
+                .await
                 .unwrap();
         }
         let refused = limits
             .check(Action::Register, client("192.0.2.1"), &Viewer::Anonymous)
+            .await
             .unwrap_err();
         // One cell per 20 minutes.
         let retry = refused.retry_after().unwrap();
         assert!((1190..=1200).contains(&retry), "retry after {retry}");
         limits
             .check(Action::Register, client("192.0.2.2"), &Viewer::Anonymous)
+            .await
             .unwrap();
     }
 
-    #[test]
-    fn login_identifiers_are_compared_lower_cased_and_trimmed() {
+    #[tokio::test]
+    async fn login_identifiers_are_compared_lower_cased_and_trimmed() {
         let limits = limiters(|s| s.login_per_identifier = Rate::new(1, Duration::from_secs(60)));
         let first = Action::Login { login: "Alice" };
         limits
             .check(first, client("192.0.2.1"), &Viewer::Anonymous)
+            .await
             .unwrap();
         let again = Action::Login { login: " alice " };
         assert!(
             limits
                 .check(again, client("192.0.2.2"), &Viewer::Anonymous)
+                .await
                 .is_err()
         );
     }
@@ -266,8 +309,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn turned_off_nothing_is_limited() {
+    #[tokio::test]
+    async fn turned_off_nothing_is_limited() {
         let limits = limiters(|s| {
             s.enabled = false;
             s.register_per_ip = Rate::new(1, Duration::from_secs(3600));
@@ -275,6 +318,7 @@ mod tests {
         for _ in 0..5 {
             limits
                 .check(Action::Register, client("192.0.2.1"), &Viewer::Anonymous)
+                .await
                 .unwrap();
         }
         assert!(limits.is_empty());

@@ -647,3 +647,94 @@ async fn with_rate_limits_off_nothing_is_rate_limited() {
         json!([])
     );
 }
+
+/// Limits shared by instances through Redis (`DOORMAN_REDIS_URL`; the suite's Redis is
+/// `DOORMAN_TEST_REDIS_URL`, by default the local one). Each test writes under its own key
+/// prefix, so tests running at once do not share cells.
+mod needs_redis {
+    use super::*;
+
+    /// The suite's Redis, checked to answer: a test here fails, never passes, without it.
+    async fn redis_url() -> String {
+        let url = std::env::var("DOORMAN_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let client = redis::Client::open(url.as_str()).expect("DOORMAN_TEST_REDIS_URL is a URL");
+        let mut connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap_or_else(|err| panic!("the tests' Redis at {url} does not answer: {err}"));
+        let pong: String = redis::cmd("PING")
+            .query_async(&mut connection)
+            .await
+            .expect("Redis answers PING");
+        assert_eq!(pong, "PONG");
+        url
+    }
+
+    /// Shares limits through `url` under a prefix of this test's own, with three lookups a
+    /// minute per address.
+    fn sharing(url: String, prefix: String) -> impl FnOnce(&mut Settings) {
+        move |settings| {
+            settings.cluster.redis_url = Some(url);
+            settings.cluster.redis_key_prefix = prefix;
+            settings.rate_limits.token_per_ip = Rate::new(3, MINUTE);
+        }
+    }
+
+    fn fresh_prefix() -> String {
+        format!("doorman-test-{}", uuid::Uuid::new_v4().simple())
+    }
+
+    #[tokio::test]
+    async fn two_instances_sharing_redis_enforce_one_limit_for_an_address() {
+        let url = redis_url().await;
+        let prefix = fresh_prefix();
+        let a = TestApp::spawn_with(sharing(url.clone(), prefix.clone())).await;
+        let b = a.sibling_with(sharing(url, prefix)).await;
+
+        // Two lookups on one instance and one on the other use up the three.
+        for app in [&a, &b, &a] {
+            let response = invitation(app, UNKNOWN_TOKEN, None).await;
+            assert_eq!(data(&response)["invitation"], Json::Null);
+        }
+        for app in [&b, &a] {
+            let retry = assert_rate_limited(&invitation(app, UNKNOWN_TOKEN, None).await);
+            assert!((1..=20).contains(&retry), "retryAfter {retry}");
+        }
+
+        // Without Redis, each instance counts alone: three more each.
+        let c = TestApp::spawn_with(|s| s.rate_limits.token_per_ip = Rate::new(3, MINUTE)).await;
+        let d = c
+            .sibling_with(|s| s.rate_limits.token_per_ip = Rate::new(3, MINUTE))
+            .await;
+        for app in [&c, &c, &c, &d, &d, &d] {
+            let response = invitation(app, UNKNOWN_TOKEN, None).await;
+            assert_eq!(data(&response)["invitation"], Json::Null);
+        }
+        assert_eq!(
+            metric(&a, "doorman_rate_limit_backend_errors_total").await,
+            0.0
+        );
+    }
+
+    /// A Redis that does not answer (nothing listens on its port): by default requests go
+    /// through, counted and logged; with `DOORMAN_REDIS_FAIL_OPEN=false` they are refused.
+    #[tokio::test]
+    async fn an_unreachable_redis_fails_open_by_default_and_closed_when_told() {
+        let nowhere = format!("redis://127.0.0.1:{}", crate::support::smtp::free_port());
+        let open = TestApp::spawn_with(sharing(nowhere.clone(), fresh_prefix())).await;
+        for _ in 0..5 {
+            let response = invitation(&open, UNKNOWN_TOKEN, None).await;
+            assert_eq!(data(&response)["invitation"], Json::Null);
+        }
+        assert!(metric(&open, "doorman_rate_limit_backend_errors_total").await >= 1.0);
+
+        let closed = TestApp::spawn_with(|settings| {
+            sharing(nowhere, fresh_prefix())(settings);
+            settings.cluster.redis_fail_open = false;
+        })
+        .await;
+        let retry = assert_rate_limited(&invitation(&closed, UNKNOWN_TOKEN, None).await);
+        assert_eq!(retry, 1);
+    }
+}

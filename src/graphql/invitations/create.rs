@@ -255,7 +255,7 @@ impl CreateMutation {
         input: CreateOrgInvitesInput,
     ) -> Result<CreateOrgInvitesPayload> {
         let outcome = async {
-            throttle(ctx, Action::Invite)?;
+            throttle(ctx, Action::Invite).await?;
             let mut entries: Vec<InviteEntry> = input
                 .emails
                 .iter()
@@ -320,7 +320,7 @@ impl CreateMutation {
         input: CreateInviteLinkInput,
     ) -> Result<Invitation> {
         async {
-            throttle(ctx, Action::Invite)?;
+            throttle(ctx, Action::Invite).await?;
             let request = InviteLink {
                 org: input.org.to_ref(),
                 role: input.role.map(Into::into),
@@ -357,7 +357,7 @@ impl CreateMutation {
         input: CreateRegistrationInviteInput,
     ) -> Result<Invitation> {
         async {
-            throttle(ctx, Action::Invite)?;
+            throttle(ctx, Action::Invite).await?;
             let request = RegistrationInvite {
                 email: input
                     .email

@@ -121,7 +121,7 @@ impl ManageMutation {
     /// One sent less than the resend cooldown ago gets a `RATE_LIMITED` entry in `errors`.
     async fn resend(&self, ctx: &Context<'_>, input: ResendInput) -> Result<ResendPayload> {
         let outcome = async {
-            throttle(ctx, Action::Invite)?;
+            throttle(ctx, Action::Invite).await?;
             let target = match (input.ids, input.org, input.emails, input.filter) {
                 (Some(ids), None, None, None) => ResendTarget::Ids(
                     ids.into_iter()

@@ -59,7 +59,7 @@ impl InvitationsQuery {
     /// replaced this one), null when no invitation ever had it. `nextStep` says what to do.
     async fn invitation(&self, ctx: &Context<'_>, token: String) -> Result<Option<Invitation>> {
         let found = async {
-            throttle(ctx, Action::UseToken)?;
+            throttle(ctx, Action::UseToken).await?;
             // Not a token at all: no invitation has it.
             let Some(token) = InviteToken::parse(&token) else {
                 return Ok(None);

@@ -32,7 +32,7 @@ impl RedeemMutation {
         #[graphql(secret)] token: String,
     ) -> Result<AcceptInvitationPayload> {
         let accepted = async {
-            throttle(ctx, Action::UseToken)?;
+            throttle(ctx, Action::UseToken).await?;
             let token = InviteToken::parse(&token).ok_or_else(AppError::invitation_not_found)?;
             redeem::accept_invitation(state(ctx), viewer(ctx), &token).await
         }
@@ -60,7 +60,7 @@ impl RedeemMutation {
         #[graphql(secret)] token: String,
     ) -> Result<Invitation> {
         async {
-            throttle(ctx, Action::UseToken)?;
+            throttle(ctx, Action::UseToken).await?;
             let token = InviteToken::parse(&token).ok_or_else(AppError::invitation_not_found)?;
             redeem::decline_invitation(state(ctx), viewer(ctx), &token).await
         }
@@ -79,7 +79,7 @@ impl RedeemMutation {
         #[graphql(secret)] token: String,
     ) -> Result<bool> {
         async {
-            throttle(ctx, Action::UseToken)?;
+            throttle(ctx, Action::UseToken).await?;
             let token = InviteToken::parse(&token);
             recipient::request_new(state(ctx), viewer(ctx), token.as_ref()).await
         }
@@ -97,7 +97,7 @@ impl RedeemMutation {
         #[graphql(secret)] token: String,
     ) -> Result<bool> {
         async {
-            throttle(ctx, Action::UseToken)?;
+            throttle(ctx, Action::UseToken).await?;
             let token = InviteToken::parse(&token).ok_or_else(AppError::invitation_not_found)?;
             recipient::report_wrong_recipient(state(ctx), viewer(ctx), &token).await
         }
