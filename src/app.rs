@@ -18,6 +18,7 @@ use crate::http::page_languages::PageLanguages;
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
+use crate::service::redis_store::RedisStore;
 use crate::service::shared_limits::SharedLimits;
 use crate::service::webhooks::{self, worker::WebhookWorker};
 use crate::service::{Ctx, accounts, expiry, retention};
@@ -81,8 +82,10 @@ impl App {
             metrics: Arc::clone(&ctx.metrics),
             wakeup: Arc::clone(&ctx.outbox_wakeup),
         };
-        let shared_limits =
-            SharedLimits::from_settings(&ctx.settings.cluster, Arc::clone(&ctx.metrics))?;
+        let shared = RedisStore::from_settings(&ctx.settings.cluster, Arc::clone(&ctx.metrics))?;
+        let shared_limits = shared
+            .clone()
+            .map(|store| SharedLimits::new(store, ctx.settings.cluster.redis_fail_open));
         let rate_limits = Arc::new(RateLimiters::new(&ctx.settings.rate_limits, shared_limits));
         let transport = http::Transport {
             engine: graphql::build_engine(ctx.clone(), Arc::clone(&rate_limits)),
@@ -92,7 +95,7 @@ impl App {
             ctx,
         };
         let page_languages = PageLanguages::load(&transport.ctx.settings.emails.product_name)?;
-        let router = http::router(transport.clone(), page_languages);
+        let router = http::router(transport.clone(), page_languages, shared);
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;

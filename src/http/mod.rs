@@ -37,8 +37,13 @@ pub use self::state::Transport;
 use crate::service;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// The whole HTTP surface; the hosted pages in each of `page_languages`.
-pub fn router(transport: Transport, page_languages: PageLanguages) -> Router {
+/// The whole HTTP surface; the hosted pages in each of `page_languages`, and persisted
+/// queries shared through `redis` when there is one.
+pub fn router(
+    transport: Transport,
+    page_languages: PageLanguages,
+    redis: Option<std::sync::Arc<crate::service::redis_store::RedisStore>>,
+) -> Router {
     let settings = &transport.ctx.settings;
     let cors = cors_layer(&settings.cors_origins);
     let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
@@ -52,7 +57,7 @@ pub fn router(transport: Transport, page_languages: PageLanguages) -> Router {
     );
     let state = HttpState {
         transport,
-        persisted: PersistedQueries::default(),
+        persisted: PersistedQueries::new(persisted_queries::CAPACITY, redis),
     };
     Router::new()
         .route(

@@ -2,7 +2,10 @@
 //! `extensions.persistedQuery { version: 1, sha256Hash }` without the query; a hash the server
 //! does not know answers `PERSISTED_QUERY_NOT_FOUND` (HTTP 200, as Apollo Server does), and the
 //! client sends the query with its hash once to register it. Queries are registered only once
-//! they have passed validation, in a bounded LRU store shared by every request.
+//! they have passed validation, in a bounded LRU store shared by every request; with
+//! `DOORMAN_REDIS_URL`, also in Redis (`{prefix}:apq:{hash}`, for a week), so that a query one
+//! instance registered is known to all. A query read back from Redis must still hash to its key
+//! and pass the document limits; Redis not answering only means "not found".
 //!
 //! This runs in the transport, before the schema sees the request, so that a hash-only GET that
 //! names a mutation can still be refused with 405 like a GET that spells it out.
@@ -11,8 +14,10 @@ use async_graphql::ServerError;
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::ExecutableDocument;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 use crate::error::ErrorCode;
+use crate::service::redis_store::RedisStore;
 
 /// How many distinct queries the store holds before it forgets the least recently used.
 pub const CAPACITY: usize = 1000;
@@ -20,10 +25,15 @@ pub const CAPACITY: usize = 1000;
 /// The message Apollo Client matches besides the code.
 pub const NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
 
+/// How long a query registered in Redis stays there.
+const SHARED_SECONDS: u64 = 7 * 24 * 3600;
+
 /// The hash → parsed query store.
 #[derive(Clone)]
 pub struct PersistedQueries {
     storage: LruCacheStorage,
+    /// Where instances share their queries' text, if anywhere.
+    shared: Option<Arc<RedisStore>>,
 }
 
 /// A request's persisted query that failed.
@@ -60,6 +70,7 @@ impl ApqError {
 /// A query to store once it has passed validation.
 pub struct Registration {
     hash: String,
+    query: String,
     document: ExecutableDocument,
 }
 
@@ -71,9 +82,10 @@ struct PersistedQuery {
 }
 
 impl PersistedQueries {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, shared: Option<Arc<RedisStore>>) -> Self {
         Self {
             storage: LruCacheStorage::new(capacity.max(1)),
+            shared,
         }
     }
 
@@ -110,30 +122,78 @@ impl PersistedQueries {
         }
         let hash = persisted.sha256_hash.to_ascii_lowercase();
         if request.query.is_empty() {
-            let document = self.storage.get(hash).await.ok_or(ApqError::NotFound)?;
-            request.set_parsed_query(document);
+            if let Some(document) = self.storage.get(hash.clone()).await {
+                request.set_parsed_query(document);
+                return Ok(None);
+            }
+            // Registered through another instance: its text, checked like a sent query.
+            let query = self.shared_query(&hash).await.ok_or(ApqError::NotFound)?;
+            request.query = query;
+            let document = parse(request).map_err(|_| ApqError::NotFound)?.clone();
+            self.storage.set(hash, document).await;
             return Ok(None);
         }
         if sha256_hex(&request.query) != hash {
             return Err(ApqError::HashMismatch);
         }
+        let query = request.query.clone();
         Ok(parse(request).ok().map(|document| Registration {
             hash,
+            query,
             document: document.clone(),
         }))
     }
 
-    /// Stores a query that has passed validation under its hash.
+    /// Stores a query that has passed validation under its hash (and shares its text).
     pub async fn register(&self, registration: Registration) {
+        if let Some(shared) = &self.shared {
+            let key = shared.key("apq", &registration.hash);
+            let query = registration.query;
+            let stored = shared
+                .run(|mut connection| async move {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(query)
+                        .arg("EX")
+                        .arg(SHARED_SECONDS)
+                        .query_async::<()>(&mut connection)
+                        .await
+                })
+                .await;
+            if let Err(err) = stored {
+                tracing::warn!(error = %err, "could not share a persisted query");
+            }
+        }
         self.storage
             .set(registration.hash, registration.document)
             .await;
+    }
+
+    /// The text another instance registered under `hash`, if it still hashes to it.
+    async fn shared_query(&self, hash: &str) -> Option<String> {
+        let shared = self.shared.as_ref()?;
+        let key = shared.key("apq", hash);
+        let found = shared
+            .run(|mut connection| async move {
+                redis::cmd("GET")
+                    .arg(key)
+                    .query_async::<Option<String>>(&mut connection)
+                    .await
+            })
+            .await;
+        match found {
+            Ok(query) => query.filter(|query| sha256_hex(query) == hash),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read a shared persisted query");
+                None
+            }
+        }
     }
 }
 
 impl Default for PersistedQueries {
     fn default() -> Self {
-        Self::new(CAPACITY)
+        Self::new(CAPACITY, None)
     }
 }
 
@@ -161,7 +221,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_hash_is_not_found_until_its_query_is_registered() {
-        let store = PersistedQueries::new(10);
+        let store = PersistedQueries::new(10, None);
         let query = "{ serverInfo { version } }";
         let hash = sha256_hex(query);
         let hash_only =
@@ -187,7 +247,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_hash_or_version_is_refused() {
-        let store = PersistedQueries::new(10);
+        let store = PersistedQueries::new(10, None);
         let mut wrong = with_extension(
             "{ me { id } }",
             serde_json::json!({ "version": 1, "sha256Hash": sha256_hex("{ other }") }),

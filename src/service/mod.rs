@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;
+pub mod redis_store;
 pub mod retention;
 pub mod shared_limits;
 pub mod webhooks;

@@ -178,3 +178,58 @@ async fn a_persisted_mutation_sent_by_get_is_refused_with_405_and_nothing_is_wri
     assert_error_code(&body, "BAD_USER_INPUT");
     assert_eq!(app.rows("organizations").await, 1);
 }
+
+/// Queries registered on one instance are known to the others through Redis.
+mod needs_redis {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_query_registered_on_one_instance_runs_by_hash_on_another() {
+        let url = test_redis_url().await;
+        let prefix = fresh_redis_prefix();
+        let sharing = |url: String, prefix: String| {
+            move |settings: &mut doorman::config::Settings| {
+                settings.cluster.redis_url = Some(url);
+                settings.cluster.redis_key_prefix = prefix;
+            }
+        };
+        let a = TestApp::spawn_with(sharing(url.clone(), prefix.clone())).await;
+        let b = a.sibling_with(sharing(url.clone(), prefix.clone())).await;
+        let alone = TestApp::spawn().await;
+
+        let (_, registered) = post(
+            &a,
+            json!({ "query": SERVER_INFO, "extensions": persisted(SERVER_INFO) }),
+            None,
+        )
+        .await;
+        assert_eq!(data(&registered)["serverInfo"]["registrationMode"], "OPEN");
+
+        let (status, by_hash) =
+            post(&b, json!({ "extensions": persisted(SERVER_INFO) }), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(data(&by_hash)["serverInfo"]["registrationMode"], "OPEN");
+        // An instance without Redis never heard of it.
+        let (_, unknown) = post(
+            &alone,
+            json!({ "extensions": persisted(SERVER_INFO) }),
+            None,
+        )
+        .await;
+        assert_error_code(&unknown, "PERSISTED_QUERY_NOT_FOUND");
+
+        // A text in Redis that does not hash to its key is not run.
+        let other = "query Other { serverInfo { version } }";
+        let client = redis::Client::open(url.as_str()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        let key = format!("{prefix}:apq:{}", sha256_hex(other));
+        let () = redis::cmd("SET")
+            .arg(&key)
+            .arg("mutation { logout }")
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        let (_, tampered) = post(&b, json!({ "extensions": persisted(other) }), None).await;
+        assert_error_code(&tampered, "PERSISTED_QUERY_NOT_FOUND");
+    }
+}

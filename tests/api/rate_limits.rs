@@ -654,23 +654,6 @@ async fn with_rate_limits_off_nothing_is_rate_limited() {
 mod needs_redis {
     use super::*;
 
-    /// The suite's Redis, checked to answer: a test here fails, never passes, without it.
-    async fn redis_url() -> String {
-        let url = std::env::var("DOORMAN_TEST_REDIS_URL")
-            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-        let client = redis::Client::open(url.as_str()).expect("DOORMAN_TEST_REDIS_URL is a URL");
-        let mut connection = client
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap_or_else(|err| panic!("the tests' Redis at {url} does not answer: {err}"));
-        let pong: String = redis::cmd("PING")
-            .query_async(&mut connection)
-            .await
-            .expect("Redis answers PING");
-        assert_eq!(pong, "PONG");
-        url
-    }
-
     /// Shares limits through `url` under a prefix of this test's own, with three lookups a
     /// minute per address.
     fn sharing(url: String, prefix: String) -> impl FnOnce(&mut Settings) {
@@ -681,14 +664,10 @@ mod needs_redis {
         }
     }
 
-    fn fresh_prefix() -> String {
-        format!("doorman-test-{}", uuid::Uuid::new_v4().simple())
-    }
-
     #[tokio::test]
     async fn two_instances_sharing_redis_enforce_one_limit_for_an_address() {
-        let url = redis_url().await;
-        let prefix = fresh_prefix();
+        let url = test_redis_url().await;
+        let prefix = fresh_redis_prefix();
         let a = TestApp::spawn_with(sharing(url.clone(), prefix.clone())).await;
         let b = a.sibling_with(sharing(url, prefix)).await;
 
@@ -722,7 +701,7 @@ mod needs_redis {
     #[tokio::test]
     async fn an_unreachable_redis_fails_open_by_default_and_closed_when_told() {
         let nowhere = format!("redis://127.0.0.1:{}", crate::support::smtp::free_port());
-        let open = TestApp::spawn_with(sharing(nowhere.clone(), fresh_prefix())).await;
+        let open = TestApp::spawn_with(sharing(nowhere.clone(), fresh_redis_prefix())).await;
         for _ in 0..5 {
             let response = invitation(&open, UNKNOWN_TOKEN, None).await;
             assert_eq!(data(&response)["invitation"], Json::Null);
@@ -730,7 +709,7 @@ mod needs_redis {
         assert!(metric(&open, "doorman_rate_limit_backend_errors_total").await >= 1.0);
 
         let closed = TestApp::spawn_with(|settings| {
-            sharing(nowhere, fresh_prefix())(settings);
+            sharing(nowhere, fresh_redis_prefix())(settings);
             settings.cluster.redis_fail_open = false;
         })
         .await;

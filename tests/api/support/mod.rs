@@ -929,3 +929,28 @@ pub fn require_root() {
         "this test mounts file systems and needs root (see .config/nextest.toml)"
     );
 }
+
+// ---- Redis ----
+
+/// The suite's Redis (`DOORMAN_TEST_REDIS_URL`, else the local one), checked to answer: a
+/// `needs_redis` test fails, never passes, without it.
+pub async fn test_redis_url() -> String {
+    let url = std::env::var("DOORMAN_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let client = redis::Client::open(url.as_str()).expect("DOORMAN_TEST_REDIS_URL is a URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|err| panic!("the tests' Redis at {url} does not answer: {err}"));
+    let pong: String = redis::cmd("PING")
+        .query_async(&mut connection)
+        .await
+        .expect("Redis answers PING");
+    assert_eq!(pong, "PONG");
+    url
+}
+
+/// A key prefix of this test's own, so that tests sharing the suite's Redis share no keys.
+pub fn fresh_redis_prefix() -> String {
+    format!("doorman-test-{}", uuid::Uuid::new_v4().simple())
+}
