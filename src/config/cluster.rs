@@ -6,8 +6,9 @@ use clap::Args;
 /// What instances share.
 #[derive(Clone, Debug, Args)]
 pub struct ClusterSettings {
-    /// Redis (`redis://host:6379`, `rediss://` for TLS) that holds the rate limits, so that every
-    /// instance enforces one limit; unset, each instance counts on its own, in memory.
+    /// Redis (`redis://[:password@]host:6379[/db]`) that holds the rate limits and persisted
+    /// queries, so that every instance enforces one limit; unset, each instance counts on its
+    /// own, in memory.
     #[arg(long, global = true, env = "DOORMAN_REDIS_URL")]
     pub redis_url: Option<String>,
 
@@ -29,8 +30,9 @@ pub struct ClusterSettings {
     )]
     pub redis_timeout_ms: u64,
 
-    /// With Redis unreachable: `true` lets requests through (logged, and counted in
-    /// `doorman_rate_limit_backend_errors_total`), `false` refuses them with `RATE_LIMITED`.
+    /// With Redis not answering: `true` counts in each instance, as without Redis (logged, and
+    /// counted in `doorman_rate_limit_backend_errors_total`), `false` refuses with
+    /// `RATE_LIMITED`.
     #[arg(
         long,
         global = true,
@@ -45,8 +47,13 @@ impl ClusterSettings {
     pub fn validate(&self) -> anyhow::Result<()> {
         if let Some(url) = &self.redis_url {
             anyhow::ensure!(
-                url.starts_with("redis://") || url.starts_with("rediss://"),
-                "DOORMAN_REDIS_URL must start with redis:// or rediss://"
+                !url.starts_with("rediss://"),
+                "DOORMAN_REDIS_URL: TLS to Redis (rediss://) is not built in; reach Redis over a \
+                 private network or a local TLS tunnel, with redis://"
+            );
+            anyhow::ensure!(
+                url.starts_with("redis://"),
+                "DOORMAN_REDIS_URL must start with redis://"
             );
         }
         let prefix = &self.redis_key_prefix;

@@ -160,8 +160,8 @@ impl PersistedQueries {
                         .await
                 })
                 .await;
-            if let Err(err) = stored {
-                tracing::warn!(error = %err, "could not share a persisted query");
+            if stored.is_err() {
+                tracing::debug!("a persisted query was not shared: Redis did not answer");
             }
         }
         self.storage
@@ -181,13 +181,11 @@ impl PersistedQueries {
                     .await
             })
             .await;
-        match found {
-            Ok(query) => query.filter(|query| sha256_hex(query) == hash),
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read a shared persisted query");
-                None
-            }
-        }
+        // Redis not answering is "not found": the client sends the query.
+        found
+            .ok()
+            .flatten()
+            .filter(|query| sha256_hex(query) == hash)
     }
 }
 

@@ -124,20 +124,22 @@ impl RateLimiters {
         }
     }
 
-    /// One cell of `limit` for `key`: from the shared store when there is one.
+    /// One cell of `limit` for `key`: from the shared store when there is one and it answers,
+    /// else from this process's.
     async fn take<K: Hash + Eq + Clone + Display>(
         &self,
         limit: &Limit<K>,
         key: &K,
     ) -> Result<(), AppError> {
-        match &self.shared {
-            Some(shared) => {
-                shared
-                    .take(limit.name, limit.rate, &key.to_string(), limit.refusal)
-                    .await
+        if let Some(shared) = &self.shared {
+            let taken = shared
+                .take(limit.name, limit.rate, &key.to_string(), limit.refusal)
+                .await?;
+            if taken.is_some() {
+                return Ok(());
             }
-            None => limit.check(key),
         }
+        limit.check(key)
     }
 
     /// Forgets keys whose limits have refilled completely (they behave as new ones).

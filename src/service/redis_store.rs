@@ -15,6 +15,15 @@ use crate::telemetry::Metrics;
 /// How long commands leave Redis alone after it failed.
 const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
+/// Why Redis gave no answer.
+#[derive(Debug)]
+pub enum Unanswered {
+    /// It failed less than a second ago: it was not asked.
+    Paused,
+    /// It failed now, for this reason.
+    Failed(String),
+}
+
 /// The shared Redis.
 pub struct RedisStore {
     client: redis::Client,
@@ -58,9 +67,10 @@ impl RedisStore {
         format!("{}:{kind}:{name}", self.prefix)
     }
 
-    /// Runs `command` on the connection within the timeout; the reason when Redis did not
-    /// answer (and then Redis is left alone for a second).
-    pub async fn run<T, F, Fut>(&self, command: F) -> Result<T, String>
+    /// Runs `command` on the connection within the timeout. [`Unanswered::Paused`] when Redis
+    /// failed less than a second ago (nothing was sent); [`Unanswered::Failed`] with the reason
+    /// when it did not answer now (and then Redis is left alone for a second).
+    pub async fn run<T, F, Fut>(&self, command: F) -> Result<T, Unanswered>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
@@ -71,7 +81,7 @@ impl RedisStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .is_some_and(|until| Instant::now() < until);
         if paused {
-            return Err("Redis failed less than a second ago".to_owned());
+            return Err(Unanswered::Paused);
         }
         let answer = tokio::time::timeout(self.timeout, async {
             command(self.connection().await?).await
@@ -90,7 +100,8 @@ impl RedisStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(Instant::now() + PAUSE_AFTER_FAILURE);
-        Err(failure)
+        tracing::warn!(error = %failure, "Redis did not answer; leaving it alone for a second");
+        Err(Unanswered::Failed(failure))
     }
 
     /// The connection, made now if there is none yet.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::DeliveryStatus;
 use entity::{email_outbox, invitation, invitation_event, webhook_delivery};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use tokio::sync::watch;
 
 use crate::db;
@@ -71,34 +71,41 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> Result<Swept, AppError> {
 
 /// Deletes one batch of events created before `cutoff`.
 async fn delete_events_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
-    let old =
-        invitation_event::Entity::find().filter(invitation_event::Column::CreatedAt.lt(cutoff));
-    delete_batch(ctx, old, invitation_event::Column::Id).await
+    let old = Condition::all().add(invitation_event::Column::CreatedAt.lt(cutoff));
+    delete_batch::<invitation_event::Entity>(ctx, old, invitation_event::Column::Id).await
 }
 
-/// Deletes one batch of webhook deliveries created before `cutoff` that are no longer
-/// pending.
+/// Deletes one batch of webhook deliveries that are no longer pending and were last made or
+/// tried before `cutoff` (a redelivery starts the clock again).
 async fn delete_deliveries_before(ctx: &Ctx, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
-    let old = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::CreatedAt.lt(cutoff))
-        .filter(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending));
-    delete_batch(ctx, old, webhook_delivery::Column::Id).await
+    use webhook_delivery::Column::{DeliveredAt, NextAttemptAt, Status};
+    let last_activity_before = Condition::any().add(DeliveredAt.lt(cutoff)).add(
+        Condition::all()
+            .add(DeliveredAt.is_null())
+            .add(NextAttemptAt.lt(cutoff)),
+    );
+    let old = Condition::all()
+        .add(Status.ne(DeliveryStatus::Pending))
+        .add(last_activity_before);
+    delete_batch::<webhook_delivery::Entity>(ctx, old, webhook_delivery::Column::Id).await
 }
 
-/// Deletes one batch of the rows `old` selects (by their `id`), in its own transaction.
+/// Deletes one batch of the rows `old` matches (by their `id`), in its own transaction; the
+/// delete checks `old` again, so a row changed since it was picked (a redelivery) stays.
 async fn delete_batch<E: EntityTrait>(
     ctx: &Ctx,
-    old: Select<E>,
+    old: Condition,
     id: E::Column,
 ) -> Result<u64, AppError> {
     let txn = db::begin_write(&ctx.db).await?;
-    let ids = batch_of(&txn, old, id).await?;
+    let ids = batch_of(&txn, E::find().filter(old.clone()), id).await?;
     if ids.is_empty() {
         txn.rollback().await?;
         return Ok(0);
     }
     let deleted = E::delete_many()
         .filter(id.is_in(ids))
+        .filter(old)
         .exec(&txn)
         .await?
         .rows_affected;

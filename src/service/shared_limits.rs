@@ -4,9 +4,10 @@
 //! limit's "theoretical arrival time") and expires when the limit has refilled.
 //!
 //! Redis being slow or down never holds a request for longer than `DOORMAN_REDIS_TIMEOUT_MS`
-//! (`service::redis_store`): the check then lets the request through
-//! (`DOORMAN_REDIS_FAIL_OPEN`, the default) or refuses it, logs, and counts
-//! `doorman_rate_limit_backend_errors_total`.
+//! (`service::redis_store`): the check is then counted in
+//! `doorman_rate_limit_backend_errors_total` and either falls back to the in-process limit of
+//! this instance (`DOORMAN_REDIS_FAIL_OPEN`, the default: a slow Redis never turns the limits
+//! off) or refuses the request.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +31,8 @@ if tat < now then tat = now end
 local wait = tat - burst - now
 if wait > 0 then return wait end
 local next_tat = tat + interval
-redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil((next_tat - now) / 1000))
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat),
+  'PX', string.format('%.0f', math.ceil((next_tat - now) / 1000)))
 return 0
 ";
 
@@ -51,14 +53,15 @@ impl SharedLimits {
     }
 
     /// Takes one cell of limit `name` (`rate`) for `key`: `RATE_LIMITED` with `refusal` when
-    /// there is none, and whatever the fail mode says when Redis cannot answer in time.
+    /// there is none. `Ok(None)` when Redis cannot answer in time and the limits fail open:
+    /// the caller then counts in process.
     pub async fn take(
         &self,
         name: &str,
         rate: Rate,
         key: &str,
         refusal: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<Option<()>, AppError> {
         let interval = (rate.period / rate.count.get()).max(Duration::from_micros(1));
         let interval_us = u64::try_from(interval.as_micros()).unwrap_or(u64::MAX / 4);
         let burst_us = interval_us.saturating_mul(u64::from(rate.count.get()) - 1);
@@ -77,10 +80,10 @@ impl SharedLimits {
             .await;
         let wait = match answer {
             Ok(wait) => wait,
-            Err(err) => return self.unavailable(&err),
+            Err(_) => return self.unavailable(),
         };
         if wait == 0 {
-            return Ok(());
+            return Ok(Some(()));
         }
         let seconds = whole_seconds(Duration::from_micros(wait));
         tracing::info!(limit = refusal, retry_after = seconds, "rate limited");
@@ -90,12 +93,11 @@ impl SharedLimits {
         ))
     }
 
-    /// Redis could not answer: go ahead or refuse, as configured.
-    fn unavailable(&self, err: &str) -> Result<(), AppError> {
+    /// Redis could not answer: count in process, or refuse, as configured.
+    fn unavailable(&self) -> Result<Option<()>, AppError> {
         self.store.metrics.rate_limit_backend_errors.inc();
-        tracing::warn!(error = %err, fail_open = self.fail_open, "rate limit store unreachable");
         if self.fail_open {
-            Ok(())
+            Ok(None)
         } else {
             Err(AppError::rate_limited(
                 "the rate limits cannot be checked right now; try again in a second",

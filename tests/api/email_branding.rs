@@ -4,7 +4,6 @@
 //! one-click `List-Unsubscribe` that declines an invitation.
 
 use chrono::{Duration, Locale, NaiveTime, Utc};
-use doorman::config::Rate;
 use serde_json::{Value, json};
 
 use crate::support::smtp::{CapturedMessage, SmtpSink};
@@ -320,35 +319,42 @@ async fn branding_and_languages_are_checked_and_cleared_with_null() {
     );
 }
 
+/// Mail providers may post the one-click form as multipart (RFC 8058), and from the link of an
+/// earlier email, which a resend replaced: both decline, and the resend still in the outbox is
+/// not sent.
 #[tokio::test]
-async fn one_click_unsubscribes_are_held_to_the_per_address_token_limit() {
-    let app = TestApp::spawn_with(|settings| {
-        settings.rate_limits.token_per_ip = Rate::new(3, Duration::minutes(1).to_std().unwrap());
-    })
-    .await;
-    let mut statuses = Vec::new();
-    for n in 0..4 {
-        let url = format!(
-            "{}/invite/{}/unsubscribe",
-            app.address,
-            format!("{n}").repeat(43)
-        );
-        let response = app
-            .http()
-            .post(&url)
-            .form(&[("List-Unsubscribe", "One-Click")])
-            .send()
-            .await
-            .unwrap();
-        statuses.push(response.status().as_u16());
-        if response.status() == 429 {
-            let retry_after: u64 = response.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert!((1..=60).contains(&retry_after), "{retry_after}");
-        }
-    }
-    assert_eq!(statuses, [404, 404, 404, 429]);
+async fn one_click_takes_multipart_and_an_earlier_emails_link_and_stops_queued_mail() {
+    let sink = SmtpSink::start();
+    let (app, alice) = acme(&sink, "Doorman").await;
+    let (id, _) = invite_one(&app, &alice, "acme", "bob@example.com").await;
+    assert_eq!(app.deliver_due_emails().await, 1);
+    let first = message_to(&sink, "bob@example.com").invitation_link();
+    data(&resend(&app, &alice, json!({ "ids": [id] })).await);
+
+    let path = first.split_once("/invite/").unwrap().1;
+    let response = app
+        .http()
+        .post(format!("{}/invite/{path}/unsubscribe", app.address))
+        .header(
+            "content-type",
+            "multipart/form-data; boundary=doorman-boundary",
+        )
+        .body(
+            "--doorman-boundary\r\n\
+             Content-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n\
+             One-Click\r\n\
+             --doorman-boundary--\r\n",
+        )
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        invitation_of(&app, &alice, "bob@example.com").await["status"],
+        "DECLINED"
+    );
+    // The resend's email was cancelled with the decline: nothing more reaches bob.
+    assert_eq!(app.deliver_due_emails().await, 0);
+    assert_eq!(sink.messages().len(), 1);
 }

@@ -131,7 +131,8 @@ async fn an_endpoint_failing_too_long_is_disabled_with_an_event_and_an_email_to_
 }
 
 /// `DOORMAN_RETENTION_WEBHOOK_DELIVERIES_DAYS`: deliveries made or given up longer ago are
-/// deleted; a pending one is kept however old, and so is a recent one.
+/// deleted; a pending one is kept however old, and so is one created long ago but made again
+/// just now.
 #[tokio::test]
 async fn retention_deletes_old_finished_deliveries_and_keeps_pending_ones() {
     let app = TestApp::spawn_with(|settings| {
@@ -166,19 +167,24 @@ async fn retention_deletes_old_finished_deliveries_and_keeps_pending_ones() {
         )
         .await;
     assert_eq!(ids.len(), 4, "one delivery per CREATED event");
-    let long_ago = chrono::Utc::now() - chrono::Duration::days(31);
-    for (id, status, old) in [
-        (&ids[0], "DELIVERED", true),
-        (&ids[1], "FAILED", true),
-        (&ids[2], "PENDING", true),
-        (&ids[3], "DELIVERED", false),
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::days(31);
+    // (status, last tried, delivered), all created long ago: the last one was redelivered
+    // just now.
+    for (id, status, tried, delivered) in [
+        (&ids[0], "DELIVERED", long_ago, Some(long_ago)),
+        (&ids[1], "FAILED", long_ago, None),
+        (&ids[2], "PENDING", long_ago, None),
+        (&ids[3], "DELIVERED", now, Some(now)),
     ] {
-        let created_at = if old { long_ago } else { chrono::Utc::now() };
         app.execute(
-            "UPDATE webhook_deliveries SET status = $1, created_at = $2 WHERE id = $3",
+            "UPDATE webhook_deliveries SET status = $1, created_at = $2, next_attempt_at = $3,
+             delivered_at = $4 WHERE id = $5",
             vec![
                 status.into(),
-                created_at.into(),
+                long_ago.into(),
+                tried.into(),
+                delivered.into(),
                 id.parse::<i64>().unwrap().into(),
             ],
         )

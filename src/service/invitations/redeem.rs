@@ -3,9 +3,10 @@
 //! `usage_count` can never pass `max_uses`.
 
 use chrono::Utc;
-use entity::{invitation, invitation_redemption, membership, organization, user};
+use entity::{invitation, invitation_redemption, invitation_token, membership, organization, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, sea_query::LockType,
 };
 
 use super::{Accepted, InvitationView, allowed_domains, find_by_token_for_update, view};
@@ -17,6 +18,7 @@ use crate::domain::invitation_rules::{
     Viewing, check_redeemable, effective_status, next_step, status_after_use,
 };
 use crate::domain::invite_token::InviteToken;
+use crate::email::outbox;
 use crate::error::{AppError, ErrorCode, OnConflict};
 use crate::service::Ctx;
 use crate::service::events::{self, Committed};
@@ -275,12 +277,36 @@ pub async fn decline_invitation(
 #[tracing::instrument(skip_all, err(level = "debug", Debug))]
 pub async fn unsubscribe(ctx: &Ctx, token: &InviteToken) -> Result<(), AppError> {
     let txn = db::begin_write(&ctx.db).await?;
-    let model = find_by_token_for_update(&txn, token).await?;
+    let model = match find_by_token_for_update(&txn, token).await {
+        Ok(model) => model,
+        // An earlier email's link (a reminder or a resend replaced it): the same mailbox.
+        Err(err) if err.code() == ErrorCode::InvitationSuperseded => {
+            superseded_for_update(&txn, token).await?
+        }
+        Err(err) => return Err(err),
+    };
     if model.email.is_none() || model.link_disclosed {
         return Err(AppError::invitation_not_found());
     }
     decline_locked(ctx, txn, model, None).await?;
     Ok(())
+}
+
+/// The invitation whose replaced token `token` is, locked.
+async fn superseded_for_update(
+    txn: &impl ConnectionTrait,
+    token: &InviteToken,
+) -> Result<invitation::Model, AppError> {
+    let replaced = invitation_token::Entity::find()
+        .filter(invitation_token::Column::TokenDigest.eq(token.digest()))
+        .one(txn)
+        .await?
+        .ok_or_else(AppError::invitation_not_found)?;
+    invitation::Entity::find_by_id(replaced.invitation_id)
+        .lock(LockType::Update)
+        .one(txn)
+        .await?
+        .ok_or_else(AppError::invitation_not_found)
 }
 
 /// Declines the locked, pending `model` in `txn` and commits, with a `DECLINED` event by
@@ -304,6 +330,8 @@ async fn decline_locked(
     active.status = Set(InvitationStatus::Declined);
     active.updated_at = Set(crate::db::now());
     let model = active.update(&txn).await?;
+    // A declined invitation gets no more mail: not a queued reminder, not a retried resend.
+    outbox::cancel_undelivered(&txn, model.id).await?;
     let committed = events::record(&txn, &[&model], EventKind::Declined, actor).await?;
     txn.commit().await?;
     events::announce(ctx, committed).await;
