@@ -28,7 +28,12 @@ function t(id, values = {}) {
     console.error('no page message ' + id);
     return id;
   }
-  return all[id].replace(/\{([A-Za-z][A-Za-z0-9_-]*)\}/g, (_, name) => String(values[name]));
+  // A name the call gives no value for stays as it is (and is reported), never "undefined".
+  return all[id].replace(/\{([A-Za-z][A-Za-z0-9_-]*)\}/g, (whole, name) => {
+    if (Object.prototype.hasOwnProperty.call(values, name)) return String(values[name]);
+    console.error('no value for {' + name + '} in page message ' + id);
+    return whole;
+  });
 }
 
 /** The page's language (`<html lang>`, set by the server), for dates and numbers. */

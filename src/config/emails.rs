@@ -43,8 +43,9 @@ impl EmailSettings {
         anyhow::ensure!(
             !name.is_empty()
                 && name.chars().count() <= MAX_PRODUCT_NAME
-                && !name.chars().any(char::is_control),
-            "DOORMAN_PRODUCT_NAME must be 1 to {MAX_PRODUCT_NAME} characters on one line"
+                && !name.chars().any(|c| c.is_control() || c == '{' || c == '}'),
+            "DOORMAN_PRODUCT_NAME must be 1 to {MAX_PRODUCT_NAME} characters on one line, \
+             without braces"
         );
         if let Some(dir) = &self.template_dir {
             anyhow::ensure!(

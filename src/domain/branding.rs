@@ -46,10 +46,28 @@ pub fn email_footer(raw: &str) -> Result<String, String> {
             "emailFooter must be 1 to {MAX_FOOTER_CHARS} characters"
         ));
     }
-    if footer.chars().any(char::is_control) {
-        return Err("emailFooter must be one line without control characters".to_owned());
+    if footer
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+    {
+        return Err(
+            "emailFooter must be one line without control or text-direction characters".to_owned(),
+        );
     }
     Ok(footer.to_owned())
+}
+
+/// Characters that change how text around them reads without showing themselves: bidirectional
+/// embeddings, overrides and isolates, zero-width characters, and line and paragraph separators.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]
@@ -94,6 +112,8 @@ mod tests {
         assert_eq!(email_footer("  Acme Inc.  ").unwrap(), "Acme Inc.");
         assert!(email_footer("").is_err());
         assert!(email_footer("two\nlines").is_err());
+        assert!(email_footer("Acme \u{202E}moc.elpmaxe").is_err());
+        assert!(email_footer("one\u{2028}two").is_err());
         assert!(email_footer(&"x".repeat(201)).is_err());
     }
 }

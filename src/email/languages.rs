@@ -170,6 +170,12 @@ impl Language {
         language.date_format = language
             .message("date-format", &no_args)
             .map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(
+            !chrono::format::StrftimeItems::new(&language.date_format)
+                .any(|item| matches!(item, chrono::format::Item::Error)),
+            "{tag}: date-format {:?} is not a strftime pattern",
+            language.date_format
+        );
         let locale = language
             .message("date-locale", &no_args)
             .map_err(anyhow::Error::msg)?;
@@ -297,6 +303,15 @@ mod tests {
                 .date(at, Some("Asia/Tokyo".parse().unwrap()))
                 .starts_with("2026年12月1日 18:30")
         );
+    }
+
+    #[test]
+    fn a_date_format_that_is_no_strftime_pattern_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("locales")).unwrap();
+        std::fs::write(dir.path().join("locales/de.ftl"), "date-format = %Q %d\n").unwrap();
+        let error = Languages::load(Some(dir.path())).err().unwrap().to_string();
+        assert!(error.contains("not a strftime pattern"), "{error}");
     }
 
     #[test]

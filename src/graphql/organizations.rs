@@ -86,14 +86,15 @@ impl Organization {
         self.0.created_at.into()
     }
 
-    /// How its emails look.
-    async fn email_branding(&self) -> EmailBranding {
-        EmailBranding {
+    /// How its emails look; for its members (null for others, such as the holder of a link).
+    async fn email_branding(&self, ctx: &Context<'_>) -> Result<Option<EmailBranding>> {
+        let role = loader(ctx).load_one(ViewerRoleIn(self.0.id)).await?;
+        Ok(role.map(|_| EmailBranding {
             logo_url: self.0.logo_url.clone(),
             accent_color: self.0.accent_color.clone(),
             reply_to: self.0.reply_to.clone(),
             email_footer: self.0.email_footer.clone(),
-        }
+        }))
     }
 
     /// The language of its emails when an invitation names none; null: the server's.

@@ -90,9 +90,11 @@ impl PageLanguages {
         };
         let asked = lang.map(primary).filter(|tag| tags.contains(&tag.as_str()));
         let accepted = || {
-            accept_language::parse(accept_language.unwrap_or_default())
+            // `q=0` means "not this one".
+            accept_language::parse_with_quality(accept_language.unwrap_or_default())
                 .into_iter()
-                .map(|tag| primary(&tag))
+                .filter(|(_, quality)| *quality > 0.0)
+                .map(|(tag, _)| primary(&tag))
                 .find(|tag| tags.contains(&tag.as_str()))
         };
         let tag = asked.or_else(accepted);
@@ -168,6 +170,7 @@ mod tests {
             "fr"
         );
         assert_eq!(languages.choose(None, Some("pt-BR")).tag, "en");
+        assert_eq!(languages.choose(None, Some("de;q=0, fr;q=0.1")).tag, "fr");
         assert_eq!(languages.choose(None, None).tag, "en");
     }
 

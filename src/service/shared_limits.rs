@@ -78,9 +78,8 @@ impl SharedLimits {
                     .await
             })
             .await;
-        let wait = match answer {
-            Ok(wait) => wait,
-            Err(_) => return self.unavailable(),
+        let Ok(wait) = answer else {
+            return self.unavailable();
         };
         if wait == 0 {
             return Ok(Some(()));

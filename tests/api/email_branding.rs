@@ -270,6 +270,16 @@ async fn branding_and_languages_are_checked_and_cleared_with_null() {
         json!({ "accentColor": "#abc", "defaultLocale": "ja" }),
     )
     .await;
+    // Members read the branding; anyone else (the holder of a link) gets null.
+    let (carol, _) = register(&app, "carol").await;
+    let read = "{ organization(org: { name: \"acme\" }) { emailBranding { accentColor } } }";
+    for (token, expected) in [
+        (&bob, json!({ "accentColor": "#aabbcc" })),
+        (&carol, Value::Null),
+    ] {
+        let response = app.graphql(read, json!({}), Some(token)).await;
+        assert_eq!(data(&response)["organization"]["emailBranding"], expected);
+    }
     let cleared = update(
         &app,
         &alice,

@@ -1,6 +1,7 @@
 //! The email to an organization's admins when one of its webhook endpoints was disabled for
 //! failing too long (`DOORMAN_WEBHOOK_DISABLED_EMAIL`, on by default). It is rendered when it is
-//! queued, in the organization's language, since nothing else about it is stored.
+//! queued, in the organization's language, since nothing else about it is stored. It goes to
+//! the admins' verified addresses, and names the endpoint by its origin and id.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{OrgRole, OutboxKind};
@@ -42,16 +43,23 @@ pub async fn tell_admins(
         .into_tuple()
         .all(txn)
         .await?;
+    // Only to proven addresses: the notice names one of the organization's endpoints.
     let admins: Vec<(i64, String)> = user::Entity::find()
         .select_only()
         .columns([user::Column::Id, user::Column::Email])
         .filter(user::Column::Id.is_in(admin_ids))
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
         .into_tuple()
         .all(txn)
         .await?;
+    // The origin and the id, not the whole URL: a path may hold the receiver's secret.
+    let origin = url::Url::parse(&endpoint.url)
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default();
+    let named = format!("{origin} (#{})", endpoint.id);
     let rendered = AccountEmail::WebhookDisabled {
         organization: &organization,
-        url: &endpoint.url,
+        url: &named,
         since,
     }
     .render(&ctx.emails)?;
