@@ -54,9 +54,6 @@ impl AccountEmail<'_> {
         let organization = self.organization();
         let language =
             emails.language([organization.and_then(|org| org.default_locale.as_deref())]);
-        let name = |org: &organization::Model| {
-            org.display_name.clone().unwrap_or_else(|| org.name.clone())
-        };
         let (template, values) = match self {
             Self::Verify {
                 username,
@@ -78,35 +75,17 @@ impl AccountEmail<'_> {
                 context! { username => username, new_address => new_address },
             ),
             Self::WrongRecipient {
-                username,
-                invitee,
-                organization,
+                username, invitee, ..
             } => (
                 "wrong-recipient",
-                context! {
-                    username => username,
-                    invitee => invitee,
-                    organization => name(organization),
-                },
+                context! { username => username, invitee => invitee },
             ),
-            Self::WebhookDisabled {
-                organization,
-                url,
-                since,
-            } => (
+            Self::WebhookDisabled { url, since, .. } => (
                 "webhook-disabled",
-                context! {
-                    organization => name(organization),
-                    url => url,
-                    since => language.date(*since, None),
-                },
+                context! { url => url, since => language.date(*since, None) },
             ),
         };
-        let rendered = emails.render(template, language, &emails.brand(organization), values)?;
-        Ok(Rendered {
-            reply_to: organization.and_then(|org| org.reply_to.clone()),
-            ..rendered
-        })
+        emails.render_for(template, language, organization, values)
     }
 }
 

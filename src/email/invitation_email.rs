@@ -67,12 +67,8 @@ impl<'a> InvitationEmail<'a> {
                 .and_then(|org| org.default_locale.as_deref()),
         ]);
         let zone = self.time_zone.and_then(|zone| zone.parse::<Tz>().ok());
-        let organization = self
-            .organization
-            .map(|org| org.display_name.as_deref().unwrap_or(&org.name));
         let values = context! {
             inviter => self.inviter,
-            organization => organization,
             role => self.role.unwrap_or(OrgRole::Member).to_string().to_lowercase(),
             message => self.message,
             expires => language.date(self.expires_at, zone),
@@ -80,16 +76,7 @@ impl<'a> InvitationEmail<'a> {
             registration => self.registration,
             reminder => self.reminder,
         };
-        let rendered = emails.render(
-            "invitation",
-            language,
-            &emails.brand(self.organization),
-            values,
-        )?;
-        Ok(Rendered {
-            reply_to: self.organization.and_then(|org| org.reply_to.clone()),
-            ..rendered
-        })
+        emails.render_for("invitation", language, self.organization, values)
     }
 }
 

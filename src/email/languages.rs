@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
+use fluent_syntax::ast::Entry;
 use unic_langid::LanguageIdentifier;
 
 /// The built-in languages, English first: it is the reference every other must match.
@@ -28,6 +29,8 @@ const MAX_TAG_CHARS: usize = 35;
 pub struct Language {
     tag: LanguageIdentifier,
     bundle: FluentBundle<FluentResource>,
+    /// The ids of the messages of its first file, in their order.
+    ids: Vec<String>,
     date_format: String,
     date_locale: chrono::Locale,
     direction: String,
@@ -127,9 +130,9 @@ impl Languages {
     /// Every language has every message of the first (English).
     fn check_complete(&self) -> anyhow::Result<()> {
         let reference = &self.list[0];
-        let ids = message_ids(reference);
         for language in &self.list[1..] {
-            let missing: Vec<&str> = ids
+            let missing: Vec<&str> = reference
+                .ids
                 .iter()
                 .filter(|id| !language.bundle.has_message(id))
                 .map(String::as_str)
@@ -153,15 +156,24 @@ impl Language {
         let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
         // Emails are not bidirectional text in a UI: no invisible isolation marks around values.
         bundle.set_use_isolating(false);
-        for (path, source) in files {
+        let mut ids = Vec::new();
+        for (index, (path, source)) in files.into_iter().enumerate() {
             let resource = FluentResource::try_new(source).map_err(|(_, errors)| {
                 anyhow::anyhow!("{path} does not parse: {:?}", errors.first())
             })?;
+            // The messages of the first file (the built-in one, or an added language's).
+            if index == 0 {
+                ids.extend(resource.entries().filter_map(|entry| match entry {
+                    Entry::Message(message) => Some(message.id.name.to_owned()),
+                    _ => None,
+                }));
+            }
             bundle.add_resource_overriding(resource);
         }
         let mut language = Self {
             tag: id,
             bundle,
+            ids,
             date_format: String::new(),
             date_locale: chrono::Locale::POSIX,
             direction: String::new(),
@@ -225,17 +237,6 @@ impl Language {
             .format_localized(&self.date_format, self.date_locale)
             .to_string()
     }
-}
-
-/// The ids of every message in `language`'s own (first) resources.
-fn message_ids(language: &Language) -> Vec<String> {
-    BUILT_IN[0]
-        .1
-        .lines()
-        .filter_map(|line| line.split_once(" = ").map(|(id, _)| id.trim()))
-        .filter(|id| !id.is_empty() && !id.starts_with('#') && language.bundle.has_message(id))
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The `.ftl` files in `dir`, if it exists: (tag, path, source) each.

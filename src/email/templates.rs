@@ -201,7 +201,7 @@ impl Emails {
 
     /// The brand of an email sent for `organization`: its name and what it set of logo,
     /// accent colour and footer; the product's own without one.
-    pub fn brand(&self, organization: Option<&organization::Model>) -> Brand {
+    fn brand(&self, organization: Option<&organization::Model>) -> Brand {
         let Some(org) = organization else {
             return self.product_brand();
         };
@@ -216,6 +216,28 @@ impl Emails {
                 .unwrap_or_else(|| DEFAULT_ACCENT.to_owned()),
             footer: org.email_footer.clone(),
         }
+    }
+
+    /// Renders email `name` in `language` for `organization` (its branding, its name as
+    /// `organization`, and its reply-to address), or for the product without one, with the
+    /// email's own `values`.
+    pub fn render_for(
+        &self,
+        name: &str,
+        language: &Language,
+        organization: Option<&organization::Model>,
+        values: Value,
+    ) -> Result<Rendered, Error> {
+        let brand = self.brand(organization);
+        let values = merge_maps([
+            minijinja::context! { organization => brand.organization },
+            values,
+        ]);
+        let rendered = self.render(name, language, &brand, values)?;
+        Ok(Rendered {
+            reply_to: organization.and_then(|org| org.reply_to.clone()),
+            ..rendered
+        })
     }
 
     /// Renders email `name` in `language` for `brand`, with the email's own `values`.

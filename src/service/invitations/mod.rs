@@ -181,16 +181,24 @@ pub(crate) async fn find_by_token_for_update(
     Err(AppError::invitation_not_found())
 }
 
+/// The invitation whose token `digest` was, before a resend or reminder replaced it.
+pub(super) async fn superseded_invitation(
+    db: &impl ConnectionTrait,
+    digest: String,
+) -> Result<Option<i64>, AppError> {
+    Ok(invitation_token::Entity::find()
+        .filter(invitation_token::Column::TokenDigest.eq(digest))
+        .one(db)
+        .await?
+        .map(|replaced| replaced.invitation_id))
+}
+
 /// `INVITATION_SUPERSEDED` when `digest` is a token that a resend replaced.
 pub(super) async fn refuse_superseded(
     db: &impl ConnectionTrait,
     digest: String,
 ) -> Result<(), AppError> {
-    let superseded = invitation_token::Entity::find()
-        .filter(invitation_token::Column::TokenDigest.eq(digest))
-        .one(db)
-        .await?;
-    match superseded {
+    match superseded_invitation(db, digest).await? {
         Some(_) => Err(AppError::new(
             ErrorCode::InvitationSuperseded,
             "a newer invitation was sent: use the link in the latest email",

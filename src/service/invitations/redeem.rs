@@ -3,13 +3,16 @@
 //! `usage_count` can never pass `max_uses`.
 
 use chrono::Utc;
-use entity::{invitation, invitation_redemption, invitation_token, membership, organization, user};
+use entity::{invitation, invitation_redemption, membership, organization, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, sea_query::LockType,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QuerySelect, sea_query::LockType,
 };
 
-use super::{Accepted, InvitationView, allowed_domains, find_by_token_for_update, view};
+use super::{
+    Accepted, InvitationView, allowed_domains, find_by_token_for_update, superseded_invitation,
+    view,
+};
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::EventKind;
@@ -297,12 +300,10 @@ async fn superseded_for_update(
     txn: &impl ConnectionTrait,
     token: &InviteToken,
 ) -> Result<invitation::Model, AppError> {
-    let replaced = invitation_token::Entity::find()
-        .filter(invitation_token::Column::TokenDigest.eq(token.digest()))
-        .one(txn)
+    let id = superseded_invitation(txn, token.digest())
         .await?
         .ok_or_else(AppError::invitation_not_found)?;
-    invitation::Entity::find_by_id(replaced.invitation_id)
+    invitation::Entity::find_by_id(id)
         .lock(LockType::Update)
         .one(txn)
         .await?
