@@ -19,6 +19,7 @@ use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
 use crate::service::rate_limits::{self, RateLimiters};
 use crate::service::redis_store::RedisStore;
+use crate::service::replica::Replica;
 use crate::service::shared_limits::SharedLimits;
 use crate::service::webhooks::{self, worker::WebhookWorker};
 use crate::service::{Ctx, accounts, expiry, retention};
@@ -43,6 +44,8 @@ pub async fn connect(settings: Settings) -> anyhow::Result<Ctx> {
         &settings.emails.product_name,
         &settings.emails.default_locale,
     )?;
+    let bus = EventBus::new(db.clone(), &settings);
+    let replica = Replica::from_settings(&settings, Arc::clone(&metrics)).await?;
     Ok(Ctx {
         emails: Arc::new(emails),
         settings: Arc::new(settings),
@@ -50,7 +53,8 @@ pub async fn connect(settings: Settings) -> anyhow::Result<Ctx> {
         metrics,
         outbox_wakeup: Arc::default(),
         webhook_wakeup: Arc::default(),
-        bus: EventBus::new(db.clone()),
+        bus,
+        replica,
         oidc,
         db,
     })
@@ -73,7 +77,12 @@ impl App {
         let listen = settings.listen;
         let ctx = connect(settings).await?;
         let outgoing = Arc::new(Outgoing::from_settings(&ctx.settings)?);
-        ctx.bus.listen(&ctx.settings.database_url).await?;
+        ctx.bus
+            .listen(&ctx.settings, Arc::clone(&ctx.metrics))
+            .await?;
+        if let Some(replica) = &ctx.replica {
+            Arc::clone(replica).monitor(ctx.db.clone());
+        }
         let outbox = Outbox {
             db: ctx.db.clone(),
             settings: Arc::clone(&ctx.settings),

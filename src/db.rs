@@ -30,8 +30,32 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     if is_postgres(&settings.database_url) {
         probe_postgres(settings).await?;
     }
+    let options = pool_options(settings, &settings.database_url);
+    let db = Database::connect(options)
+        .await
+        .map_err(|err| open_error(&settings.database_url, &err))?;
+    Ok(db)
+}
+
+/// A pool on the read replica at `url`, with the primary's pool settings; it connects on
+/// first use, so a replica that is down at start-up delays nothing.
+pub async fn connect_replica(settings: &Settings, url: &str) -> anyhow::Result<DatabaseConnection> {
+    check_url(url)?;
+    let mut options = pool_options(settings, url);
+    // A replica that went away costs a read at most a second before it goes to the primary.
+    options
+        .min_connections(0)
+        .connect_lazy(true)
+        .acquire_timeout(Duration::from_secs(1));
+    Database::connect(options)
+        .await
+        .map_err(|err| open_error(url, &err))
+}
+
+/// The pool of the database at `url`: its size and timeouts, and SQLite's pragmas.
+fn pool_options(settings: &Settings, url: &str) -> ConnectOptions {
     let cache_size = format!("-{}", settings.sqlite_cache_kib);
-    let mut options = ConnectOptions::new(settings.database_url.clone());
+    let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(settings.database_max_connections)
         .min_connections(1)
@@ -55,10 +79,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 // than going to temporary files: a fifth of a bulk invite's time.
                 .pragma("temp_store", "memory")
         });
-    let db = Database::connect(options)
-        .await
-        .map_err(|err| open_error(&settings.database_url, &err))?;
-    Ok(db)
+    options
 }
 
 /// The current time, truncated to microseconds so values round-trip through every backend.
@@ -71,7 +92,7 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 const URL_FORMS: &str =
     "sqlite://path/to/doorman.db?mode=rwc or postgres://user:password@host:5432/database";
 
-fn is_postgres(url: &str) -> bool {
+pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 

@@ -112,6 +112,16 @@ pub struct Metrics {
     pub documents_parsed: Counter,
     /// Rate limit checks Redis did not answer in time (`DOORMAN_REDIS_URL`).
     pub rate_limit_backend_errors: Counter,
+    /// Committed events this instance's relay published to NATS (`DOORMAN_NATS_URL`).
+    pub events_relayed: Counter,
+    /// Events NATS brought to this instance a second time, dropped before its subscribers.
+    pub event_duplicates_dropped: Counter,
+    /// 1 while this instance is the one relaying events to NATS.
+    pub event_relay_leader: Gauge,
+    /// Hot reads the replica served (`DOORMAN_DATABASE_READ_URL`).
+    pub replica_reads: Counter,
+    /// 1 while the replica answers within the allowed lag.
+    pub replica_usable: Gauge,
 }
 
 impl Default for Metrics {
@@ -138,6 +148,11 @@ impl Default for Metrics {
             db_statement_seconds: latency_histogram(),
             documents_parsed: Counter::default(),
             rate_limit_backend_errors: Counter::default(),
+            events_relayed: Counter::default(),
+            event_duplicates_dropped: Counter::default(),
+            event_relay_leader: Gauge::default(),
+            replica_reads: Counter::default(),
+            replica_usable: Gauge::default(),
         };
         metrics.registered()
     }
@@ -217,6 +232,21 @@ impl Metrics {
                 "GraphQL documents parsed (those refused by their length or tokens are not)",
                 &self.documents_parsed,
             ),
+            (
+                "events_relayed",
+                "Committed events published to NATS by this instance's relay",
+                &self.events_relayed,
+            ),
+            (
+                "event_duplicates_dropped",
+                "Events NATS delivered twice, dropped before the subscribers",
+                &self.event_duplicates_dropped,
+            ),
+            (
+                "replica_reads",
+                "Hot reads served by the read replica",
+                &self.replica_reads,
+            ),
             ("db_statements", "SQL statements run", &self.db_statements),
             (
                 "db_statement_errors",
@@ -231,6 +261,16 @@ impl Metrics {
             "subscriptions_open",
             "GraphQL subscriptions running now",
             self.subscriptions_open.clone(),
+        );
+        registry.register(
+            "event_relay_leader",
+            "1 while this instance relays committed events to NATS",
+            self.event_relay_leader.clone(),
+        );
+        registry.register(
+            "replica_usable",
+            "1 while the read replica answers within the allowed lag",
+            self.replica_usable.clone(),
         );
         registry.register(
             "websocket_connections_open",

@@ -13,6 +13,7 @@ mod m20261203_000002_link_pause;
 mod m20261204_000001_lifecycle;
 mod m20261205_000001_webhooks;
 mod m20261206_000001_email_branding;
+mod m20261207_000001_event_relay;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_lifecycle::Migration),
             Box::new(m20261205_000001_webhooks::Migration),
             Box::new(m20261206_000001_email_branding::Migration),
+            Box::new(m20261207_000001_event_relay::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Settings of running many instances side by side ([`ClusterSettings`]): the Redis that holds
-//! the rate limits they share.
+//! the rate limits they share, the NATS JetStream that carries their events, and the
+//! PostgreSQL replica they read from.
 
 use clap::Args;
 
@@ -41,6 +42,58 @@ pub struct ClusterSettings {
         action = clap::ArgAction::Set
     )]
     pub redis_fail_open: bool,
+
+    /// NATS with JetStream (`nats://[user:password@]host:4222`) that carries committed events
+    /// to every instance's subscribers; unset, `LISTEN/NOTIFY` carries them on PostgreSQL (and
+    /// they stay in the process on SQLite).
+    #[arg(long, global = true, env = "DOORMAN_NATS_URL")]
+    pub nats_url: Option<String>,
+
+    /// The JetStream stream of events (created when missing); its subject is
+    /// `<stream>.events`. Deployments sharing one NATS each take their own.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_NATS_STREAM",
+        default_value = "DOORMAN_EVENTS"
+    )]
+    pub nats_stream: String,
+
+    /// Milliseconds between two looks at the event table by the relay, for events committed
+    /// by other instances (the relay's own instance wakes it at once).
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_NATS_RELAY_INTERVAL_MS",
+        default_value_t = 25
+    )]
+    pub nats_relay_interval_ms: u64,
+
+    /// A streaming replica of the PostgreSQL database (`postgres://…`) for the read-only hot
+    /// paths: the invitation preview, invitation lists and the audit log. Unset, everything
+    /// reads from `DOORMAN_DATABASE_URL`.
+    #[arg(long, global = true, env = "DOORMAN_DATABASE_READ_URL")]
+    pub database_read_url: Option<String>,
+
+    /// Milliseconds after an account's last write during which its reads go to the primary,
+    /// so that it sees what it wrote.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_READ_YOUR_WRITES_MS",
+        default_value_t = 5000
+    )]
+    pub read_your_writes_ms: u64,
+
+    /// How far, in milliseconds, the replica may trail the primary before reads go back to
+    /// the primary (also when the replica does not answer).
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_READ_MAX_LAG_MS",
+        default_value_t = 2000
+    )]
+    pub read_max_lag_ms: u64,
 }
 
 impl ClusterSettings {
@@ -56,6 +109,27 @@ impl ClusterSettings {
                 "DOORMAN_REDIS_URL must start with redis://"
             );
         }
+        if let Some(url) = &self.nats_url {
+            anyhow::ensure!(
+                url.starts_with("nats://"),
+                "DOORMAN_NATS_URL must start with nats:// (no TLS to NATS is built in)"
+            );
+        }
+        if let Some(url) = &self.database_read_url {
+            anyhow::ensure!(
+                url.starts_with("postgres://") || url.starts_with("postgresql://"),
+                "DOORMAN_DATABASE_READ_URL must be a PostgreSQL URL (a replica of the primary)"
+            );
+        }
+        let stream = &self.nats_stream;
+        anyhow::ensure!(
+            !stream.is_empty()
+                && stream.len() <= 64
+                && stream
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)),
+            "DOORMAN_NATS_STREAM must be 1 to 64 letters, digits, '-' or '_'"
+        );
         let prefix = &self.redis_key_prefix;
         anyhow::ensure!(
             !prefix.is_empty()

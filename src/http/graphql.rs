@@ -92,6 +92,12 @@ async fn run(
     if method == Method::GET && is_mutation(&state.engine, &mut request) {
         return Err(Rejection::mutation_over_get());
     }
+    // Read-your-writes: the account that writes reads from the primary for a while.
+    if let (Some(replica), Some(account)) = (&state.ctx.replica, viewer.user_id())
+        && is_mutation(&state.engine, &mut request)
+    {
+        replica.wrote(account);
+    }
     let response = execute(state, viewer, client, request).await;
     if let Some(registration) = registration
         && response::executed(&response)

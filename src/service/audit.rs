@@ -66,5 +66,9 @@ pub async fn org_events(
     if let Some(until) = filter.until {
         select = select.filter(invitation_event::Column::CreatedAt.lt(until));
     }
-    fetch_page(&ctx.db, select, invitation_event::Column::Id, page).await
+    ctx.read_hot(viewer, move |db| {
+        let select = select.clone();
+        async move { fetch_page(&db, select, invitation_event::Column::Id, page).await }
+    })
+    .await
 }

@@ -96,7 +96,7 @@ pub async fn announce(ctx: &Ctx, committed: Committed) {
     if committed.webhooks_queued > 0 {
         ctx.webhook_wakeup.notify_one();
     }
-    ctx.bus.publish(committed.events).await;
+    ctx.bus.publish(committed.events, &committed.notified).await;
 }
 
 /// Appends one event row per invitation, with one actor and kind, in the caller's transaction.

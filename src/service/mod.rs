@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod organizations;
 pub mod rate_limits;
 pub mod redis_store;
+pub mod replica;
 pub mod retention;
 pub mod shared_limits;
 pub mod webhooks;
@@ -54,6 +55,39 @@ pub struct Ctx {
     pub oidc: Option<Arc<oidc::OidcVerifier>>,
     /// The email templates and the languages they are written in.
     pub emails: Arc<crate::email::templates::Emails>,
+    /// The read replica of the hot reads, when one is configured.
+    pub replica: Option<Arc<replica::Replica>>,
+}
+
+impl Ctx {
+    /// Runs the read-only `read` on the replica when it may serve `viewer` (see
+    /// [`replica`]), else on the primary; a read that fails on the replica is read again from
+    /// the primary.
+    pub async fn read_hot<T, Read, Reading>(
+        &self,
+        viewer: &Viewer,
+        read: Read,
+    ) -> Result<T, AppError>
+    where
+        Read: Fn(DatabaseConnection) -> Reading,
+        Reading: Future<Output = Result<T, AppError>>,
+    {
+        if let Some(replica) = &self.replica
+            && replica.serves(viewer.user_id())
+        {
+            match read(replica.db().clone()).await {
+                Err(AppError::Internal(err)) => {
+                    tracing::warn!(error = %err, "a read on the replica failed; reading from the primary");
+                    replica.failed();
+                }
+                result => {
+                    self.metrics.replica_reads.inc();
+                    return result;
+                }
+            }
+        }
+        read(self.db.clone()).await
+    }
 }
 
 /// The signed-in user, or `UNAUTHENTICATED`.

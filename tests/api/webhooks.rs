@@ -648,19 +648,7 @@ mod needs_python {
         ];
         let (mut server, base) = serve_binary(dir.path(), &env).await;
         let call = |base: String, query: &'static str, variables: Json, token: Option<String>| async move {
-            let mut request = reqwest::Client::new()
-                .post(format!("{base}/graphql"))
-                .json(&json!({ "query": query, "variables": variables }));
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            request
-                .send()
-                .await
-                .expect("answers")
-                .json::<Json>()
-                .await
-                .expect("JSON")
+            graphql_at(&base, query, variables, token.as_deref()).await
         };
         let registered = call(
             base.clone(),

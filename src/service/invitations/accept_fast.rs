@@ -31,7 +31,7 @@ use crate::domain::invite_token::InviteToken;
 use crate::domain::org_role::OrgRole;
 use crate::error::AppError;
 use crate::service::Ctx;
-use crate::service::bus::{self, BusEvent};
+use crate::service::bus::BusEvent;
 use crate::service::events::{self, Committed};
 use crate::service::webhooks::deliveries;
 
@@ -73,7 +73,8 @@ fn status_after_use(inv: &str) -> String {
     )
 }
 
-/// PostgreSQL: everything in one statement; `$5` is the event channel.
+/// PostgreSQL: everything in one statement; `$5` is the event channel, NULL when the relay
+/// carries events (NATS) instead of `NOTIFY`.
 static ACCEPT: LazyLock<String> = LazyLock::new(|| {
     let columns = |table: &str, prefix: &str, names: Vec<&'static str>| {
         names
@@ -120,7 +121,7 @@ static ACCEPT: LazyLock<String> = LazyLock::new(|| {
         ), notified AS (
             SELECT pg_notify($5, json_build_object('id', id, 'invitation_id', invitation_id,
                 'organization_id', organization_id, 'kind', kind, 'actor_id', actor_id)::text)
-            FROM event
+            FROM event WHERE $5::text IS NOT NULL
         )
         SELECT used.*, {membership_columns}, {organization_columns},
             event.id AS event_id, (SELECT count(*) FROM redeemed) AS redeemed,
@@ -188,7 +189,7 @@ async fn accept_postgres(
             user.id.into(),
             verified_email(user).into(),
             crate::db::now().into(),
-            bus::CHANNEL.into(),
+            ctx.bus.notify_channel().into(),
         ],
     );
     let row = match ctx.db.query_one_raw(statement).await {

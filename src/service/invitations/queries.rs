@@ -8,8 +8,8 @@ use chrono::Utc;
 use entity::{invitation, invitation_redemption, invitation_token, membership, organization, user};
 use sea_orm::sea_query::JoinType;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::ordering::SortedPage;
@@ -43,27 +43,39 @@ pub async fn invitation_by_token(
     viewer: &Viewer,
     token: &InviteToken,
 ) -> Result<Option<Preview>, AppError> {
+    ctx.read_hot(viewer, move |db| async move {
+        preview(&db, viewer, token).await
+    })
+    .await
+}
+
+/// [`invitation_by_token`] read from `db` (the primary or the replica).
+async fn preview(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    token: &InviteToken,
+) -> Result<Option<Preview>, AppError> {
     let digest = token.digest();
     let (row, token_superseded) =
-        match preview_row(ctx, invitation::Column::TokenDigest.eq(&digest)).await? {
+        match preview_row(db, invitation::Column::TokenDigest.eq(&digest)).await? {
             Some(row) => (row, false),
             None => {
                 let Some(old) = invitation_token::Entity::find()
                     .filter(invitation_token::Column::TokenDigest.eq(digest))
-                    .one(&ctx.db)
+                    .one(db)
                     .await?
                 else {
                     return Ok(None);
                 };
                 let by_id = invitation::Column::Id.eq(old.invitation_id);
-                match preview_row(ctx, by_id).await? {
+                match preview_row(db, by_id).await? {
                     Some(row) => (row, true),
                     None => return Ok(None),
                 }
             }
         };
     let model = invitation::Model::from_query_result(&row, "")?;
-    let mut invitation = view(&ctx.db, viewer, model).await?;
+    let mut invitation = view(db, viewer, model).await?;
     invitation.token_superseded = token_superseded;
     Ok(Some(Preview {
         organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
@@ -74,7 +86,7 @@ pub async fn invitation_by_token(
 
 /// The invitation matching `condition`, with its organization and inviter, in one row.
 async fn preview_row(
-    ctx: &Ctx,
+    db: &DatabaseConnection,
     condition: impl sea_orm::sea_query::IntoCondition,
 ) -> Result<Option<sea_orm::QueryResult>, AppError> {
     let select = invitation::Entity::find()
@@ -92,9 +104,8 @@ async fn preview_row(
         );
     let select = with_columns_of::<organization::Entity>(select, ORGANIZATION_PREFIX);
     let select = with_columns_of::<user::Entity>(select, INVITER_PREFIX);
-    Ok(ctx
-        .db
-        .query_one_raw(select.build(ctx.db.get_database_backend()))
+    Ok(db
+        .query_one_raw(select.build(db.get_database_backend()))
         .await?)
 }
 
@@ -175,7 +186,13 @@ pub async fn org_invitations(
     if !filter.email_statuses.is_empty() {
         select = select.filter(invitation::Column::EmailStatus.is_in(filter.email_statuses));
     }
-    let (page, inviters) = super::fetch_page_with_inviters(&ctx.db, select, &page).await?;
+    let page = &page;
+    let (page, inviters) = ctx
+        .read_hot(viewer, move |db| {
+            let select = select.clone();
+            async move { super::fetch_page_with_inviters(&db, select, page).await }
+        })
+        .await?;
     Ok(InvitationPage {
         page: page.map(admin_view),
         organization: org,

@@ -71,16 +71,7 @@ impl PrivatePostgres {
     }
 
     pub fn create(bin: PathBuf) -> PrivatePostgres {
-        let dir = tempfile::tempdir().unwrap();
-        if is_root() {
-            // initdb refuses to run as root: the cluster belongs to `postgres`.
-            let status = Command::new("chown")
-                .arg("postgres:")
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(status.success(), "chown postgres failed");
-        }
+        let dir = cluster_folder();
         let data = dir.path().join("data");
         run_as(
             Some("postgres"),
@@ -102,6 +93,39 @@ impl PrivatePostgres {
         };
         cluster.start();
         cluster
+    }
+
+    /// A streaming replica of this cluster: `pg_basebackup -R` into a folder of its own,
+    /// started on a port of its own, replaying what this cluster writes.
+    pub fn replica(&self) -> PrivatePostgres {
+        let dir = cluster_folder();
+        let data = dir.path().join("data");
+        let port = self.port.to_string();
+        run_as(
+            Some("postgres"),
+            &self.bin.join("pg_basebackup"),
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-X",
+                "stream",
+                "-R",
+                "--no-sync",
+            ],
+        );
+        let replica = PrivatePostgres {
+            bin: self.bin.clone(),
+            dir,
+            port: free_port(),
+        };
+        replica.start();
+        replica
     }
 
     pub fn pg_ctl(&self, args: &[&str]) {
@@ -129,6 +153,21 @@ impl PrivatePostgres {
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
+}
+
+/// A folder for a cluster's files, owned by `postgres` when we are root (PostgreSQL refuses
+/// to run as root).
+fn cluster_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    if is_root() {
+        let status = Command::new("chown")
+            .arg("postgres:")
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "chown postgres failed");
+    }
+    dir
 }
 
 impl Drop for PrivatePostgres {

@@ -798,12 +798,12 @@ pub async fn invitation(app: &TestApp, invite_token: &str, viewer: Option<&str>)
 
 /// `/metrics` as series (`name{labels}`, exactly as exposed) → value.
 pub async fn metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
-    let response = app
-        .http()
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap();
+    metrics_at(&app.address).await
+}
+
+/// The metrics of the server at `address` (e.g. a `serve_binary` process).
+pub async fn metrics_at(address: &str) -> std::collections::HashMap<String, f64> {
+    let response = reqwest::get(format!("{address}/metrics")).await.unwrap();
     assert_eq!(response.status(), 200);
     let content_type = response.headers()[reqwest::header::CONTENT_TYPE]
         .to_str()
@@ -825,10 +825,43 @@ pub async fn metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
 
 /// One series of `/metrics`; 0 when it is not exposed (yet).
 pub async fn metric(app: &TestApp, series: &str) -> f64 {
-    metrics(app).await.get(series).copied().unwrap_or(0.0)
+    metric_at(&app.address, series).await
+}
+
+/// One series of the metrics of the server at `address`; 0 when it is not exposed (yet).
+pub async fn metric_at(address: &str, series: &str) -> f64 {
+    metrics_at(address)
+        .await
+        .get(series)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 // ---- the binary ----
+
+/// Runs `query` on the server at `base` (e.g. a [`serve_binary`] process); `None` when it
+/// does not answer (it was killed, say).
+pub async fn try_graphql_at(
+    base: &str,
+    query: &str,
+    variables: Json,
+    token: Option<&str>,
+) -> Option<Json> {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.ok()?.json().await.ok()
+}
+
+/// [`try_graphql_at`] on a server that must answer.
+pub async fn graphql_at(base: &str, query: &str, variables: Json, token: Option<&str>) -> Json {
+    try_graphql_at(base, query, variables, token)
+        .await
+        .unwrap_or_else(|| panic!("the server at {base} did not answer"))
+}
 
 /// Starts `doorman serve` on a free port with its SQLite database and mail folder in `dir`,
 /// plus `env`; returns the process once `/healthz` answers, and its base URL.
@@ -953,4 +986,50 @@ pub async fn test_redis_url() -> String {
 /// A key prefix of this test's own, so that tests sharing the suite's Redis share no keys.
 pub fn fresh_redis_prefix() -> String {
     format!("doorman-test-{}", uuid::Uuid::new_v4().simple())
+}
+
+// ---- NATS ----
+
+/// The suite's NATS (`DOORMAN_TEST_NATS_URL`, else the local one), checked to answer with
+/// JetStream on: a `needs_nats` test fails, never passes, without it.
+pub async fn test_nats_url() -> String {
+    let url = std::env::var("DOORMAN_TEST_NATS_URL")
+        .unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
+    let client = async_nats::connect(url.as_str())
+        .await
+        .unwrap_or_else(|err| panic!("the tests' NATS at {url} does not answer: {err}"));
+    let info = client
+        .request("$JS.API.INFO", "".into())
+        .await
+        .unwrap_or_else(|err| panic!("the tests' NATS at {url} has no JetStream: {err}"));
+    let info: Json = serde_json::from_slice(&info.payload).expect("JetStream answers JSON");
+    assert!(
+        info.get("error").is_none(),
+        "the tests' NATS at {url} has no JetStream: {info}"
+    );
+    url
+}
+
+/// A JetStream stream name of this test's own; [`FreshStream::delete`] removes it.
+pub struct FreshStream {
+    pub name: String,
+    jetstream: async_nats::jetstream::Context,
+}
+
+impl FreshStream {
+    pub async fn new(url: &str) -> FreshStream {
+        let client = async_nats::connect(url).await.expect("NATS answers");
+        FreshStream {
+            name: format!("doorman-test-{}", uuid::Uuid::new_v4().simple()),
+            jetstream: async_nats::jetstream::new(client),
+        }
+    }
+
+    /// Deletes the stream (the servers made it).
+    pub async fn delete(self) {
+        self.jetstream
+            .delete_stream(&self.name)
+            .await
+            .expect("the test's stream is deleted");
+    }
 }

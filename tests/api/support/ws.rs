@@ -82,7 +82,12 @@ pub struct WsClient {
 impl WsClient {
     /// Opens `/graphql/ws` with `protocol` and sends nothing; checks the server agreed to it.
     pub async fn connect(app: &TestApp, protocol: Protocol) -> WsClient {
-        let url = format!("{}/graphql/ws", app.address.replacen("http://", "ws://", 1));
+        Self::connect_to(&app.address, protocol).await
+    }
+
+    /// [`WsClient::connect`] to the server at `address` (e.g. a `serve_binary` process).
+    pub async fn connect_to(address: &str, protocol: Protocol) -> WsClient {
+        let url = format!("{}/graphql/ws", address.replacen("http://", "ws://", 1));
         let mut request = url
             .as_str()
             .into_client_request()
@@ -111,7 +116,12 @@ impl WsClient {
 
     /// Connects and initialises with `{"Authorization": "Bearer <token>"}`; panics unless acked.
     pub async fn connect_as(app: &TestApp, protocol: Protocol, token: &str) -> WsClient {
-        let mut client = Self::connect(app, protocol).await;
+        Self::connect_as_to(&app.address, protocol, token).await
+    }
+
+    /// [`WsClient::connect_as`] to the server at `address`.
+    pub async fn connect_as_to(address: &str, protocol: Protocol, token: &str) -> WsClient {
+        let mut client = Self::connect_to(address, protocol).await;
         client
             .init(Some(json!({ "Authorization": format!("Bearer {token}") })))
             .await;

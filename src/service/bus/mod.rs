@@ -1,6 +1,14 @@
-//! The live feed of committed events (an organization's audit log as it is written). On
-//! PostgreSQL it crosses instances through `LISTEN/NOTIFY`; on SQLite it stays in the process.
-//! What a subscriber may see of an event is decided above it (`invitations::feed`).
+//! The live feed of committed events (an organization's audit log as it is written). It
+//! crosses instances through NATS JetStream when `DOORMAN_NATS_URL` is set ([`nats`], fed by
+//! the [`relay`] from the event table); otherwise through `LISTEN/NOTIFY` on PostgreSQL, and on
+//! SQLite it stays in the process. What a subscriber may see of an event is decided above it
+//! (`invitations::feed`).
+
+mod event;
+mod nats;
+mod relay;
+
+pub use event::BusEvent;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,55 +19,63 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, Statement,
 };
-use serde::{Deserialize, Serialize};
-use tokio::sync::{OnceCell, broadcast};
+use tokio::sync::{Notify, OnceCell, broadcast};
 
+use crate::config::Settings;
 use crate::domain::EventKind;
 use crate::domain::org_role::OrgRole;
 use crate::error::AppError;
-
-/// What travels on the bus: enough to filter by organization and kind; subscribers load the
-/// row itself.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BusEvent {
-    pub id: i64,
-    /// `None` for an event about a member or the organization.
-    pub invitation_id: Option<i64>,
-    pub organization_id: Option<i64>,
-    pub kind: EventKind,
-    pub actor_id: Option<i64>,
-}
+use crate::telemetry::Metrics;
 
 /// The `LISTEN/NOTIFY` channel of committed events.
 pub const CHANNEL: &str = "doorman_invitation_events";
 
-/// Fans committed events out to this process's subscribers (and, on PostgreSQL, to every
-/// instance's).
+/// Fans committed events out to this process's subscribers (and, through NATS or on
+/// PostgreSQL, to every instance's).
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<BusEvent>,
     db: DatabaseConnection,
     /// Events as subscribers see them, loaded once per process however many subscribe.
     loaded: Arc<Mutex<LoadedEvents>>,
+    /// With NATS: wakes this instance's relay when it committed events.
+    relay_wakeup: Option<Arc<Notify>>,
 }
 
 impl EventBus {
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// The bus over `db`; through NATS when `settings` names one.
+    pub fn new(db: DatabaseConnection, settings: &Settings) -> Self {
         let (sender, _) = broadcast::channel(4096);
         Self {
             sender,
             db,
             loaded: Arc::default(),
+            relay_wakeup: settings.cluster.nats_url.is_some().then(Arc::default),
         }
+    }
+
+    /// The channel a writing statement notifies on PostgreSQL (`pg_notify`); `None` when the
+    /// relay carries events to NATS instead.
+    pub fn notify_channel(&self) -> Option<&'static str> {
+        self.relay_wakeup.is_none().then_some(CHANNEL)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
         self.sender.subscribe()
     }
 
-    /// Publishes committed events. On PostgreSQL they go through `NOTIFY`, and come back to
-    /// this process through its listener like to every other instance.
-    pub(super) async fn publish(&self, events: Vec<BusEvent>) {
+    /// Publishes committed events. With NATS the relay finds them in the event table (woken
+    /// now); on PostgreSQL they go through `NOTIFY`, and come back to this process through
+    /// its listener like to every other instance.
+    /// `notified` are the events a writing statement already notified (on PostgreSQL without
+    /// NATS).
+    pub(super) async fn publish(&self, events: Vec<BusEvent>, notified: &[BusEvent]) {
+        if let Some(wakeup) = &self.relay_wakeup {
+            if !events.is_empty() || !notified.is_empty() {
+                wakeup.notify_one();
+            }
+            return;
+        }
         if events.is_empty() {
             return;
         }
@@ -113,13 +129,25 @@ impl EventBus {
         slot
     }
 
-    /// On PostgreSQL, listens for events from every instance until the process ends;
-    /// reconnects by itself when the connection drops.
-    pub async fn listen(&self, database_url: &str) -> anyhow::Result<()> {
+    /// With NATS, reads the stream and relays to it; else, on PostgreSQL, listens for events
+    /// from every instance. Either runs until the process ends and reconnects by itself.
+    pub async fn listen(&self, settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Result<()> {
+        if let (Some(url), Some(wakeup)) = (&settings.cluster.nats_url, &self.relay_wakeup) {
+            return nats::start(nats::Start {
+                settings: &settings.cluster,
+                url,
+                db: self.db.clone(),
+                database_url: &settings.database_url,
+                sender: self.sender.clone(),
+                wakeup: Arc::clone(wakeup),
+                metrics,
+            })
+            .await;
+        }
         if self.db.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        let mut listener = PgListener::connect(database_url).await?;
+        let mut listener = PgListener::connect(&settings.database_url).await?;
         listener.listen(CHANNEL).await?;
         let sender = self.sender.clone();
         tokio::spawn(async move {
