@@ -132,10 +132,11 @@ impl LoadResult {
     }
 }
 
-/// Runs `workload` on `connections` connections for `duration`; requests numbered from
-/// `first_seq`. Connections are opened before the clock starts.
+/// Runs `workload` on `connections` connections for `duration`, connection `i` to server
+/// `i % addrs.len()`; requests numbered from `first_seq`. Connections are opened before the
+/// clock starts.
 pub async fn run(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     workload: Arc<dyn Workload>,
     connections: usize,
     duration: Duration,
@@ -145,6 +146,7 @@ pub async fn run(
     let start_gate = Arc::new(tokio::sync::Barrier::new(connections + 1));
     let mut workers = Vec::with_capacity(connections);
     for worker in 0..connections {
+        let addr = addrs[worker % addrs.len()];
         let mut conn = HttpConnection::connect(addr).await?;
         let workload = Arc::clone(&workload);
         let seq = Arc::clone(&seq);

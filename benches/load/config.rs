@@ -35,15 +35,19 @@ pub enum Path {
     Create,
     /// 10,000 `invitationAccepted` subscriptions, one acceptance.
     Fanout,
+    /// Three instances on PostgreSQL + Redis + NATS: lookup and accept spread over them, the
+    /// fan-out spread over them, one global limit, and `kill -9` of one under load.
+    Cluster,
 }
 
 impl Path {
-    pub const ALL: [Path; 5] = [
+    pub const ALL: [Path; 6] = [
         Path::Lookup,
         Path::Page,
         Path::Accept,
         Path::Create,
         Path::Fanout,
+        Path::Cluster,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +57,7 @@ impl Path {
             Self::Accept => "accept",
             Self::Create => "create",
             Self::Fanout => "fanout",
+            Self::Cluster => "cluster",
         }
     }
 }
@@ -89,6 +94,10 @@ pub struct BenchConfig {
     pub pg_pool: u32,
     pub pgbench: PathBuf,
     pub out_dir: PathBuf,
+    /// Instances in the cluster run, and the Redis and NATS they share.
+    pub cluster_instances: usize,
+    pub redis_url: String,
+    pub nats_url: String,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -180,7 +189,7 @@ impl BenchConfig {
                         .find(|path| path.name() == name.trim())
                         .ok_or_else(|| {
                             anyhow::anyhow!(
-                                "DOORMAN_BENCH_PATHS: unknown path {name:?} (lookup, page, accept, create, fanout)"
+                                "DOORMAN_BENCH_PATHS: unknown path {name:?} (lookup, page, accept, create, fanout, cluster)"
                             )
                         })
                 })
@@ -227,6 +236,13 @@ impl BenchConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(find_pgbench),
             out_dir: target_dir().join("bench"),
+            cluster_instances: number("DOORMAN_BENCH_CLUSTER_INSTANCES", 3)?,
+            redis_url: var("DOORMAN_BENCH_REDIS_URL")
+                .or_else(|| var("DOORMAN_TEST_REDIS_URL"))
+                .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned()),
+            nats_url: var("DOORMAN_BENCH_NATS_URL")
+                .or_else(|| var("DOORMAN_TEST_NATS_URL"))
+                .unwrap_or_else(|| "nats://127.0.0.1:4222".to_owned()),
         };
         config.validate()?;
         Ok(config)
@@ -254,6 +270,10 @@ impl BenchConfig {
             "DOORMAN_BENCH_ORGS must be at least the largest connection count (each pgbench client accepts its own organization's link)"
         );
         ensure!(self.runs >= 1, "DOORMAN_BENCH_RUNS must be at least 1");
+        ensure!(
+            self.cluster_instances >= 2,
+            "DOORMAN_BENCH_CLUSTER_INSTANCES must be at least 2 (one is killed)"
+        );
         ensure!(
             !self.duration.is_zero(),
             "DOORMAN_BENCH_SECONDS must be positive"

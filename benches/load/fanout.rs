@@ -21,6 +21,8 @@ struct Shared {
     base: Instant,
     /// Per subscriber: when its latest event arrived (ns after `base`), 0 = none this round.
     received: Vec<AtomicU64>,
+    /// Per subscriber: how many events it has had.
+    events: Vec<AtomicU64>,
     count: AtomicUsize,
     all_in: Notify,
     errors: AtomicUsize,
@@ -42,10 +44,11 @@ pub struct Round {
 }
 
 impl Subscribers {
-    /// Opens `count` connections, at most 256 handshakes at a time, each authenticating as
-    /// `bearer` and subscribing to `org`'s acceptances.
+    /// Opens `count` connections, subscriber `i` to server `i % addrs.len()`, at most 256
+    /// handshakes at a time, each authenticating as `bearer` and subscribing to `org`'s
+    /// acceptances.
     pub async fn open(
-        addr: SocketAddr,
+        addrs: &[SocketAddr],
         count: usize,
         org: &str,
         bearer: &str,
@@ -53,6 +56,7 @@ impl Subscribers {
         let shared = Arc::new(Shared {
             base: Instant::now(),
             received: (0..count).map(|_| AtomicU64::new(0)).collect(),
+            events: (0..count).map(|_| AtomicU64::new(0)).collect(),
             count: AtomicUsize::new(0),
             all_in: Notify::new(),
             errors: AtomicUsize::new(0),
@@ -71,6 +75,7 @@ impl Subscribers {
         );
         let mut tasks = Vec::with_capacity(count);
         for index in 0..count {
+            let addr = addrs[index % addrs.len()];
             let shared = Arc::clone(&shared);
             let handshakes = Arc::clone(&handshakes);
             let ready_tx = ready_tx.clone();
@@ -103,6 +108,7 @@ impl Subscribers {
                         }
                         let nanos = shared.base.elapsed().as_nanos() as u64;
                         shared.received[index].store(nanos.max(1), Ordering::Relaxed);
+                        shared.events[index].fetch_add(1, Ordering::Relaxed);
                         if shared.count.fetch_add(1, Ordering::AcqRel) + 1 == count {
                             shared.all_in.notify_one();
                         }
@@ -173,6 +179,29 @@ impl Subscribers {
         Round {
             received: latencies_ms.len(),
             latencies_ms,
+        }
+    }
+
+    /// How many events each subscriber has had.
+    pub fn counts(&self) -> Vec<u64> {
+        self.shared
+            .events
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Waits (up to `timeout`) until subscriber `i` has had `expected(i)` events.
+    pub async fn wait_for_counts(&self, expected: impl Fn(usize) -> u64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline
+            && !self
+                .counts()
+                .iter()
+                .enumerate()
+                .all(|(index, count)| *count >= expected(index))
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

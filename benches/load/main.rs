@@ -8,6 +8,7 @@
 //! fan-out (`fanout.rs`). Medians and targets: `report.rs`. `--help` lists the settings.
 
 mod client;
+mod cluster;
 mod config;
 mod fanout;
 mod pgbench;
@@ -106,6 +107,12 @@ async fn run(config: BenchConfig) -> anyhow::Result<()> {
         )
         .chain(
             report
+                .cluster
+                .iter()
+                .flat_map(cluster::ClusterSample::failures),
+        )
+        .chain(
+            report
                 .fanout
                 .iter()
                 .filter(|f| f.missed > 0 || f.errors > 0)
@@ -178,7 +185,7 @@ async fn bench_backend(
         .paths
         .iter()
         .copied()
-        .filter(|path| *path != Path::Fanout)
+        .filter(|path| !matches!(path, Path::Fanout | Path::Cluster))
         .collect();
     if !load_paths.is_empty() {
         for run in 1..=config.runs {
@@ -188,6 +195,13 @@ async fn bench_backend(
     if config.paths.contains(&Path::Fanout) {
         let sample = bench.fanout().await?;
         report.fanout.push(sample);
+    }
+    if config.paths.contains(&Path::Cluster) {
+        if backend == Backend::Postgres {
+            report.cluster.push(cluster::run(&mut bench).await?);
+        } else {
+            println!("[{}] cluster: PostgreSQL only", backend.name());
+        }
     }
     bench.db.close().await?;
     Ok(())
@@ -278,7 +292,7 @@ impl Bench<'_> {
                     run: self.create_runs,
                 })
             }
-            Path::Fanout => unreachable!("the fan-out is not a request loop"),
+            Path::Fanout | Path::Cluster => unreachable!("not a request loop"),
         })
     }
 
@@ -295,13 +309,14 @@ impl Bench<'_> {
             &self.database_url,
             self.pool(),
             &self.log_file(&format!("run{run}")),
+            &[],
         )
         .await?;
         let first = report.samples.len();
         for &path in paths {
             if !config.warmup.is_zero() {
                 let workload = self.workload(path).await?;
-                client::run(server.addr, workload, max_connections, config.warmup, 0).await?;
+                client::run(&[server.addr], workload, max_connections, config.warmup, 0).await?;
             }
             for &connections in &config.connections {
                 let workload = self.workload(path).await?;
@@ -309,7 +324,7 @@ impl Bench<'_> {
                 let memory = server.watch_memory();
                 let cpu = server::CpuSplit::now(server.pid);
                 let load =
-                    client::run(server.addr, workload, connections, config.duration, 0).await?;
+                    client::run(&[server.addr], workload, connections, config.duration, 0).await?;
                 let cpu = server::CpuSplit::now(server.pid).since(cpu);
                 let rss = memory.finish().await;
                 let statements = server.statements().await.saturating_sub(statements);
@@ -400,13 +415,18 @@ impl Bench<'_> {
     /// Opens the subscriptions, then accepts `fanout_rounds` times, one at a time.
     async fn fanout(&mut self) -> anyhow::Result<FanoutSample> {
         let config = self.config;
-        let server =
-            Server::start(&self.database_url, self.pool(), &self.log_file("fanout")).await?;
+        let server = Server::start(
+            &self.database_url,
+            self.pool(),
+            &self.log_file("fanout"),
+            &[],
+        )
+        .await?;
         let org = config.sizes.orgs;
         let memory = server.watch_memory();
         let started = Instant::now();
         let subscribers = fanout::Subscribers::open(
-            server.addr,
+            &[server.addr],
             config.subscribers,
             &format!("org{org}"),
             &self.admins[org as usize - 1],
@@ -432,7 +452,32 @@ impl Bench<'_> {
         let connect_seconds = started.elapsed().as_secs_f64();
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss_subscribed = server.rss().unwrap_or(0);
-        let mut conn = client::HttpConnection::connect(server.addr).await?;
+        let rounds = self.fanout_rounds(&subscribers, &[server.addr]).await?;
+        let rss_peak = memory.finish().await;
+        let errors = subscribers.errors();
+        subscribers.close().await;
+        server.stop();
+        Ok(FanoutSample::new(
+            self.backend,
+            config.subscribers,
+            connect_seconds,
+            rss_subscribed,
+            rss_peak,
+            &rounds,
+            errors,
+        ))
+    }
+
+    /// `fanout_rounds` acceptances into the subscribed organization, one at a time, each
+    /// through the next of `addrs`, after a warm-up round; each as the subscribers saw it,
+    /// timed from the response and from the request.
+    async fn fanout_rounds(
+        &mut self,
+        subscribers: &fanout::Subscribers,
+        addrs: &[std::net::SocketAddr],
+    ) -> anyhow::Result<Vec<(fanout::Round, fanout::Round)>> {
+        let config = self.config;
+        let org = config.sizes.orgs;
         let mut rounds = Vec::new();
         // Round 0 warms up (the first delivery to every connection), and is not counted.
         for round in 0..=config.fanout_rounds {
@@ -445,6 +490,7 @@ impl Bench<'_> {
             };
             // Pair `org - 1` is (user, org): this round's account joins the subscribed org.
             let call = accept.call(org - 1, &mut client::Rng::new(round as u64));
+            let mut conn = client::HttpConnection::connect(addrs[round % addrs.len()]).await?;
             let sent = Instant::now();
             let (status, body) = conn
                 .graphql(call.body, call.authorization.as_deref())
@@ -480,18 +526,6 @@ impl Bench<'_> {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let rss_peak = memory.finish().await;
-        let errors = subscribers.errors();
-        subscribers.close().await;
-        server.stop();
-        Ok(FanoutSample::new(
-            self.backend,
-            config.subscribers,
-            connect_seconds,
-            rss_subscribed,
-            rss_peak,
-            &rounds,
-            errors,
-        ))
+        Ok(rounds)
     }
 }

@@ -123,7 +123,7 @@ pub fn script(path: Path) -> Option<String> {
                  END;\n"
             )
         }
-        Path::Fanout => return None,
+        Path::Fanout | Path::Cluster => return None,
     };
     Some(script)
 }

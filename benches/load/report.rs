@@ -254,6 +254,7 @@ pub struct Report {
     pub settings: serde_json::Value,
     pub samples: Vec<Sample>,
     pub fanout: Vec<FanoutSample>,
+    pub cluster: Vec<crate::cluster::ClusterSample>,
     pub summary: Vec<Summary>,
     pub targets: Vec<Target>,
 }
@@ -280,6 +281,7 @@ impl Report {
             }),
             samples: Vec::new(),
             fanout: Vec::new(),
+            cluster: Vec::new(),
             summary: Vec::new(),
             targets: Vec::new(),
         }
@@ -530,6 +532,10 @@ impl Report {
                     f.errors
                 );
             }
+        }
+        for cluster in &self.cluster {
+            let _ = writeln!(out);
+            out.push_str(&cluster.markdown());
         }
         if !self.targets.is_empty() {
             let _ = writeln!(out);

@@ -34,6 +34,7 @@ impl Server {
         database_url: &str,
         pool: Option<u32>,
         log: &FsPath,
+        env: &[(&str, String)],
     ) -> anyhow::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -87,6 +88,7 @@ impl Server {
         if let Some(pool) = pool {
             command.env("DOORMAN_DATABASE_MAX_CONNECTIONS", pool.to_string());
         }
+        command.envs(env.iter().map(|(name, value)| (name, value)));
         let child = command.spawn().context("cannot start the doorman binary")?;
         let pid = child.id();
         let mut server = Self { child, addr, pid };
@@ -176,6 +178,11 @@ impl Server {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+        self.kill();
+    }
+
+    /// `kill -9`, as a crash would.
+    pub fn crash(mut self) {
         self.kill();
     }
 
