@@ -414,6 +414,10 @@ pub fn redact_url(url: &str) -> String {
             let credentials = &url[scheme_end + 3..at];
             match credentials.split_once(':') {
                 Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                // NATS takes a lone credential as a token (`nats://TOKEN@host`).
+                None if url.starts_with("nats://") => {
+                    format!("{}***{}", &url[..scheme_end + 3], &url[at..])
+                }
                 None => url.to_owned(),
             }
         }
@@ -424,7 +428,7 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn redact_url_hides_passwords_only() {
+    fn redact_url_hides_passwords_and_tokens_only() {
         assert_eq!(
             super::redact_url("postgres://app:s3cret@db:5432/doorman"),
             "postgres://app:***@db:5432/doorman"
@@ -432,6 +436,14 @@ mod tests {
         assert_eq!(
             super::redact_url("sqlite://doorman.db"),
             "sqlite://doorman.db"
+        );
+        assert_eq!(
+            super::redact_url("postgres://app@db/doorman"),
+            "postgres://app@db/doorman"
+        );
+        assert_eq!(
+            super::redact_url("nats://s3cret-token@nats:4222"),
+            "nats://***@nats:4222"
         );
     }
 }

@@ -20,9 +20,11 @@ const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
 /// Targets capped whatever `DOORMAN_LOG` says, because their logs carry secrets: at TRACE,
 /// tungstenite logs every WebSocket message and frame it reads or writes, and a client's
 /// `connection_init` message carries its access token.
-const CAPPED_TARGETS: [&str; 2] = [
+const CAPPED_TARGETS: [&str; 3] = [
     "tungstenite::protocol=debug",
     "tungstenite::protocol::frame=debug",
+    // Its debug lines print server addresses with their credentials.
+    "async_nats=info",
 ];
 
 /// The log filter for `spec` (`DOORMAN_LOG` syntax; the default when it does not parse), with

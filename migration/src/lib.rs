@@ -14,6 +14,7 @@ mod m20261204_000001_lifecycle;
 mod m20261205_000001_webhooks;
 mod m20261206_000001_email_branding;
 mod m20261207_000001_event_relay;
+mod m20261207_000002_event_relay_cursor;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_webhooks::Migration),
             Box::new(m20261206_000001_email_branding::Migration),
             Box::new(m20261207_000001_event_relay::Migration),
+            Box::new(m20261207_000002_event_relay_cursor::Migration),
         ]
     }
 }

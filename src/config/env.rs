@@ -8,12 +8,14 @@ impl Settings {
     /// Names of `DOORMAN_*` environment variables that no setting reads (likely typos): the
     /// settings' names come from their flags, beside the few the binary reads itself.
     pub fn unknown_env_variables() -> Vec<String> {
-        /// Read outside the settings: logging, and the test suite's database, Redis and Python.
+        /// Read outside the settings: logging, and the test suite's database, Redis, NATS and
+        /// Python.
         const OTHERS: &[&str] = &[
             "DOORMAN_LOG",
             "DOORMAN_LOG_FORMAT",
             "DOORMAN_TEST_DATABASE_URL",
             "DOORMAN_TEST_REDIS_URL",
+            "DOORMAN_TEST_NATS_URL",
             "DOORMAN_TEST_PYTHON",
         ];
         let command = Self::augment_args(clap::Command::new("doorman"));

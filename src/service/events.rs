@@ -96,6 +96,17 @@ pub async fn announce(ctx: &Ctx, committed: Committed) {
     if committed.webhooks_queued > 0 {
         ctx.webhook_wakeup.notify_one();
     }
+    // Read-your-writes: whoever wrote reads from the primary for a while.
+    if let Some(replica) = &ctx.replica {
+        for actor in committed
+            .events
+            .iter()
+            .chain(&committed.notified)
+            .filter_map(|e| e.actor_id)
+        {
+            replica.wrote(actor);
+        }
+    }
     ctx.bus.publish(committed.events, &committed.notified).await;
 }
 

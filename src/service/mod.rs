@@ -61,8 +61,10 @@ pub struct Ctx {
 
 impl Ctx {
     /// Runs the read-only `read` on the replica when it may serve `viewer` (see
-    /// [`replica`]), else on the primary; a read that fails on the replica is read again from
-    /// the primary.
+    /// [`replica`]), else on the primary. A read that fails on the replica, or takes longer
+    /// than [`replica::READ_TIMEOUT`], is read again from the primary (reads change nothing, so
+    /// nothing is done twice); a replica that could not be reached rests until the monitor
+    /// finds it well again.
     pub async fn read_hot<T, Read, Reading>(
         &self,
         viewer: &Viewer,
@@ -75,14 +77,23 @@ impl Ctx {
         if let Some(replica) = &self.replica
             && replica.serves(viewer.user_id())
         {
-            match read(replica.db().clone()).await {
-                Err(AppError::Internal(err)) => {
-                    tracing::warn!(error = %err, "a read on the replica failed; reading from the primary");
-                    replica.failed();
+            let attempt = tokio::time::timeout(replica::READ_TIMEOUT, read(replica.db().clone()));
+            match attempt.await {
+                Ok(Err(AppError::Internal(err))) => {
+                    if replica::unreachable(&err) {
+                        replica.failed();
+                    }
+                    tracing::debug!(error = %err, "a read on the replica failed; reading from the primary");
                 }
-                result => {
+                Ok(result) => {
                     self.metrics.replica_reads.inc();
                     return result;
+                }
+                Err(_) => {
+                    replica.failed();
+                    tracing::debug!(
+                        "a read on the replica took too long; reading from the primary"
+                    );
                 }
             }
         }

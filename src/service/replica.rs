@@ -24,9 +24,12 @@ use crate::telemetry::Metrics;
 
 /// The primary's WAL position, in bytes.
 const PRIMARY_POSITION: &str = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint";
-/// What the replica has replayed, in bytes (a server that is no replica: all it wrote).
-const REPLAYED_POSITION: &str = "SELECT (CASE WHEN pg_is_in_recovery()
-    THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint";
+/// What the replica has replayed, in bytes; NULL on a server that is no replica (promoted,
+/// or a primary named by mistake), which never serves.
+const REPLAYED_POSITION: &str = "SELECT CASE WHEN pg_is_in_recovery()
+    THEN (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint END";
+/// The longest a hot read may take on the replica before it is read from the primary.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long one look at both positions may take before the replica counts as down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 /// Most accounts whose last write is remembered; older ones are forgotten first.
@@ -100,7 +103,7 @@ impl Replica {
         }
     }
 
-    /// A read on the replica failed: the primary serves until the monitor finds it well.
+    /// The replica could not be reached: the primary serves until the monitor finds it well.
     pub fn failed(&self) {
         self.set_usable(false);
     }
@@ -110,44 +113,53 @@ impl Replica {
         self.metrics.replica_usable.set(i64::from(usable));
     }
 
-    /// Watches the replica's lag behind `primary` until the process ends.
+    /// Watches the replica's lag behind `primary` until the process ends. Each look takes the
+    /// primary's position first (stamped before it is read), then the replica's: the replica
+    /// serves while it has replayed what the primary had written one allowed lag ago. A look
+    /// at the primary that fails (a busy pool) changes nothing; one at the replica that fails
+    /// or finds no replica turns it off.
     pub fn monitor(self: Arc<Self>, primary: DatabaseConnection) {
         let every = (self.max_lag / 4).clamp(Duration::from_millis(25), Duration::from_millis(500));
         tokio::spawn(async move {
             // The primary's positions over the last two allowed lags, oldest first.
             let mut positions: VecDeque<(Instant, i64)> = VecDeque::new();
             loop {
-                let checked = tokio::time::timeout(CHECK_TIMEOUT, async {
-                    let primary_at = position(&primary, PRIMARY_POSITION).await?;
-                    let replayed = position(&self.db, REPLAYED_POSITION).await?;
-                    Ok::<_, sea_orm::DbErr>((primary_at, replayed))
-                })
-                .await;
-                let now = Instant::now();
-                match checked {
-                    Ok(Ok((primary_at, replayed))) => {
-                        positions.push_back((now, primary_at));
-                        while positions
-                            .front()
-                            .is_some_and(|(at, _)| now.duration_since(*at) > self.max_lag * 2)
-                        {
-                            positions.pop_front();
+                let stamped = Instant::now();
+                let primary_at =
+                    tokio::time::timeout(CHECK_TIMEOUT, position(&primary, PRIMARY_POSITION)).await;
+                if let Ok(Ok(Some(primary_at))) = primary_at {
+                    positions.push_back((stamped, primary_at));
+                    while positions
+                        .front()
+                        .is_some_and(|(at, _)| stamped.duration_since(*at) > self.max_lag * 2)
+                    {
+                        positions.pop_front();
+                    }
+                    let replayed =
+                        tokio::time::timeout(CHECK_TIMEOUT, position(&self.db, REPLAYED_POSITION))
+                            .await;
+                    // What the primary had written one allowed lag ago (or as long ago as is
+                    // known).
+                    let due = positions
+                        .iter()
+                        .rev()
+                        .find(|(at, _)| stamped.duration_since(*at) >= self.max_lag)
+                        .or(positions.front())
+                        .map_or(primary_at, |(_, position)| *position);
+                    match replayed {
+                        Ok(Ok(Some(replayed))) => self.set_usable(replayed >= due),
+                        Ok(Ok(None)) => {
+                            tracing::warn!(
+                                "DOORMAN_DATABASE_READ_URL is not a replica in recovery; reads stay on the primary"
+                            );
+                            self.set_usable(false);
                         }
-                        // What the primary had written one allowed lag ago (or as long ago as
-                        // is known).
-                        let due = positions
-                            .iter()
-                            .rev()
-                            .find(|(at, _)| now.duration_since(*at) >= self.max_lag)
-                            .or(positions.front())
-                            .map_or(primary_at, |(_, position)| *position);
-                        self.set_usable(replayed >= due);
+                        Ok(Err(err)) => {
+                            tracing::debug!(error = %err, "the replica did not answer");
+                            self.set_usable(false);
+                        }
+                        Err(_) => self.set_usable(false),
                     }
-                    Ok(Err(err)) => {
-                        tracing::debug!(error = %err, "the replica or the primary did not answer");
-                        self.set_usable(false);
-                    }
-                    Err(_) => self.set_usable(false),
                 }
                 tokio::time::sleep(every).await;
             }
@@ -155,7 +167,30 @@ impl Replica {
     }
 }
 
-async fn position(db: &DatabaseConnection, sql: &str) -> Result<i64, sea_orm::DbErr> {
+/// Whether a failed read says the replica itself cannot be reached (a connection refused or
+/// cut, a pool that gives no connection), rather than something about the query.
+pub fn unreachable(err: &anyhow::Error) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match err.downcast_ref::<DbErr>() {
+        Some(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => return true,
+        Some(
+            DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx)),
+        ) => sqlx,
+        _ => return false,
+    };
+    matches!(
+        sqlx.as_ref(),
+        Sqlx::Io(_)
+            | Sqlx::Tls(_)
+            | Sqlx::Protocol(_)
+            | Sqlx::PoolTimedOut
+            | Sqlx::PoolClosed
+            | Sqlx::WorkerCrashed
+    )
+}
+
+async fn position(db: &DatabaseConnection, sql: &str) -> Result<Option<i64>, sea_orm::DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
         .await?

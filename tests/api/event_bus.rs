@@ -250,6 +250,54 @@ mod needs_nats {
         stream.delete().await;
     }
 
+    #[tokio::test]
+    async fn a_stream_deleted_under_the_relay_is_made_again_and_the_events_go_on() {
+        let nats = test_nats_url().await;
+        let stream = FreshStream::new(&nats).await;
+        let (url, name) = (nats.clone(), stream.name.clone());
+        let app = TestApp::spawn_with(move |settings| {
+            settings.cluster.nats_url = Some(url);
+            settings.cluster.nats_stream = name;
+        })
+        .await;
+        let listener = app.sibling_with(|_| {}).await;
+        let alice = alice_with_acme(&app).await;
+        create_org(&app, &alice, "probe").await;
+        let mut client = WsClient::connect_as(&listener, Protocol::TransportWs, &alice).await;
+        client
+            .subscribe("feed", FEED, json!({ "org": "acme" }))
+            .await;
+        client.wait_until_live(&app, &alice, "probe").await;
+        let (before, _) = invite_one(&app, &alice, "acme", "before@example.com").await;
+        let heard = client.next_data("feed").await;
+        assert_eq!(
+            heard["invitationEvents"]["invitation"]["id"],
+            before.as_str()
+        );
+
+        // The stream goes (a purge, NATS losing its storage): the relay makes it again and
+        // continues from its saved cursor, and the other instance reads the new stream.
+        stream.delete_now().await;
+        let (after, _) = invite_one(&app, &alice, "acme", "after@example.com").await;
+        // Within seconds: the relay starts over a second after failing, the reader checks its
+        // stream every two.
+        let heard = client
+            .try_message_for("feed", Duration::from_secs(15))
+            .await
+            .expect("the event after the stream was made anew");
+        let heard = &heard["payload"]["data"]["invitationEvents"];
+        assert_eq!(heard["kind"], "CREATED");
+        assert_eq!(heard["invitation"]["id"], after.as_str());
+        assert_eq!(
+            client.try_message_for("feed", Duration::from_secs(1)).await,
+            None,
+            "nothing twice"
+        );
+        drop(client);
+        drop((listener, app));
+        stream.delete().await;
+    }
+
     mod postgres_only {
         use super::*;
 
@@ -267,7 +315,10 @@ mod needs_nats {
             let alice = alice_with_acme(&app).await;
             create_org(&app, &alice, "probe").await;
             let (early, _) = invite_one(&app, &alice, "acme", "early@example.com").await;
-            let mut client = WsClient::connect_as(&app, Protocol::TransportWs, &alice).await;
+            // The subscriber is on another instance: it hears only what the relay publishes
+            // (an instance's own events reach its own subscribers at once).
+            let listener = app.sibling_with(|_| {}).await;
+            let mut client = WsClient::connect_as(&listener, Protocol::TransportWs, &alice).await;
             client
                 .subscribe("feed", FEED, json!({ "org": "acme" }))
                 .await;
@@ -331,7 +382,7 @@ mod needs_nats {
                 "nothing else"
             );
             drop(client);
-            drop(app);
+            drop((listener, app));
             stream.delete().await;
         }
 

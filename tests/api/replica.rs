@@ -78,7 +78,7 @@ mod postgres_only {
         let common = [
             ("DOORMAN_TOKEN_SECRET", TOKEN_SECRET),
             ("DOORMAN_DATABASE_READ_URL", replica_url.as_str()),
-            ("DOORMAN_READ_YOUR_WRITES_MS", "1500"),
+            ("DOORMAN_READ_YOUR_WRITES_MS", "3000"),
             ("DOORMAN_RATE_LIMITS", "false"),
             ("DOORMAN_LOG", "error"),
         ];
@@ -153,7 +153,7 @@ mod postgres_only {
         // The account that wrote reads from the primary for the read-your-writes window...
         assert_eq!(listed_statuses(&patient, &alice).await, ["CANCELLED"]);
         // ... and from the replica after it.
-        tokio::time::sleep(Duration::from_millis(1600)).await;
+        tokio::time::sleep(Duration::from_millis(3100)).await;
         assert_eq!(listed_statuses(&patient, &alice).await, ["PENDING"]);
 
         // The strict instance leaves a replica that trails by more than 300 ms.

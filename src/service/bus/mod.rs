@@ -7,6 +7,7 @@
 mod event;
 mod nats;
 mod relay;
+mod stream;
 
 pub use event::BusEvent;
 
@@ -40,6 +41,9 @@ pub struct EventBus {
     loaded: Arc<Mutex<LoadedEvents>>,
     /// With NATS: wakes this instance's relay when it committed events.
     relay_wakeup: Option<Arc<Notify>>,
+    /// With NATS: the events this instance's subscribers have had, so each comes once whether
+    /// from this instance or from the stream.
+    seen: Arc<Mutex<nats::Seen>>,
 }
 
 impl EventBus {
@@ -51,6 +55,7 @@ impl EventBus {
             db,
             loaded: Arc::default(),
             relay_wakeup: settings.cluster.nats_url.is_some().then(Arc::default),
+            seen: Arc::default(),
         }
     }
 
@@ -64,15 +69,21 @@ impl EventBus {
         self.sender.subscribe()
     }
 
-    /// Publishes committed events. With NATS the relay finds them in the event table (woken
-    /// now); on PostgreSQL they go through `NOTIFY`, and come back to this process through
-    /// its listener like to every other instance.
+    /// Publishes committed events. With NATS this instance's subscribers have them at once
+    /// and the relay finds them in the event table (woken now) for the others; on PostgreSQL
+    /// they go through `NOTIFY`, and come back to this process through its listener like to
+    /// every other instance.
     /// `notified` are the events a writing statement already notified (on PostgreSQL without
     /// NATS).
     pub(super) async fn publish(&self, events: Vec<BusEvent>, notified: &[BusEvent]) {
         if let Some(wakeup) = &self.relay_wakeup {
             if !events.is_empty() || !notified.is_empty() {
                 wakeup.notify_one();
+            }
+            for event in events.into_iter().chain(notified.iter().cloned()) {
+                if nats::first_time(&self.seen, event.id) {
+                    let _ = self.sender.send(event);
+                }
             }
             return;
         }
@@ -139,6 +150,7 @@ impl EventBus {
                 db: self.db.clone(),
                 database_url: &settings.database_url,
                 sender: self.sender.clone(),
+                seen: Arc::clone(&self.seen),
                 wakeup: Arc::clone(wakeup),
                 metrics,
             })

@@ -56,6 +56,14 @@ pub async fn load(
     let Some(shared) = ctx.bus.shared(event.id).await? else {
         return Ok(None);
     };
+    // The bus says which organization an event is about only to filter; the row decides.
+    if shared.row.organization_id != event.organization_id {
+        tracing::warn!(
+            event = event.id,
+            "an event on the bus names another organization than its row"
+        );
+        return Ok(None);
+    }
     let viewer_is_admin = viewer
         .user()
         .is_some_and(|user| shared.org_admins.contains(&user.id));

@@ -43,45 +43,49 @@ pub async fn invitation_by_token(
     viewer: &Viewer,
     token: &InviteToken,
 ) -> Result<Option<Preview>, AppError> {
-    ctx.read_hot(viewer, move |db| async move {
-        preview(&db, viewer, token).await
-    })
-    .await
-}
-
-/// [`invitation_by_token`] read from `db` (the primary or the replica).
-async fn preview(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    token: &InviteToken,
-) -> Result<Option<Preview>, AppError> {
-    let digest = token.digest();
-    let (row, token_superseded) =
-        match preview_row(db, invitation::Column::TokenDigest.eq(&digest)).await? {
-            Some(row) => (row, false),
-            None => {
-                let Some(old) = invitation_token::Entity::find()
-                    .filter(invitation_token::Column::TokenDigest.eq(digest))
-                    .one(db)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let by_id = invitation::Column::Id.eq(old.invitation_id);
-                match preview_row(db, by_id).await? {
-                    Some(row) => (row, true),
-                    None => return Ok(None),
-                }
-            }
-        };
+    let mut found = ctx
+        .read_hot(
+            viewer,
+            move |db| async move { preview_of(&db, token).await },
+        )
+        .await?;
+    // A link made a moment ago may not have reached the replica yet.
+    if found.is_none() && ctx.replica.is_some() {
+        found = preview_of(&ctx.db, token).await?;
+    }
+    let Some((row, token_superseded)) = found else {
+        return Ok(None);
+    };
     let model = invitation::Model::from_query_result(&row, "")?;
-    let mut invitation = view(db, viewer, model).await?;
+    // What the viewer may see is decided on the primary: a right just lost is lost here too.
+    let mut invitation = view(&ctx.db, viewer, model).await?;
     invitation.token_superseded = token_superseded;
     Ok(Some(Preview {
         organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
         inviter: user::Model::from_query_result_optional(&row, INVITER_PREFIX)?,
         invitation,
     }))
+}
+
+/// The row behind `token` read from `db` (the primary or the replica), and whether a newer
+/// token replaced it.
+async fn preview_of(
+    db: &DatabaseConnection,
+    token: &InviteToken,
+) -> Result<Option<(sea_orm::QueryResult, bool)>, AppError> {
+    let digest = token.digest();
+    if let Some(row) = preview_row(db, invitation::Column::TokenDigest.eq(&digest)).await? {
+        return Ok(Some((row, false)));
+    }
+    let Some(old) = invitation_token::Entity::find()
+        .filter(invitation_token::Column::TokenDigest.eq(digest))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let by_id = invitation::Column::Id.eq(old.invitation_id);
+    Ok(preview_row(db, by_id).await?.map(|row| (row, true)))
 }
 
 /// The invitation matching `condition`, with its organization and inviter, in one row.

@@ -1025,8 +1025,13 @@ impl FreshStream {
         }
     }
 
-    /// Deletes the stream (the servers made it).
+    /// Deletes the stream (the servers made it), at the end of the test.
     pub async fn delete(self) {
+        let _ = self.jetstream.delete_stream(&self.name).await;
+    }
+
+    /// Deletes the stream while the servers use it.
+    pub async fn delete_now(&self) {
         self.jetstream
             .delete_stream(&self.name)
             .await
