@@ -361,7 +361,7 @@ async fn kill_under_load(
                     0
                 }
             },
-            Duration::from_secs(30),
+            Duration::from_secs(10),
         )
         .await;
 
@@ -393,11 +393,11 @@ async fn kill_under_load(
                     0
                 }
             },
-            Duration::from_secs(30),
+            Duration::from_secs(10),
         )
         .await;
     reconnected
-        .wait_for_counts(|_| after, Duration::from_secs(30))
+        .wait_for_counts(|_| after, Duration::from_secs(10))
         .await;
     // Time for a repeat to show.
     tokio::time::sleep(Duration::from_millis(500)).await;

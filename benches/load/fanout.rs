@@ -191,16 +191,27 @@ impl Subscribers {
             .collect()
     }
 
-    /// Waits (up to `timeout`) until subscriber `i` has had `expected(i)` events.
-    pub async fn wait_for_counts(&self, expected: impl Fn(usize) -> u64, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline
-            && !self
-                .counts()
+    /// Waits until subscriber `i` has had `expected(i)` events, or until no event has come
+    /// for `quiet` (delivering thousands of events to thousands of subscribers takes a while;
+    /// what stops arriving is missed).
+    pub async fn wait_for_counts(&self, expected: impl Fn(usize) -> u64, quiet: Duration) {
+        let mut last_total = 0;
+        let mut last_progress = Instant::now();
+        loop {
+            let counts = self.counts();
+            if counts
                 .iter()
                 .enumerate()
                 .all(|(index, count)| *count >= expected(index))
-        {
+            {
+                return;
+            }
+            let total: u64 = counts.iter().sum();
+            if total != last_total {
+                (last_total, last_progress) = (total, Instant::now());
+            } else if last_progress.elapsed() >= quiet {
+                return;
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -6,6 +6,8 @@
 //! or deleting is itself such an event: a feed whose subscriber lost the right ends at once
 //! with `FORBIDDEN` (`NOT_FOUND` when the organization was deleted).
 
+use std::collections::{HashSet, VecDeque};
+
 use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject, Subscription};
 use futures_util::Stream;
 use tokio::sync::broadcast;
@@ -160,6 +162,10 @@ impl InvitationsSubscription {
 /// What a feed keeps between events.
 struct Feed<F> {
     received: broadcast::Receiver<BusEvent>,
+    /// Events of the organization heard on the channel of every event while the subscription
+    /// was being authorized, handed on first; and their ids, to skip their second copy.
+    early: VecDeque<BusEvent>,
+    early_ids: HashSet<i64>,
     state: Ctx,
     viewer: Viewer,
     org_id: i64,
@@ -185,11 +191,25 @@ where
     let viewer = viewer(ctx).clone();
     // Listen before the first await, so no event committed after the subscribe message came
     // in is missed while authorization runs.
-    let received = state.bus.subscribe();
+    let mut everything = state.bus.subscribe();
     let org = feed::authorize_feed(&state, &viewer, &org.to_ref())
         .await
         .map_err(|err| err.extend())?;
+    // From now on the organization's own channel, which a burst in other organizations
+    // cannot make fall behind; what came meanwhile is taken from the channel of everything.
+    let received = state.bus.subscribe_org(org.id);
+    let mut early = VecDeque::new();
+    loop {
+        match everything.try_recv() {
+            Ok(event) if event.organization_id == Some(org.id) => early.push_back(event),
+            Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+            Err(_) => break,
+        }
+    }
+    drop(everything);
     let feed = Feed {
+        early_ids: early.iter().map(|event| event.id).collect(),
+        early,
         received,
         state,
         viewer,
@@ -213,7 +233,13 @@ impl<T, F: FnMut(LoadedEvent) -> Option<T>> Feed<F> {
             return None;
         }
         loop {
-            let received = self.received.recv().await;
+            let received = match self.early.pop_front() {
+                Some(event) => Ok(event),
+                None => match self.received.recv().await {
+                    Ok(event) if self.early_ids.remove(&event.id) => continue,
+                    received => received,
+                },
+            };
             let event = match received {
                 Ok(event) if event.organization_id == Some(self.org_id) => event,
                 Ok(_) => continue,

@@ -5,6 +5,7 @@
 //! (`invitations::feed`).
 
 mod event;
+mod fanout;
 mod nats;
 mod relay;
 mod stream;
@@ -35,7 +36,7 @@ pub const CHANNEL: &str = "doorman_invitation_events";
 /// PostgreSQL, to every instance's).
 #[derive(Clone)]
 pub struct EventBus {
-    sender: broadcast::Sender<BusEvent>,
+    sender: fanout::Fanout,
     db: DatabaseConnection,
     /// Events as subscribers see them, loaded once per process however many subscribe.
     loaded: Arc<Mutex<LoadedEvents>>,
@@ -49,9 +50,8 @@ pub struct EventBus {
 impl EventBus {
     /// The bus over `db`; through NATS when `settings` names one.
     pub fn new(db: DatabaseConnection, settings: &Settings) -> Self {
-        let (sender, _) = broadcast::channel(4096);
         Self {
-            sender,
+            sender: fanout::Fanout::default(),
             db,
             loaded: Arc::default(),
             relay_wakeup: settings.cluster.nats_url.is_some().then(Arc::default),
@@ -65,8 +65,15 @@ impl EventBus {
         self.relay_wakeup.is_none().then_some(CHANNEL)
     }
 
+    /// Every event from now on: for a subscriber that must listen before it knows which
+    /// organization it follows (then [`subscribe_org`](Self::subscribe_org)).
     pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
-        self.sender.subscribe()
+        self.sender.subscribe_all()
+    }
+
+    /// Organization `org`'s events from now on.
+    pub fn subscribe_org(&self, org: i64) -> broadcast::Receiver<BusEvent> {
+        self.sender.subscribe_org(org)
     }
 
     /// Publishes committed events. With NATS this instance's subscribers have them at once
@@ -82,7 +89,7 @@ impl EventBus {
             }
             for event in events.into_iter().chain(notified.iter().cloned()) {
                 if nats::first_time(&self.seen, event.id) {
-                    let _ = self.sender.send(event);
+                    self.sender.send(event);
                 }
             }
             return;
@@ -92,7 +99,7 @@ impl EventBus {
         }
         if self.db.get_database_backend() != DbBackend::Postgres {
             for event in events {
-                let _ = self.sender.send(event);
+                self.sender.send(event);
             }
             return;
         }
@@ -166,9 +173,7 @@ impl EventBus {
             loop {
                 match listener.recv().await {
                     Ok(notification) => match serde_json::from_str(notification.payload()) {
-                        Ok(event) => {
-                            let _ = sender.send(event);
-                        }
+                        Ok(event) => sender.send(event),
                         Err(err) => tracing::warn!(error = %err, "malformed event notification"),
                     },
                     Err(err) => {

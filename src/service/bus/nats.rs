@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, stream};
 use futures_util::StreamExt;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::Notify;
 
 use super::event::BusEvent;
+use super::fanout::Fanout;
 use super::relay::Relay;
 use super::stream::EventStream;
 use crate::config::ClusterSettings;
@@ -36,7 +37,7 @@ pub(super) struct Start<'a> {
     pub url: &'a str,
     pub db: sea_orm::DatabaseConnection,
     pub database_url: &'a str,
-    pub sender: broadcast::Sender<BusEvent>,
+    pub sender: Fanout,
     pub seen: Arc<Mutex<Seen>>,
     pub wakeup: Arc<Notify>,
     pub metrics: Arc<Metrics>,
@@ -101,7 +102,7 @@ async fn read_from(
 /// This instance's reader of the stream.
 struct Feed {
     events: EventStream,
-    sender: broadcast::Sender<BusEvent>,
+    sender: Fanout,
     seen: Arc<Mutex<Seen>>,
     /// The stream sequence after the last message read.
     next: u64,
@@ -181,7 +182,7 @@ impl Feed {
             }
         };
         if first_time(&self.seen, event.id) {
-            let _ = self.sender.send(event);
+            self.sender.send(event);
         } else {
             self.metrics.event_duplicates_dropped.inc();
         }
