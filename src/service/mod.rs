@@ -74,30 +74,62 @@ impl Ctx {
         Read: Fn(DatabaseConnection) -> Reading,
         Reading: Future<Output = Result<T, AppError>>,
     {
-        if let Some(replica) = &self.replica
-            && replica.serves(viewer.user_id())
-        {
-            let attempt = tokio::time::timeout(replica::READ_TIMEOUT, read(replica.db().clone()));
-            match attempt.await {
-                Ok(Err(AppError::Internal(err))) => {
-                    if replica::unreachable(&err) {
-                        replica.failed();
-                    }
-                    tracing::debug!(error = %err, "a read on the replica failed; reading from the primary");
-                }
-                Ok(result) => {
-                    self.metrics.replica_reads.inc();
-                    return result;
-                }
-                Err(_) => {
+        match self.on_replica(viewer, &read).await {
+            Some(result) => result,
+            None => read(self.db.clone()).await,
+        }
+    }
+
+    /// [`read_hot`](Self::read_hot) of a lookup: what the replica does not have (yet: a row
+    /// written a moment ago) is looked up on the primary too.
+    pub async fn read_hot_found<T, Read, Reading>(
+        &self,
+        viewer: &Viewer,
+        read: Read,
+    ) -> Result<Option<T>, AppError>
+    where
+        Read: Fn(DatabaseConnection) -> Reading,
+        Reading: Future<Output = Result<Option<T>, AppError>>,
+    {
+        match self.on_replica(viewer, &read).await {
+            Some(Ok(None)) | None => read(self.db.clone()).await,
+            Some(result) => result,
+        }
+    }
+
+    /// `read` on the replica, when it may serve `viewer` and answers; `None` when the primary
+    /// is to read.
+    async fn on_replica<T, Read, Reading>(
+        &self,
+        viewer: &Viewer,
+        read: &Read,
+    ) -> Option<Result<T, AppError>>
+    where
+        Read: Fn(DatabaseConnection) -> Reading,
+        Reading: Future<Output = Result<T, AppError>>,
+    {
+        let replica = self.replica.as_ref()?;
+        if !replica.serves(viewer.user_id()) {
+            return None;
+        }
+        match tokio::time::timeout(replica::READ_TIMEOUT, read(replica.db().clone())).await {
+            Ok(Err(AppError::Internal(err))) => {
+                if replica::unreachable(&err) {
                     replica.failed();
-                    tracing::debug!(
-                        "a read on the replica took too long; reading from the primary"
-                    );
                 }
+                tracing::debug!(error = %err, "a read on the replica failed; reading from the primary");
+                None
+            }
+            Ok(result) => {
+                self.metrics.replica_reads.inc();
+                Some(result)
+            }
+            Err(_) => {
+                replica.failed();
+                tracing::debug!("a read on the replica took too long; reading from the primary");
+                None
             }
         }
-        read(self.db.clone()).await
     }
 }
 

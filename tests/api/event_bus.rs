@@ -250,16 +250,22 @@ mod needs_nats {
         stream.delete().await;
     }
 
-    #[tokio::test]
-    async fn a_stream_deleted_under_the_relay_is_made_again_and_the_events_go_on() {
+    /// A server whose events go through the suite's NATS, on a stream of this test's own.
+    async fn on_nats() -> (TestApp, FreshStream) {
         let nats = test_nats_url().await;
         let stream = FreshStream::new(&nats).await;
-        let (url, name) = (nats.clone(), stream.name.clone());
+        let name = stream.name.clone();
         let app = TestApp::spawn_with(move |settings| {
-            settings.cluster.nats_url = Some(url);
+            settings.cluster.nats_url = Some(nats);
             settings.cluster.nats_stream = name;
         })
         .await;
+        (app, stream)
+    }
+
+    #[tokio::test]
+    async fn a_stream_deleted_under_the_relay_is_made_again_and_the_events_go_on() {
+        let (app, stream) = on_nats().await;
         let listener = app.sibling_with(|_| {}).await;
         let alice = alice_with_acme(&app).await;
         create_org(&app, &alice, "probe").await;
@@ -304,14 +310,7 @@ mod needs_nats {
         #[tokio::test]
         async fn the_relay_waits_for_a_late_commit_and_never_publishes_a_rollback() {
             require_postgres();
-            let nats = test_nats_url().await;
-            let stream = FreshStream::new(&nats).await;
-            let (url, name) = (nats.clone(), stream.name.clone());
-            let app = TestApp::spawn_with(move |settings| {
-                settings.cluster.nats_url = Some(url);
-                settings.cluster.nats_stream = name;
-            })
-            .await;
+            let (app, stream) = on_nats().await;
             let alice = alice_with_acme(&app).await;
             create_org(&app, &alice, "probe").await;
             let (early, _) = invite_one(&app, &alice, "acme", "early@example.com").await;

@@ -43,16 +43,14 @@ pub async fn invitation_by_token(
     viewer: &Viewer,
     token: &InviteToken,
 ) -> Result<Option<Preview>, AppError> {
-    let mut found = ctx
-        .read_hot(
+    // A link made a moment ago may not have reached the replica yet: looked up on the
+    // primary too.
+    let found = ctx
+        .read_hot_found(
             viewer,
             move |db| async move { preview_of(&db, token).await },
         )
         .await?;
-    // A link made a moment ago may not have reached the replica yet.
-    if found.is_none() && ctx.replica.is_some() {
-        found = preview_of(&ctx.db, token).await?;
-    }
     let Some((row, token_superseded)) = found else {
         return Ok(None);
     };
