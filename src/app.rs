@@ -17,6 +17,7 @@ use crate::email::templates::Emails;
 use crate::http::page_languages::PageLanguages;
 use crate::service::bus::EventBus;
 use crate::service::oidc::OidcVerifier;
+use crate::service::previews::PreviewCache;
 use crate::service::rate_limits::{self, RateLimiters};
 use crate::service::redis_store::RedisStore;
 use crate::service::replica::Replica;
@@ -46,7 +47,9 @@ pub async fn connect(settings: Settings) -> anyhow::Result<Ctx> {
     )?;
     let bus = EventBus::new(db.clone(), &settings);
     let replica = Replica::from_settings(&settings, Arc::clone(&metrics)).await?;
+    let previews = PreviewCache::new(&settings.cluster, bus.changes().clone());
     Ok(Ctx {
+        previews,
         emails: Arc::new(emails),
         settings: Arc::new(settings),
         keys: Arc::new(keys),
@@ -160,6 +163,10 @@ impl App {
         tokio::spawn(retention::run(transport.ctx.clone(), stopping_rx.clone()));
         tokio::spawn(expiry::run(transport.ctx.clone(), stopping_rx.clone()));
         tokio::spawn(db::checkpoints(
+            transport.ctx.db.clone(),
+            stopping_rx.clone(),
+        ));
+        tokio::spawn(db::statistics(
             transport.ctx.db.clone(),
             stopping_rx.clone(),
         ));

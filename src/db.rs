@@ -252,6 +252,32 @@ pub async fn checkpoints(db: DatabaseConnection, mut stopping: watch::Receiver<b
     }
 }
 
+/// How often SQLite's statistics are gathered again.
+const STATISTICS_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// SQLite: gathers the query planner's statistics (`ANALYZE`, every row: sampled statistics
+/// see one status where there are many) at start-up and daily, until the server stops;
+/// PostgreSQL keeps its own. Without them SQLite guesses from the shape of each index: it took
+/// the index of every pending invitation by expiry over the organization's own to count an
+/// organization's pending invitations, a scan of the whole table for each bulk invite.
+pub async fn statistics(db: DatabaseConnection, mut stopping: watch::Receiver<bool>) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    loop {
+        if let Err(err) = db
+            .execute_unprepared("PRAGMA analysis_limit = 0; ANALYZE")
+            .await
+        {
+            tracing::warn!(error = %err, "gathering the query planner's statistics failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(STATISTICS_EVERY) => {}
+            _ = stopping.wait_for(|stopping| *stopping) => return,
+        }
+    }
+}
+
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)

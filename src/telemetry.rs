@@ -124,6 +124,8 @@ pub struct Metrics {
     pub replica_reads: Counter,
     /// 1 while the replica answers within the allowed lag.
     pub replica_usable: Gauge,
+    /// Invitation previews answered from memory (`DOORMAN_PREVIEW_CACHE_ENTRIES`).
+    pub preview_cache_hits: Counter,
 }
 
 impl Default for Metrics {
@@ -155,6 +157,7 @@ impl Default for Metrics {
             event_relay_leader: Gauge::default(),
             replica_reads: Counter::default(),
             replica_usable: Gauge::default(),
+            preview_cache_hits: Counter::default(),
         };
         metrics.registered()
     }
@@ -248,6 +251,11 @@ impl Metrics {
                 "replica_reads",
                 "Hot reads served by the read replica",
                 &self.replica_reads,
+            ),
+            (
+                "preview_cache_hits",
+                "Invitation previews answered from memory",
+                &self.preview_cache_hits,
             ),
             ("db_statements", "SQL statements run", &self.db_statements),
             (

@@ -375,7 +375,7 @@ impl Report {
             }
         };
         ratio_target("lookup", "invitation(token)", 0.35);
-        ratio_target("accept", "acceptInvitation", 0.80);
+        ratio_target("accept", "acceptInvitation", 0.95);
         ratio_target("page", "orgInvitations(first: 50)", 0.30);
         for backend in ["postgres", "sqlite"] {
             if let (Some(create), Some(accept)) = (
@@ -425,8 +425,8 @@ impl Report {
                 targets.push(Target {
                     name: format!("server RSS under the lookup load, {backend}"),
                     measured: format!("{peak:.1} MiB"),
-                    target: "≤ 48 MiB".to_owned(),
-                    met: Some(peak <= 48.0),
+                    target: "≤ 32 MiB".to_owned(),
+                    met: Some(peak <= 32.0),
                 });
             }
         }
@@ -446,8 +446,8 @@ impl Report {
                     "{:.1} MiB (peak {:.1} MiB)",
                     fanout.rss_subscribed_mib, fanout.rss_peak_mib
                 ),
-                target: "≤ 256 MiB".to_owned(),
-                met: Some(fanout.rss_peak_mib <= 256.0),
+                target: "≤ 160 MiB".to_owned(),
+                met: Some(fanout.rss_peak_mib <= 160.0),
             });
             targets.push(Target {
                 name: format!(
@@ -458,8 +458,8 @@ impl Report {
                     "p99 {:.0} ms after the response ({:.0} ms after sending the accept), last {:.0} ms, missed {}",
                     fanout.p99_ms, fanout.p99_after_sending_ms, fanout.max_ms, fanout.missed
                 ),
-                target: "p99 ≤ 500 ms, none missed".to_owned(),
-                met: Some(fanout.p99_ms <= 500.0 && fanout.missed == 0),
+                target: "p99 ≤ 100 ms, none missed".to_owned(),
+                met: Some(fanout.p99_ms <= 100.0 && fanout.missed == 0),
             });
         }
         targets

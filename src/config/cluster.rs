@@ -1,6 +1,6 @@
 //! Settings of running many instances side by side ([`ClusterSettings`]): the Redis that holds
-//! the rate limits they share, the NATS JetStream that carries their events, and the
-//! PostgreSQL replica they read from.
+//! the rate limits they share, the NATS JetStream that carries their events, the PostgreSQL
+//! replica they read from, and the preview cache each keeps.
 
 use clap::Args;
 
@@ -94,6 +94,27 @@ pub struct ClusterSettings {
         default_value_t = 2000
     )]
     pub read_max_lag_ms: u64,
+
+    /// How many invitation previews (`invitation(token:)`) each instance keeps in memory, so
+    /// that a link opened again is answered without the database; 0 turns the cache off.
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_PREVIEW_CACHE_ENTRIES",
+        default_value_t = 10_000
+    )]
+    pub preview_cache_entries: u64,
+
+    /// Seconds a cached preview is served at most. An event about its invitation or its
+    /// organization drops it at once; this bounds what no event announces (an inviter's new
+    /// name, an erased email).
+    #[arg(
+        long,
+        global = true,
+        env = "DOORMAN_PREVIEW_CACHE_SECONDS",
+        default_value_t = 10
+    )]
+    pub preview_cache_seconds: u64,
 }
 
 impl ClusterSettings {

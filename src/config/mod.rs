@@ -403,6 +403,8 @@ impl Settings {
             ("DOORMAN_NATS_RELAY_INTERVAL_MS", self.cluster.nats_relay_interval_ms, 5, 10_000),
             ("DOORMAN_READ_YOUR_WRITES_MS", self.cluster.read_your_writes_ms, 0, 600_000),
             ("DOORMAN_READ_MAX_LAG_MS", self.cluster.read_max_lag_ms, 100, 600_000),
+            ("DOORMAN_PREVIEW_CACHE_ENTRIES", self.cluster.preview_cache_entries, 0, 1_000_000),
+            ("DOORMAN_PREVIEW_CACHE_SECONDS", self.cluster.preview_cache_seconds, 1, 3600),
             ("DOORMAN_RETENTION_INTERVAL_SECONDS", self.retention.retention_interval_seconds, 1, 604_800),
             ("DOORMAN_EXPIRY_SWEEP_SECONDS", lifecycle.expiry_sweep_seconds, 1, 86_400),
             ("DOORMAN_REMINDER_BEFORE_HOURS", lifecycle.reminder_before_hours.unwrap_or(1).into(), 1, 8760),

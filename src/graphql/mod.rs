@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod scalars;
 pub mod schema;
 pub mod shape;
+pub mod subscription_streams;
 pub mod subscriptions;
 pub mod webhooks;
 

@@ -2,7 +2,9 @@
 
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
-use super::{accounts, audit, federation, invitations, organizations, subscriptions, webhooks};
+use super::{
+    accounts, audit, federation, invitations, organizations, subscription_streams, webhooks,
+};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -25,7 +27,7 @@ pub struct Mutation(
 );
 
 #[derive(async_graphql::MergedSubscription, Default)]
-pub struct Subscription(subscriptions::InvitationsSubscription);
+pub struct Subscription(subscription_streams::LeanSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

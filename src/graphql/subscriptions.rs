@@ -98,7 +98,7 @@ pub struct InvitationsSubscription;
 impl InvitationsSubscription {
     /// Every event of an organization as it commits (its admins only): its audit log
     /// (`orgEvents` query) live, optionally only some kinds.
-    async fn org_events(
+    pub(crate) async fn org_events(
         &self,
         ctx: &Context<'_>,
         org: OrgSelector,
@@ -118,7 +118,7 @@ impl InvitationsSubscription {
     }
 
     /// Every invitation event of an organization (its admins only).
-    async fn invitation_events(
+    pub(crate) async fn invitation_events(
         &self,
         ctx: &Context<'_>,
         org: OrgSelector,
@@ -135,7 +135,7 @@ impl InvitationsSubscription {
     }
 
     /// Acceptances in an organization (its admins only).
-    async fn invitation_accepted(
+    pub(crate) async fn invitation_accepted(
         &self,
         ctx: &Context<'_>,
         org: OrgSelector,

@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod oidc;
 pub mod organizations;
+pub mod previews;
 pub mod rate_limits;
 pub mod redis_store;
 pub mod replica;
@@ -57,6 +58,8 @@ pub struct Ctx {
     pub emails: Arc<crate::email::templates::Emails>,
     /// The read replica of the hot reads, when one is configured.
     pub replica: Option<Arc<replica::Replica>>,
+    /// Invitation previews kept in memory.
+    pub previews: previews::PreviewCache,
 }
 
 impl Ctx {

@@ -238,6 +238,36 @@ mod sqlite_only {
     use super::*;
 
     #[tokio::test]
+    async fn on_sqlite_the_query_planner_has_statistics_from_start_up() {
+        // PostgreSQL gathers its own.
+        require_sqlite();
+        let app = TestApp::spawn().await;
+        let (alice, _) = register(&app, "alice").await;
+        create_org(&app, &alice, "acme").await;
+        // A server started on a database with rows analyzes them before long.
+        let restarted = app.sibling_with(|_| {}).await;
+        let analyzed = "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'users'";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let row = restarted
+                .ctx()
+                .db
+                .query_one_raw(Statement::from_string(DbBackend::Sqlite, analyzed))
+                .await;
+            if let Ok(Some(row)) = row
+                && row.try_get_by_index::<i64>(0).unwrap() > 0
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no statistics for the users table"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    #[tokio::test]
     async fn on_sqlite_committed_writes_reach_the_database_file_in_the_background() {
         // PostgreSQL checkpoints by itself.
         require_sqlite();

@@ -30,6 +30,7 @@ mod oidc;
 mod organizations;
 mod pages;
 mod persisted_queries;
+mod preview_cache;
 mod rate_limits;
 mod replica;
 mod response_shape;

@@ -1,13 +1,15 @@
 //! Hands committed events to this process's subscribers: on one channel per organization, so
 //! that a burst of events in some organizations never makes the subscribers of another fall
 //! behind and miss theirs; and on one channel of every event, for a subscriber that listens
-//! before it knows its organization's id (see `subscriptions::feed`).
+//! before it knows its organization's id (see `subscriptions::feed`). Every event it hands on
+//! stamps its organization in [`OrgChanges`], for the caches that events make stale.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::broadcast;
 
+use super::changes::OrgChanges;
 use super::event::BusEvent;
 
 /// Events a subscriber may fall behind by before it misses some.
@@ -19,19 +21,20 @@ const ORGS_KEPT: usize = 1024;
 pub(super) struct Fanout {
     all: broadcast::Sender<BusEvent>,
     orgs: Arc<Mutex<HashMap<i64, broadcast::Sender<BusEvent>>>>,
-}
-
-impl Default for Fanout {
-    fn default() -> Self {
-        Self {
-            all: broadcast::channel(BEHIND).0,
-            orgs: Arc::default(),
-        }
-    }
+    changes: OrgChanges,
 }
 
 impl Fanout {
+    pub fn new(changes: OrgChanges) -> Self {
+        Self {
+            all: broadcast::channel(BEHIND).0,
+            orgs: Arc::default(),
+            changes,
+        }
+    }
+
     pub fn send(&self, event: BusEvent) {
+        self.changes.changed(event.organization_id);
         if self.all.receiver_count() > 0 {
             let _ = self.all.send(event.clone());
         }
@@ -69,7 +72,11 @@ impl Fanout {
 mod tests {
     use super::{BEHIND, Fanout};
     use crate::domain::EventKind;
-    use crate::service::bus::BusEvent;
+    use crate::service::bus::{BusEvent, OrgChanges};
+
+    fn fanout() -> Fanout {
+        Fanout::new(OrgChanges::new(None))
+    }
 
     fn event(id: i64, org: i64) -> BusEvent {
         BusEvent {
@@ -83,7 +90,7 @@ mod tests {
 
     #[test]
     fn a_burst_in_one_organization_does_not_make_another_fall_behind() {
-        let fanout = Fanout::default();
+        let fanout = fanout();
         let mut quiet = fanout.subscribe_org(2);
         let mut busy = fanout.subscribe_org(1);
         for id in 0..(BEHIND as i64 * 2) {
@@ -101,7 +108,7 @@ mod tests {
 
     #[test]
     fn channels_without_subscribers_are_dropped() {
-        let fanout = Fanout::default();
+        let fanout = fanout();
         drop(fanout.subscribe_org(7));
         fanout.send(event(1, 7));
         assert!(fanout.orgs.lock().unwrap().is_empty());

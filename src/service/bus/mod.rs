@@ -4,12 +4,14 @@
 //! SQLite it stays in the process. What a subscriber may see of an event is decided above it
 //! (`invitations::feed`).
 
+mod changes;
 mod event;
 mod fanout;
 mod nats;
 mod relay;
 mod stream;
 
+pub use changes::OrgChanges;
 pub use event::BusEvent;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -45,18 +47,33 @@ pub struct EventBus {
     /// With NATS: the events this instance's subscribers have had, so each comes once whether
     /// from this instance or from the stream.
     seen: Arc<Mutex<nats::Seen>>,
+    changes: OrgChanges,
 }
 
 impl EventBus {
     /// The bus over `db`; through NATS when `settings` names one.
     pub fn new(db: DatabaseConnection, settings: &Settings) -> Self {
+        let cluster = &settings.cluster;
+        // A replica serves reads for as long as it trails by less than this.
+        let replica_trails = cluster
+            .database_read_url
+            .is_some()
+            .then(|| std::time::Duration::from_millis(cluster.read_max_lag_ms + 1000));
+        let changes = OrgChanges::new(replica_trails);
         Self {
-            sender: fanout::Fanout::default(),
+            sender: fanout::Fanout::new(changes.clone()),
             db,
             loaded: Arc::default(),
-            relay_wakeup: settings.cluster.nats_url.is_some().then(Arc::default),
+            relay_wakeup: cluster.nats_url.is_some().then(Arc::default),
             seen: Arc::default(),
+            changes,
         }
+    }
+
+    /// The organizations that changed as events told this instance, for caches of what they
+    /// change.
+    pub fn changes(&self) -> &OrgChanges {
+        &self.changes
     }
 
     /// The channel a writing statement notifies on PostgreSQL (`pg_notify`); `None` when the
@@ -83,6 +100,10 @@ impl EventBus {
     /// `notified` are the events a writing statement already notified (on PostgreSQL without
     /// NATS).
     pub(super) async fn publish(&self, events: Vec<BusEvent>, notified: &[BusEvent]) {
+        // This instance's readers see its own writes at once, before any event comes back.
+        for event in events.iter().chain(notified) {
+            self.changes.changed(event.organization_id);
+        }
         if let Some(wakeup) = &self.relay_wakeup {
             if !events.is_empty() || !notified.is_empty() {
                 wakeup.notify_one();

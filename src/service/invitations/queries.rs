@@ -43,36 +43,62 @@ pub async fn invitation_by_token(
     viewer: &Viewer,
     token: &InviteToken,
 ) -> Result<Option<Preview>, AppError> {
+    let digest = token.digest();
+    if let Some(kept) = ctx.previews.get(&digest) {
+        let mut invitation = view(&ctx.db, viewer, kept.invitation.clone()).await?;
+        // Who manages it sees its delivery state too, which changes without an event.
+        if !invitation.viewer_is_admin {
+            ctx.metrics.preview_cache_hits.inc();
+            invitation.token_superseded = kept.token_superseded;
+            return Ok(Some(Preview {
+                invitation,
+                organization: kept.organization.as_deref().cloned(),
+                inviter: kept.inviter.as_deref().cloned(),
+            }));
+        }
+    }
+    let filling = ctx.previews.filling();
     // A link made a moment ago may not have reached the replica yet: looked up on the
     // primary too.
     let found = ctx
-        .read_hot_found(
-            viewer,
-            move |db| async move { preview_of(&db, token).await },
-        )
+        .read_hot_found(viewer, |db| {
+            let digest = &digest;
+            async move { preview_of(&db, digest).await }
+        })
         .await?;
     let Some((row, token_superseded)) = found else {
         return Ok(None);
     };
     let model = invitation::Model::from_query_result(&row, "")?;
+    let organization = organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?;
+    let inviter = user::Model::from_query_result_optional(&row, INVITER_PREFIX)?;
+    ctx.previews.put(
+        digest,
+        filling,
+        (
+            model.clone(),
+            organization.clone(),
+            inviter.clone(),
+            token_superseded,
+        ),
+    );
     // What the viewer may see is decided on the primary: a right just lost is lost here too.
     let mut invitation = view(&ctx.db, viewer, model).await?;
     invitation.token_superseded = token_superseded;
     Ok(Some(Preview {
-        organization: organization::Model::from_query_result_optional(&row, ORGANIZATION_PREFIX)?,
-        inviter: user::Model::from_query_result_optional(&row, INVITER_PREFIX)?,
+        organization,
+        inviter,
         invitation,
     }))
 }
 
-/// The row behind `token` read from `db` (the primary or the replica), and whether a newer
+/// The row behind the token with `digest` read from `db` (the primary or the replica), and whether a newer
 /// token replaced it.
 async fn preview_of(
     db: &DatabaseConnection,
-    token: &InviteToken,
+    digest: &str,
 ) -> Result<Option<(sea_orm::QueryResult, bool)>, AppError> {
-    let digest = token.digest();
-    if let Some(row) = preview_row(db, invitation::Column::TokenDigest.eq(&digest)).await? {
+    if let Some(row) = preview_row(db, invitation::Column::TokenDigest.eq(digest)).await? {
         return Ok(Some((row, false)));
     }
     let Some(old) = invitation_token::Entity::find()
