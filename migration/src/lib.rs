@@ -15,6 +15,7 @@ mod m20261205_000001_webhooks;
 mod m20261206_000001_email_branding;
 mod m20261207_000001_event_relay;
 mod m20261207_000002_event_relay_cursor;
+mod m20261208_000001_invitation_org_covering_index;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_email_branding::Migration),
             Box::new(m20261207_000001_event_relay::Migration),
             Box::new(m20261207_000002_event_relay_cursor::Migration),
+            Box::new(m20261208_000001_invitation_org_covering_index::Migration),
         ]
     }
 }
