@@ -115,22 +115,20 @@ impl PreviewCache {
         Filling(self.changes.now())
     }
 
-    /// Keeps what a read begun at `filling` found behind the token with `digest`.
+    /// Keeps what a read begun at `filling` found behind the token with `digest`: copies of
+    /// what it keeps, made only when it keeps them.
     pub fn put(
         &self,
         digest: String,
         filling: Filling,
-        preview: (
-            invitation::Model,
-            Option<organization::Model>,
-            Option<user::Model>,
-            bool,
-        ),
+        invitation: &invitation::Model,
+        organization: Option<&organization::Model>,
+        inviter: Option<&user::Model>,
+        token_superseded: bool,
     ) {
         let Some(kept) = &self.kept else {
             return;
         };
-        let (mut invitation, organization, inviter, token_superseded) = preview;
         if self
             .changes
             .changed_since(invitation.organization_id, filling.0)
@@ -138,9 +136,12 @@ impl PreviewCache {
             // Changed while it was read: what was read may be the state before.
             return;
         }
-        // Only managers see these, and they never read from here.
-        invitation.metadata = None;
-        invitation.last_email_error = None;
+        let invitation = invitation::Model {
+            // Only managers see these, and they never read from here.
+            metadata: None,
+            last_email_error: None,
+            ..invitation.clone()
+        };
         kept.entries.insert(
             digest,
             Arc::new(CachedPreview {
@@ -156,13 +157,13 @@ impl PreviewCache {
 }
 
 /// The copy of `model` that `kept` holds, kept now if it held none or an older one.
-fn shared<T: PartialEq>(kept: &Cache<i64, Arc<T>>, id: i64, model: T) -> Arc<T> {
+fn shared<T: PartialEq + Clone>(kept: &Cache<i64, Arc<T>>, id: i64, model: &T) -> Arc<T> {
     if let Some(held) = kept.get(&id)
-        && *held == model
+        && *held == *model
     {
         return held;
     }
-    let model = Arc::new(model);
+    let model = Arc::new(model.clone());
     kept.insert(id, Arc::clone(&model));
     model
 }

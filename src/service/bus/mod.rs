@@ -100,10 +100,6 @@ impl EventBus {
     /// `notified` are the events a writing statement already notified (on PostgreSQL without
     /// NATS).
     pub(super) async fn publish(&self, events: Vec<BusEvent>, notified: &[BusEvent]) {
-        // This instance's readers see its own writes at once, before any event comes back.
-        for event in events.iter().chain(notified) {
-            self.changes.changed(event.organization_id);
-        }
         if let Some(wakeup) = &self.relay_wakeup {
             if !events.is_empty() || !notified.is_empty() {
                 wakeup.notify_one();
@@ -115,13 +111,18 @@ impl EventBus {
             }
             return;
         }
-        if events.is_empty() {
-            return;
-        }
         if self.db.get_database_backend() != DbBackend::Postgres {
             for event in events {
                 self.sender.send(event);
             }
+            return;
+        }
+        // `send` stamps what changed, but through `NOTIFY` the events come back later: this
+        // instance's readers see its own writes at once.
+        for event in events.iter().chain(notified) {
+            self.changes.changed(event.organization_id);
+        }
+        if events.is_empty() {
             return;
         }
         // One round trip for all of them (a bulk invite has 100), in order.

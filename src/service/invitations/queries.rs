@@ -75,12 +75,10 @@ pub async fn invitation_by_token(
     ctx.previews.put(
         digest,
         filling,
-        (
-            model.clone(),
-            organization.clone(),
-            inviter.clone(),
-            token_superseded,
-        ),
+        &model,
+        organization.as_ref(),
+        inviter.as_ref(),
+        token_superseded,
     );
     // What the viewer may see is decided on the primary: a right just lost is lost here too.
     let mut invitation = view(&ctx.db, viewer, model).await?;
@@ -92,8 +90,8 @@ pub async fn invitation_by_token(
     }))
 }
 
-/// The row behind the token with `digest` read from `db` (the primary or the replica), and whether a newer
-/// token replaced it.
+/// The row behind the token with `digest` read from `db` (the primary or the replica), and
+/// whether a newer token replaced it.
 async fn preview_of(
     db: &DatabaseConnection,
     digest: &str,
